@@ -64,7 +64,9 @@ describe('kiada app', () => {
     expect(css.status).toBe(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     const ico = await request(app).get('/favicon.ico');
-    expect([200, 404]).toContain(ico.status); // the icon file lands with the page design
+    expect(ico.status).toBe(200);
+    expect(ico.headers['content-type']).toBe('image/x-icon');
+    expect(ico.body.subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0]));
   });
 
   it('answers unknown paths with 404 "<url> not found"', async () => {
