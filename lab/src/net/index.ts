@@ -1,0 +1,275 @@
+// The lab's dataplane: a kind-like network made of Linux network namespaces, never touching the host's own.
+//   kiada-<id>-net   the "docker network" 172.18.0.0/16: a bridge joining the nodes' eth0
+//   kiada-<id>-n<N>  a node: eth0 172.18.0.(N+2), bridge cni0 10.244.N.1/24, routes to the other nodes' pods
+//   kiada-<id>-p<K>  a pod: eth0 10.244.N.x/24 on its node's cni0, default route via 10.244.N.1
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Duplex } from 'node:stream';
+import { ip, inNetns, run } from './exec.ts';
+
+const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.ts');
+export const NODE_NAMES = ['kind-control-plane', 'kind-worker', 'kind-worker2'];
+
+export interface NodeInfo {
+  name: string;
+  index: number;
+  address: string;
+  podCIDR: string;
+  netns: string;
+  agentPid: number;
+}
+
+export interface Sandbox {
+  key: string;
+  node: string;
+  ip: string;
+  netns: string;
+  agentPid: number;
+}
+
+export interface Dataplane {
+  nodes: NodeInfo[];
+  createSandbox(node: string, hostname: string): Promise<Sandbox>;
+  removeSandbox(sb: Sandbox): Promise<void>;
+  spawnInSandbox(sb: Sandbox, argv: string[], opts: { env: Record<string, string>; cwd?: string; stdin?: boolean }): ChildProcess;
+  spawnOnNode(node: string, argv: string[], opts?: { env?: Record<string, string> }): ChildProcess;
+  connectInPod(sb: Sandbox, port: number): Promise<Duplex>;
+  connectFromNode(node: string, host: string, port: number): Promise<Duplex>;
+  destroy(): Promise<void>;
+}
+
+export async function checkPrivileges(): Promise<string | null> {
+  if (process.platform !== 'linux') return 'The lab needs Linux network namespaces; on this system use kind or Minikube instead.';
+  for (const [cmd, pkg] of [['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux']]) {
+    try {
+      execFileSync(cmd, ['-V'], { stdio: 'ignore' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `The lab needs the \`${cmd}\` command (Debian package ${pkg}).`;
+    }
+  }
+  if (process.getuid?.() !== 0) {
+    return 'The lab needs root to create network namespaces: run it with sudo (it creates kiada-* network namespaces and removes them on `kiada lab down`).';
+  }
+  return null;
+}
+
+const prefix = (id: string) => `kiada-${id}-`;
+
+/** Kills what runs inside the lab's namespaces and deletes them: for a daemon that died without cleaning. */
+export async function cleanupLeftovers(id: string): Promise<void> {
+  let list = '';
+  try {
+    list = await ip('netns', 'list');
+  } catch {
+    return;
+  }
+  const names = list.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix(id)));
+  for (const ns of names) await deleteNetns(ns);
+}
+
+async function deleteNetns(ns: string): Promise<void> {
+  try {
+    const pids = (await ip('netns', 'pids', ns)).split('\n').filter(Boolean).map(Number);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  } catch {
+    /* no such namespace */
+  }
+  try {
+    await ip('netns', 'del', ns);
+  } catch {
+    /* already gone */
+  }
+}
+
+interface Agent {
+  pid: number;
+  socket: string;
+  child: ChildProcess;
+}
+
+async function startAgent(netns: string, hostname: string, socket: string): Promise<Agent> {
+  const child = spawn('nsenter', [`--net=/run/netns/${netns}`, '--', 'unshare', '--uts', '--', process.execPath, AGENT, hostname, socket], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, KIADA_NETNS: `/run/netns/${netns}` },
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the agent of ${netns} did not start`)), 10_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the agent of ${netns} exited with code ${code}`));
+    });
+    child.stdout!.once('data', () => {
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve();
+    });
+  });
+  return { pid: child.pid!, socket, child };
+}
+
+/** Opens a TCP connection from inside an agent's namespace. */
+function agentConnect(socket: string, host: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ path: socket, allowHalfOpen: true });
+    let head = Buffer.alloc(0);
+    // Paused-mode reads for the answer line, so the stream is handed over neither flowing nor paused.
+    const onReadable = () => {
+      let chunk: Buffer | null;
+      while ((chunk = s.read()) !== null) {
+        head = Buffer.concat([head, chunk]);
+        const nl = head.indexOf(10);
+        if (nl < 0) continue;
+        s.off('readable', onReadable);
+        s.off('error', reject);
+        s.off('end', onEnd);
+        const line = head.subarray(0, nl).toString();
+        const rest = head.subarray(nl + 1);
+        if (line !== 'OK') {
+          s.destroy();
+          return reject(new Error(line.replace(/^ERR /, '')));
+        }
+        if (rest.length) s.unshift(rest);
+        return resolve(s);
+      }
+    };
+    const onEnd = () => reject(new Error(`the namespace agent closed the connection to ${host}:${port}`));
+    s.on('readable', onReadable);
+    s.once('end', onEnd);
+    s.once('error', reject);
+    s.write(`CONNECT ${host} ${port}\n`);
+  });
+}
+
+export async function createDataplane(opts: { id: string; stateDir: string }): Promise<Dataplane> {
+  const p = prefix(opts.id);
+  const sockDir = path.join(opts.stateDir, 'sockets');
+  fs.mkdirSync(sockDir, { recursive: true, mode: 0o700 });
+  const agents = new Map<string, Agent>();
+  const nodes: NodeInfo[] = [];
+  const netnsOf = (suffix: string) => `${p}${suffix}`;
+  const made: string[] = [];
+  const addNetns = async (ns: string) => {
+    await ip('netns', 'add', ns);
+    made.push(ns);
+    await ip('-n', ns, 'link', 'set', 'lo', 'up');
+  };
+  const sandboxes = new Map<string, Sandbox>();
+  const usedIPs = new Map<string, Set<number>>();
+  let counter = 0;
+
+  const destroy = async () => {
+    for (const a of agents.values()) a.child.kill('SIGKILL');
+    agents.clear();
+    for (const ns of made.splice(0).reverse()) await deleteNetns(ns);
+    fs.rmSync(sockDir, { recursive: true, force: true });
+  };
+
+  try {
+    const lan = netnsOf('net');
+    await addNetns(lan);
+    await ip('-n', lan, 'link', 'add', 'br0', 'type', 'bridge');
+    await ip('-n', lan, 'link', 'set', 'br0', 'up');
+    for (const [index, name] of NODE_NAMES.entries()) {
+      const ns = netnsOf(`n${index}`);
+      const address = `172.18.0.${index + 2}`;
+      await addNetns(ns);
+      // Both ends are created inside lab namespaces: nothing ever appears in the host's.
+      await ip('-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `veth${index}`, 'netns', lan);
+      await ip('-n', lan, 'link', 'set', `veth${index}`, 'master', 'br0', 'up');
+      await ip('-n', ns, 'addr', 'add', `${address}/16`, 'dev', 'eth0');
+      await ip('-n', ns, 'link', 'set', 'eth0', 'up');
+      await ip('-n', ns, 'link', 'add', 'cni0', 'type', 'bridge');
+      await ip('-n', ns, 'addr', 'add', `10.244.${index}.1/24`, 'dev', 'cni0');
+      await ip('-n', ns, 'link', 'set', 'cni0', 'up');
+      await inNetns(ns, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+      const agent = await startAgent(ns, name, path.join(sockDir, `n${index}.sock`));
+      agents.set(ns, agent);
+      nodes.push({ name, index, address, podCIDR: `10.244.${index}.0/24`, netns: ns, agentPid: agent.pid });
+      usedIPs.set(name, new Set());
+    }
+    for (const a of nodes) {
+      for (const b of nodes) if (a !== b) await ip('-n', a.netns, 'route', 'add', b.podCIDR, 'via', b.address);
+    }
+  } catch (err) {
+    await destroy();
+    throw err;
+  }
+
+  const nodeByName = (name: string) => {
+    const n = nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  };
+
+  const removeSandbox = async (sb: Sandbox) => {
+    sandboxes.delete(sb.key);
+    agents.get(sb.netns)?.child.kill('SIGKILL');
+    agents.delete(sb.netns);
+    await deleteNetns(sb.netns);
+    const i = made.indexOf(sb.netns);
+    if (i >= 0) made.splice(i, 1);
+    usedIPs.get(sb.node)?.delete(Number(sb.ip.split('.')[3]));
+    fs.rmSync(path.join(sockDir, `${sb.key}.sock`), { force: true });
+  };
+
+  return {
+    nodes,
+    async createSandbox(nodeName, hostname) {
+      const node = nodeByName(nodeName);
+      const used = usedIPs.get(nodeName)!;
+      let host = 2;
+      while (used.has(host)) host++;
+      if (host > 254) throw new Error(`node ${nodeName} has no free pod IP`);
+      used.add(host);
+      const key = `p${counter++}`;
+      const ns = netnsOf(key);
+      const podIP = `10.244.${node.index}.${host}`;
+      const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, agentPid: 0 };
+      try {
+        await addNetns(ns);
+        await ip('-n', node.netns, 'link', 'add', `v${key}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+        await ip('-n', node.netns, 'link', 'set', `v${key}`, 'master', 'cni0', 'up');
+        await ip('-n', ns, 'addr', 'add', `${podIP}/24`, 'dev', 'eth0');
+        await ip('-n', ns, 'link', 'set', 'eth0', 'up');
+        await ip('-n', ns, 'route', 'add', 'default', 'via', `10.244.${node.index}.1`);
+        const agent = await startAgent(ns, hostname, path.join(sockDir, `${key}.sock`));
+        agents.set(ns, agent);
+        sb.agentPid = agent.pid;
+        sandboxes.set(key, sb);
+        return sb;
+      } catch (err) {
+        await removeSandbox(sb);
+        throw err;
+      }
+    },
+    removeSandbox,
+    spawnInSandbox(sb, argv, o) {
+      return spawn('nsenter', ['-t', String(sb.agentPid), '-n', '-u', '--', ...argv], {
+        cwd: o.cwd ?? '/',
+        env: o.env,
+        stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      });
+    },
+    spawnOnNode(nodeName, argv, o = {}) {
+      const node = nodeByName(nodeName);
+      return spawn('nsenter', ['-t', String(node.agentPid), '-n', '-u', '--', ...argv], {
+        env: { ...process.env, ...o.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    },
+    connectInPod: (sb, port) => agentConnect(agents.get(sb.netns)?.socket ?? '/nonexistent', 'localhost', port),
+    connectFromNode: (nodeName, host, port) => agentConnect(agents.get(nodeByName(nodeName).netns)!.socket, host, port),
+    destroy,
+  };
+}
+
+export { run };

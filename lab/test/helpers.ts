@@ -1,0 +1,94 @@
+// Test helpers for suites that run a whole lab and drive it with the real kubectl.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { labUp, labDown } from '../src/control.ts';
+
+export function prerequisites(): string | null {
+  if (process.platform !== 'linux') return 'the lab needs Linux';
+  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces)';
+  for (const cmd of ['kubectl', 'ip', 'nsenter', 'unshare', 'curl']) {
+    const found = (process.env.PATH ?? '').split(':').some((d) => fs.existsSync(path.join(d, cmd)));
+    if (!found) return `${cmd} is not on the PATH`;
+  }
+  return null;
+}
+
+/** In CI a missing prerequisite is a failure; locally the suite is skipped with a message. */
+export function skipUnlessLab(): boolean {
+  const missing = prerequisites();
+  if (missing && process.env.CI === 'true') throw new Error(`CI must run the lab suites: ${missing}`);
+  if (missing) console.warn(`skipping lab suite: ${missing}`);
+  return missing !== null;
+}
+
+export interface TestLab {
+  id: string;
+  home: string;
+  kubeconfig: string;
+  cacheDir: string;
+  kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+  spawnKubectl(args: string[]): ChildProcess;
+  down(): Promise<void>;
+}
+
+export async function startTestLab(): Promise<TestLab> {
+  const id = `t${randomBytes(3).toString('hex')}`;
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-lab-'));
+  const cacheDir = path.join(home, 'kubectl-cache');
+  process.env.KIADA_LAB_HOME = home;
+  const up = await labUp({ id, timeoutMs: 60_000 });
+  const base = ['--kubeconfig', up.kubeconfig, '--cache-dir', cacheDir];
+  const kubectl: TestLab['kubectl'] = (args, opts = {}) =>
+    new Promise((resolve) => {
+      const child = execFile('kubectl', [...base, ...args], { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      if (opts.input !== undefined) child.stdin!.end(opts.input);
+      else child.stdin!.end();
+    });
+  return {
+    id,
+    home,
+    kubeconfig: up.kubeconfig,
+    cacheDir,
+    kubectl,
+    spawnKubectl: (args) => spawn('kubectl', [...base, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),
+    down: async () => {
+      process.env.KIADA_LAB_HOME = home;
+      await labDown({ id });
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const KIADA_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: kiada
+spec:
+  containers:
+  - name: kiada
+    image: kiada:0.1
+    imagePullPolicy: IfNotPresent
+    ports:
+    - name: http
+      containerPort: 8080
+`;

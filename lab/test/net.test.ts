@@ -1,0 +1,103 @@
+// The dataplane on real network namespaces: kind-like addresses, node→pod source address, pod→pod across
+// nodes, the pod's hostname, port-forward's connection to the pod loopback, and nothing left behind.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createDataplane, type Dataplane, type Sandbox } from '../src/net/index.ts';
+import { skipUnlessLab } from './helpers.ts';
+
+const skip = skipUnlessLab();
+
+// A tiny server for inside the namespaces: answers with the client address it sees.
+const SERVER = `require('http').createServer((q,s)=>{s.end(q.socket.remoteAddress+'\\n')}).listen({port:9000,host:process.argv[1]},()=>console.log('up'))`;
+
+async function httpThrough(s: import('node:stream').Duplex): Promise<string> {
+  let got = '';
+  s.on('data', (c) => (got += c));
+  s.write('GET / HTTP/1.0\r\n\r\n');
+  await new Promise((r) => s.once('end', r));
+  return got.split('\r\n\r\n')[1];
+}
+
+function output(child: ChildProcess): Promise<{ code: number | null; out: string }> {
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  return new Promise((r) => child.once('exit', (code) => r({ code, out })));
+}
+
+describe.skipIf(skip)('dataplane', () => {
+  const id = `t${randomBytes(3).toString('hex')}`;
+  let dp: Dataplane;
+  let a: Sandbox;
+  let b: Sandbox;
+  const servers: ChildProcess[] = [];
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-net-'));
+  beforeAll(async () => {
+    dp = await createDataplane({ id, stateDir: home });
+    a = await dp.createSandbox('kind-worker', 'pod-a');
+    b = await dp.createSandbox('kind-worker2', 'pod-b');
+  }, 30_000);
+  afterAll(async () => {
+    for (const s of servers) s.kill('SIGKILL');
+    await dp?.destroy();
+    fs.rmSync(home, { recursive: true, force: true });
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${id}-`);
+  });
+
+  async function serve(sb: Sandbox, host: string) {
+    const child = dp.spawnInSandbox(sb, [process.execPath, '-e', SERVER, host], { env: {} });
+    servers.push(child);
+    await new Promise((r) => child.stdout!.once('data', r));
+    return child;
+  }
+
+  it('lays out nodes and pods like kind', () => {
+    expect(dp.nodes.map((n) => [n.name, n.address, n.podCIDR])).toEqual([
+      ['kind-control-plane', '172.18.0.2', '10.244.0.0/24'],
+      ['kind-worker', '172.18.0.3', '10.244.1.0/24'],
+      ['kind-worker2', '172.18.0.4', '10.244.2.0/24'],
+    ]);
+    expect([a.ip, b.ip]).toEqual(['10.244.1.2', '10.244.2.2']);
+  });
+
+  it('gives the pod its name as hostname', async () => {
+    expect((await output(dp.spawnInSandbox(a, ['hostname'], { env: {} }))).out).toBe('pod-a\n');
+    expect((await output(dp.spawnOnNode('kind-worker', ['hostname']))).out).toBe('kind-worker\n');
+  });
+
+  it('node → pod arrives from the node bridge address; pod → pod keeps the pod address', async () => {
+    await serve(b, '::');
+    const fromNode = await output(dp.spawnOnNode('kind-worker2', ['curl', '-s', '--max-time', '3', 'http://10.244.2.2:9000']));
+    expect(fromNode.out).toBe('::ffff:10.244.2.1\n');
+    const fromPod = await output(dp.spawnInSandbox(a, ['curl', '-s', '--max-time', '3', 'http://10.244.2.2:9000'], { env: {} }));
+    expect(fromPod.out).toBe('::ffff:10.244.1.2\n');
+    expect(await httpThrough(await dp.connectFromNode('kind-worker', '10.244.2.2', 9000))).toBe('::ffff:172.18.0.3\n');
+  });
+
+  it('connects to the pod loopback, and says why when nothing listens there', async () => {
+    await serve(a, '127.0.0.1');
+    expect(await httpThrough(await dp.connectInPod(a, 9000))).toBe('127.0.0.1\n');
+    await expect(dp.connectInPod(a, 9001)).rejects.toThrow(
+      `failed to connect to localhost:9001 inside namespace "/run/netns/kiada-${id}-p0", IPv4: dial tcp4 127.0.0.1:9001: connect: connection refused IPv6 dial tcp6 [::1]:9001: connect: connection refused `,
+    );
+  });
+
+  it('never gives the host a route to the lab ranges', () => {
+    const routes = execFileSync('ip', ['route'], { encoding: 'utf8' }) + execFileSync('ip', ['-6', 'route'], { encoding: 'utf8' });
+    expect(routes).not.toMatch(/10\.244\.|172\.18\./);
+  });
+
+  it('removes a sandbox and frees its IP', async () => {
+    const c = await dp.createSandbox('kind-worker', 'pod-c');
+    expect(c.ip).toBe('10.244.1.3');
+    await dp.removeSandbox(c);
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(c.netns + ' ');
+    const d = await dp.createSandbox('kind-worker', 'pod-d');
+    expect(d.ip).toBe('10.244.1.3');
+    await dp.removeSandbox(d);
+  });
+});
