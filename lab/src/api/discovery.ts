@@ -1,0 +1,61 @@
+// What kubectl reads before anything else: /version, /api, /apis, /api/v1 and the OpenAPI v3 index.
+export const VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0',
+  gitCommit: '70d3cc986aa8221cd1dfb1121852688902d3bf53',
+  gitTreeState: 'clean',
+  buildDate: '2024-12-11T17:59:15Z',
+  goVersion: 'go1.23.3',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+const rw = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const RESOURCES = [
+  { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: rw, shortNames: ['ev'] },
+  { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] },
+  { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: rw, shortNames: ['no'] },
+  { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: rw, shortNames: ['po'], categories: ['all'] },
+  { name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+  { name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] },
+  { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+  { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+  { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+  { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+];
+
+export const apiVersions = (port: number) => ({
+  kind: 'APIVersions',
+  versions: ['v1'],
+  serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }],
+});
+
+export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+
+export const apiResourceList = { kind: 'APIResourceList', groupVersion: 'v1', resources: RESOURCES };
+
+// apply validates on the server ("fieldValidation=Strict") once the OpenAPI v3 document shows it can.
+export const openapiIndex = { paths: { 'api/v1': { serverRelativeURL: '/openapi/v3/api/v1?hash=kiada-lab-1' } } };
+
+const gvk = (kind: string) => [{ group: '', version: 'v1', kind }];
+const param = (name: string, where = 'query') => ({ name, in: where, schema: { type: 'string' }, uniqueItems: true });
+export const openapiV1 = {
+  openapi: '3.0.0',
+  info: { title: 'Kubernetes', version: 'v1.32.0' },
+  paths: Object.fromEntries(
+    RESOURCES.filter((r) => !r.name.includes('/')).map((r) => [
+      r.namespaced ? `/api/v1/namespaces/{namespace}/${r.name}/{name}` : `/api/v1/${r.name}/{name}`,
+      {
+        get: { 'x-kubernetes-action': 'get', 'x-kubernetes-group-version-kind': gvk(r.kind)[0] },
+        patch: {
+          'x-kubernetes-action': 'patch',
+          'x-kubernetes-group-version-kind': gvk(r.kind)[0],
+          parameters: [param('dryRun'), param('fieldManager'), param('fieldValidation'), param('force')],
+        },
+        parameters: [param('name', 'path'), ...(r.namespaced ? [param('namespace', 'path')] : [])],
+      },
+    ]),
+  ),
+  components: { schemas: {} },
+};

@@ -1,0 +1,319 @@
+// The lab's kube-apiserver: HTTPS on 127.0.0.1, bearer token, the core/v1 resources the chapter uses.
+import https from 'node:https';
+import type http from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import {
+  ApiError, NAMESPACED, badRequest, fieldMatcher, labelMatcher, notFound,
+  type Obj, type Resource, type Store, type WatchEvent,
+} from '../store/index.ts';
+import { sendJson, sendError, readBody } from './http.ts';
+import { VERSION, apiVersions, apiGroupList, apiResourceList, openapiIndex, openapiV1 } from './discovery.ts';
+import { toTable, wantsTable } from './tables.ts';
+import { validatePod, defaultPod, nameErrors } from './pods.ts';
+import { mergePatch, jsonPatch } from './patch.ts';
+import { invalid } from '../store/index.ts';
+
+export interface LogOptions {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+  timestamps?: boolean;
+  previous?: boolean;
+  sinceSeconds?: number;
+  limitBytes?: number;
+}
+
+export interface LogSource {
+  logs(ns: string, pod: string, opts: LogOptions): Readable;
+}
+
+export type UpgradeKind = 'exec' | 'attach' | 'portforward';
+export type UpgradeHandler = (kind: UpgradeKind, pod: Obj, req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export interface ApiServerOptions {
+  store: Store;
+  token: string;
+  tls: { cert: string; key: string };
+  kubelet?: LogSource;
+  upgrades?: UpgradeHandler;
+  host?: string;
+  port?: number;
+}
+
+export interface ApiServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+const KINDS: Record<Resource, string> = { pods: 'Pod', nodes: 'Node', namespaces: 'Namespace', events: 'Event' };
+
+interface Route {
+  resource: Resource;
+  namespace?: string;
+  name?: string;
+  sub?: string;
+}
+
+/** /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB]] */
+export function parsePath(pathname: string): Route | null {
+  const p = pathname.replace(/\/+$/, '').split('/').slice(3);
+  if (pathname.split('/')[1] !== 'api' || pathname.split('/')[2] !== 'v1') return null;
+  let namespace: string | undefined;
+  if (p[0] === 'namespaces' && p.length >= 3) {
+    namespace = p[1];
+    p.splice(0, 2);
+  }
+  const resource = p[0] as Resource;
+  if (!(resource in NAMESPACED) || p.length > 3) return null;
+  if (namespace && !NAMESPACED[resource]) return null;
+  return { resource, namespace, name: p[1], sub: p[2] };
+}
+
+const statusOk = (details: Obj) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details });
+
+export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { store } = opts;
+  const expected = Buffer.from(`Bearer ${opts.token}`);
+  const authorized = (req: http.IncomingMessage) => {
+    const got = Buffer.from(req.headers.authorization ?? '');
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+  const UNAUTHORIZED = new ApiError(401, 'Unauthorized', 'Unauthorized');
+  const watches = new Set<http.ServerResponse>();
+
+  function listFilter(route: Route, q: URLSearchParams) {
+    const labels = labelMatcher(q.get('labelSelector'));
+    const fields = fieldMatcher(q.get('fieldSelector'));
+    return (o: Obj) => (!route.namespace || o.metadata.namespace === route.namespace) && labels(o) && fields(o);
+  }
+
+  function list(route: Route, q: URLSearchParams, accept: string | undefined, res: http.ServerResponse) {
+    const rv = store.resourceVersion;
+    const items = store.list(route.resource, route.namespace, listFilter(route, q));
+    if (wantsTable(accept)) return sendJson(res, 200, toTable(route.resource, items, rv));
+    sendJson(res, 200, { kind: `${KINDS[route.resource]}List`, apiVersion: 'v1', metadata: { resourceVersion: rv }, items });
+  }
+
+  function watch(route: Route, q: URLSearchParams, accept: string | undefined, req: http.IncomingMessage, res: http.ServerResponse) {
+    const filter = listFilter(route, q);
+    const table = wantsTable(accept);
+    let first = true;
+    const rv = q.get('resourceVersion');
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    const send = (e: WatchEvent) => {
+      if (!filter(e.object)) return;
+      const object = table ? toTable(route.resource, [e.object], e.object.metadata.resourceVersion, first) : e.object;
+      first = false;
+      res.write(JSON.stringify({ type: e.type, object }) + '\n');
+    };
+    // No resourceVersion (or "0"): the current state first, as synthetic ADDED events.
+    if (!rv || rv === '0') for (const o of store.list(route.resource, route.namespace, filter)) send({ type: 'ADDED', object: o });
+    const stop = store.watch(route.resource, rv && rv !== '0' ? rv : undefined, send);
+    watches.add(res);
+    const timeout = Number(q.get('timeoutSeconds') ?? 1800);
+    const timer = setTimeout(() => res.end(), timeout * 1000);
+    const done = () => {
+      clearTimeout(timer);
+      stop();
+      watches.delete(res);
+    };
+    req.on('close', done);
+    res.on('close', done);
+  }
+
+  async function create(route: Route, q: URLSearchParams, body: unknown): Promise<[number, Obj]> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Object \'Kind\' is missing in \'null\'');
+    const obj = body as Obj;
+    obj.metadata ??= {};
+    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
+    if (route.namespace) {
+      if (obj.metadata.namespace && obj.metadata.namespace !== route.namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (!store.get('namespaces', undefined, route.namespace)) throw notFound('namespaces', route.namespace);
+      obj.metadata.namespace = route.namespace;
+    }
+    if (route.resource === 'pods') {
+      validatePod(obj);
+      defaultPod(obj, route.namespace!);
+    } else {
+      const errs = nameErrors(obj.metadata.name);
+      if (errs.length) throw invalid(route.resource, obj.metadata.name ?? '', errs);
+      obj.apiVersion = 'v1';
+      obj.kind = KINDS[route.resource];
+      if (route.resource === 'namespaces') {
+        obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
+        obj.spec = { finalizers: ['kubernetes'] };
+        obj.status = { phase: 'Active' };
+      }
+    }
+    if (q.get('dryRun') === 'All') return [201, obj];
+    return [201, store.create(route.resource, obj)];
+  }
+
+  async function remove(route: Route, q: URLSearchParams, body: unknown): Promise<[number, Obj]> {
+    const cur = store.mustGet(route.resource, route.namespace, route.name!);
+    const o = (body ?? {}) as Obj;
+    const grace = Number(q.get('gracePeriodSeconds') ?? o.gracePeriodSeconds ?? cur.spec?.terminationGracePeriodSeconds ?? 30);
+    if (route.resource === 'pods' && cur.spec?.nodeName && grace > 0 && cur.status?.phase !== 'Succeeded' && cur.status?.phase !== 'Failed') {
+      // Graceful deletion: the kubelet stops the containers and then removes the object for good.
+      if (cur.metadata.deletionTimestamp) return [200, cur];
+      const updated = store.mutate('pods', route.namespace, route.name!, (p) => {
+        p.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+        p.metadata.deletionGracePeriodSeconds = grace;
+      })!;
+      return [200, updated];
+    }
+    if (route.resource === 'namespaces') {
+      for (const p of store.list('pods', route.name)) await remove({ resource: 'pods', namespace: route.name, name: p.metadata.name }, new URLSearchParams(), undefined);
+      for (const e of store.list('events', route.name)) store.delete('events', route.name, e.metadata.name);
+    }
+    const gone = store.delete(route.resource, route.namespace, route.name!);
+    return [200, route.resource === 'pods' || route.resource === 'namespaces' ? gone : statusOk({ name: gone.metadata.name, kind: route.resource, uid: gone.metadata.uid })];
+  }
+
+  async function update(route: Route, req: http.IncomingMessage, body: unknown, patch: boolean): Promise<[number, Obj]> {
+    const cur = store.mustGet(route.resource, route.namespace, route.name!);
+    let next: Obj;
+    if (!patch) next = body as Obj;
+    else {
+      const type = (req.headers['content-type'] ?? '').split(';')[0];
+      if (type === 'application/json-patch+json') next = jsonPatch(cur, body as Obj[]);
+      else if (type === 'application/merge-patch+json') next = mergePatch(cur, body) as Obj;
+      else if (type === 'application/strategic-merge-patch+json') next = mergePatch(cur, body, true) as Obj;
+      else throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+    }
+    if (typeof next !== 'object' || next === null) throw badRequest('invalid object');
+    next.metadata = { ...next.metadata, name: cur.metadata.name, namespace: cur.metadata.namespace };
+    if (route.sub === 'status') next = { ...cur, status: next.status };
+    else if (route.resource === 'pods') {
+      next.status = cur.status;
+      next.spec = { ...next.spec, nodeName: cur.spec.nodeName };
+      validatePod(next);
+    }
+    if (patch) next.metadata.resourceVersion = undefined;
+    return [200, store.update(route.resource, next)];
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const q = url.searchParams;
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const accept = req.headers.accept;
+    if (!authorized(req)) throw UNAUTHORIZED;
+    if (method === 'GET') {
+      if (path === '/version') return sendJson(res, 200, VERSION);
+      if (path === '/api') return sendJson(res, 200, apiVersions(server.address() ? (server.address() as AddressInfo).port : 0));
+      if (path === '/apis') return sendJson(res, 200, apiGroupList);
+      if (path === '/api/v1') return sendJson(res, 200, apiResourceList);
+      if (path === '/openapi/v3') return sendJson(res, 200, openapiIndex);
+      if (path === '/openapi/v3/api/v1') return sendJson(res, 200, openapiV1);
+      if (path === '/healthz' || path === '/readyz' || path === '/livez') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        return res.end('ok');
+      }
+    }
+    const route = parsePath(path);
+    if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+    if (route.sub) {
+      if (route.resource !== 'pods' || !route.name) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+      if (route.sub === 'log' && method === 'GET') return logs(route, q, res);
+      if (['exec', 'attach', 'portforward'].includes(route.sub)) {
+        store.mustGet('pods', route.namespace, route.name);
+        throw badRequest('Upgrade request required');
+      }
+      if (route.sub === 'status') {
+        if (method === 'GET') return sendJson(res, 200, store.mustGet('pods', route.namespace, route.name));
+        const [code, obj] = await update(route, req, await readBody(req), method === 'PATCH');
+        return sendJson(res, code, obj);
+      }
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
+    if (!route.name) {
+      if (method === 'GET') return q.get('watch') === 'true' || q.get('watch') === '1' ? watch(route, q, accept, req, res) : list(route, q, accept, res);
+      if (method === 'POST') {
+        const [code, obj] = await create(route, q, await readBody(req));
+        return sendJson(res, code, obj);
+      }
+      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    }
+    if (method === 'GET') {
+      if (q.get('watch') === 'true') return watch({ ...route, name: undefined }, new URLSearchParams({ ...Object.fromEntries(q), fieldSelector: `metadata.name=${route.name}` }), accept, req, res);
+      const obj = store.mustGet(route.resource, route.namespace, route.name);
+      return sendJson(res, 200, wantsTable(accept) ? toTable(route.resource, [obj], obj.metadata.resourceVersion) : obj);
+    }
+    if (method === 'DELETE') {
+      const [code, obj] = await remove(route, q, await readBody(req));
+      return sendJson(res, code, obj);
+    }
+    if (method === 'PUT' || method === 'PATCH') {
+      const [code, obj] = await update(route, req, await readBody(req), method === 'PATCH');
+      return sendJson(res, code, obj);
+    }
+    throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
+  function logs(route: Route, q: URLSearchParams, res: http.ServerResponse) {
+    store.mustGet('pods', route.namespace, route.name!);
+    if (!opts.kubelet) throw new ApiError(503, 'ServiceUnavailable', 'no kubelet');
+    const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
+    const stream = opts.kubelet.logs(route.namespace!, route.name!, {
+      container: q.get('container') ?? undefined,
+      follow: q.get('follow') === 'true',
+      tailLines: num('tailLines'),
+      timestamps: q.get('timestamps') === 'true',
+      previous: q.get('previous') === 'true',
+      sinceSeconds: num('sinceSeconds'),
+      limitBytes: num('limitBytes'),
+    });
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    stream.pipe(res);
+    res.on('close', () => stream.destroy());
+  }
+
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, keepAliveTimeout: 30_000 }, (req, res) => {
+    handle(req, res).catch((err) => sendError(res, err));
+  });
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const fail = (e: ApiError) => {
+      const body = JSON.stringify(e.toStatus());
+      socket.end(`HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    try {
+      if (!authorized(req)) return fail(UNAUTHORIZED);
+      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      const route = parsePath(url.pathname);
+      if (!route || route.resource !== 'pods' || !route.name || !['exec', 'attach', 'portforward'].includes(route.sub ?? '')) {
+        return fail(new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}));
+      }
+      const pod = store.mustGet('pods', route.namespace, route.name);
+      if (pod.status?.phase !== 'Running' && route.sub !== 'attach') {
+        return fail(badRequest(`pod ${route.name} does not have a host assigned`.replace('does not have a host assigned', pod.spec?.nodeName ? `is not running` : 'does not have a host assigned')));
+      }
+      if (!opts.upgrades) return fail(new ApiError(503, 'ServiceUnavailable', 'streaming is not available'));
+      opts.upgrades(route.sub as UpgradeKind, pod, req, socket, head);
+    } catch (err) {
+      fail(err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message));
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const w of watches) w.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,48 @@
+// metav1.Status errors, shaped exactly as a real API server sends them (kubectl prints them from these fields).
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  causes?: { reason?: string; message: string; field?: string }[];
+}
+
+export class ApiError extends Error {
+  code: number;
+  reason: string;
+  details?: StatusDetails;
+  constructor(code: number, reason: string, message: string, details?: StatusDetails) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+    this.details = details;
+  }
+  toStatus() {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
+      code: this.code,
+    };
+  }
+}
+
+const singular: Record<string, string> = { pods: 'pod', nodes: 'node', namespaces: 'namespace', events: 'event' };
+
+export const notFound = (resource: string, name: string) =>
+  new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+export const alreadyExists = (resource: string, name: string) =>
+  new ApiError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
+export const conflict = (resource: string, name: string) =>
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: resource });
+export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
+export const invalid = (kind: string, name: string, causes: { field: string; message: string; reason?: string }[]) =>
+  new ApiError(
+    422,
+    'Invalid',
+    `${kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+    { name, kind: singular[kind] ?? kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
+  );

@@ -1,0 +1,64 @@
+// Port-forward: the WebSocket channel protocol of client-node (…/portforward?ports=8080). kubectl's
+// SPDY/3.1 framing is not served yet: the 400 makes kubectl say so clearly.
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ApiError } from '../store/index.ts';
+import { acceptWebSocket, isWebSocket, offeredProtocols, rejectUpgrade } from './websocket.ts';
+
+const PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io', 'portforward.k8s.io'];
+
+export async function handlePortForward(req: http.IncomingMessage, socket: Duplex, head: Buffer, connect: (port: number) => Promise<Duplex>): Promise<void> {
+  const q = new URL(req.url ?? '/', 'https://127.0.0.1').searchParams;
+  const protocol = PROTOCOLS.find((p) => offeredProtocols(req).includes(p));
+  const ports = (q.get('ports') ?? '').split(',').filter(Boolean).map(Number);
+  if (!isWebSocket(req) || !protocol || ports.length === 0 || ports.some((p) => !(p > 0 && p < 65536))) {
+    const msg = 'the lab serves port-forward over WebSocket channels (?ports=N, v4.channel.k8s.io); kubectl port-forward needs SPDY, which this lab does not serve yet';
+    return rejectUpgrade(socket, 400, 'Bad Request', new ApiError(400, 'BadRequest', msg).toStatus());
+  }
+  const ws = await acceptWebSocket(req, socket, head, protocol);
+  // Channels 2i (data) and 2i+1 (error) for the i-th port; the first frame on each carries the port (LE).
+  const portPrefix = (channel: number, port: number) => Buffer.from([channel, port & 0xff, (port >> 8) & 0xff]);
+  const upstreams: (Duplex | null)[] = [];
+  // Client bytes may arrive before the pod connection is open: keep them until it is.
+  const early: Buffer[][] = ports.map(() => []);
+  ws.on('message', (raw: Buffer) => {
+    const channel = raw[0];
+    if (channel % 2 !== 0) return;
+    const i = channel / 2;
+    const up = upstreams[i];
+    if (up) up.write(raw.subarray(1));
+    else if (up === undefined) early[i]?.push(Buffer.from(raw.subarray(1)));
+  });
+  ws.on('close', () => upstreams.forEach((u) => u?.destroy()));
+  ports.forEach((port, i) => {
+    ws.send(portPrefix(2 * i, port), { binary: true });
+    ws.send(portPrefix(2 * i + 1, port), { binary: true });
+  });
+  await Promise.all(
+    ports.map(async (port, i) => {
+      try {
+        const up = await connect(port);
+        upstreams[i] = up;
+        for (const b of early[i].splice(0)) up.write(b);
+        up.on('data', (d: Buffer) => {
+          ws.send(Buffer.concat([Buffer.of(2 * i), d]), { binary: true });
+          if (ws.bufferedAmount > 4 * 1024 * 1024) {
+            up.pause();
+            const wait = setInterval(() => {
+              if (ws.bufferedAmount < 1024 * 1024 || ws.readyState !== ws.OPEN) {
+                clearInterval(wait);
+                up.resume();
+              }
+            }, 2);
+          }
+        });
+        up.on('end', () => ws.close(1000));
+        up.on('error', () => ws.close(1000));
+      } catch (err) {
+        upstreams[i] = null;
+        ws.send(Buffer.concat([Buffer.of(2 * i + 1), Buffer.from((err as Error).message)]), { binary: true });
+        ws.close(1000);
+      }
+    }),
+  );
+}

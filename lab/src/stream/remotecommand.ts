@@ -1,0 +1,126 @@
+// exec and attach over the WebSocket remote-command protocols (v5 … v1 channel.k8s.io), as kube-apiserver
+// proxies them from the kubelet: binary messages [channel][payload]; 0 stdin, 1 stdout, 2 stderr,
+// 3 error/status, 4 resize, 255 close (v5: half-closes a channel, e.g. stdin at EOF).
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { ApiError } from '../store/index.ts';
+import type { ContainerIO } from '../kubelet/index.ts';
+import { acceptWebSocket, isWebSocket, offeredProtocols, rejectUpgrade } from './websocket.ts';
+
+export const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+
+export interface RemoteCommandOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+  start: () => ContainerIO;
+}
+
+/** The status message the kubelet puts on channel 3 (v4 and later). */
+export function exitStatus(code: number): object {
+  if (code === 0) return { metadata: {}, status: 'Success' };
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command, exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  };
+}
+
+export async function handleRemoteCommand(req: http.IncomingMessage, socket: Duplex, head: Buffer, opts: RemoteCommandOptions): Promise<void> {
+  const protocol = REMOTECOMMAND_PROTOCOLS.find((p) => offeredProtocols(req).includes(p));
+  if (!isWebSocket(req) || !protocol) {
+    const message = 'the lab serves exec and attach over WebSocket (v5.channel.k8s.io … channel.k8s.io); upgrade with one of those subprotocols';
+    return rejectUpgrade(socket, 400, 'Bad Request', new ApiError(400, 'BadRequest', message).toStatus());
+  }
+  const ws = await acceptWebSocket(req, socket, head, protocol);
+  const version = protocol === 'channel.k8s.io' ? 1 : Number(protocol[1]);
+  const send = (channel: number, data: Buffer | string) => {
+    if (ws.readyState !== ws.OPEN) return;
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    ws.send(Buffer.concat([Buffer.of(channel), payload]), { binary: true });
+  };
+  const finish = (status: object, text: string) => {
+    // v4+ carry a metav1.Status; older versions a plain error text (nothing on success).
+    if (version >= 4) send(3, JSON.stringify(status));
+    else if (text) send(3, text);
+    ws.close(1000);
+  };
+
+  let io: ContainerIO;
+  try {
+    io = opts.start();
+  } catch (err) {
+    const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
+    return finish(e.toStatus(), e.message);
+  }
+  wire(ws, io, opts, version, send, finish);
+}
+
+function wire(
+  ws: WebSocket,
+  io: ContainerIO,
+  opts: RemoteCommandOptions,
+  version: number,
+  send: (channel: number, data: Buffer | string) => void,
+  finish: (status: object, text: string) => void,
+) {
+  const pending: Promise<void>[] = [];
+  const pump = (stream: NodeJS.ReadableStream | null, channel: number, wanted: boolean) => {
+    if (!stream) return;
+    pending.push(
+      new Promise<void>((resolve) => {
+        stream.on('data', (d: Buffer) => {
+          if (!wanted) return;
+          send(channel, d);
+          // Back-pressure: a slow client pauses the process's output.
+          if (ws.bufferedAmount > 4 * 1024 * 1024) {
+            stream.pause();
+            const wait = setInterval(() => {
+              if (ws.bufferedAmount < 1024 * 1024 || ws.readyState !== ws.OPEN) {
+                clearInterval(wait);
+                stream.resume();
+              }
+            }, 5);
+          }
+        });
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', resolve);
+      }),
+    );
+  };
+  pump(io.stdout, 1, opts.stdout);
+  pump(io.stderr, opts.tty ? 1 : 2, opts.stderr || opts.tty);
+
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    const data = isBinary ? raw : Buffer.from(raw.toString(), 'base64');
+    if (data.length === 0) return;
+    const channel = data[0];
+    const payload = data.subarray(1);
+    if (channel === 0) io.stdin?.write(payload);
+    else if (channel === 4) {
+      try {
+        const { Width, Height } = JSON.parse(payload.toString());
+        io.resize(Number(Width), Number(Height));
+      } catch {
+        /* a malformed resize is ignored, as the kubelet does */
+      }
+    } else if (channel === 255 && version >= 5 && payload[0] === 0) io.stdin?.end();
+  });
+  io.stdin?.on('error', () => {});
+  ws.on('close', () => {
+    io.stdin?.end();
+    if (!done) io.kill();
+  });
+
+  let done = false;
+  void io.exitCode.then(async (code) => {
+    await Promise.all(pending);
+    done = true;
+    finish(exitStatus(code), code === 0 ? '' : `command terminated with non-zero exit code: ${code}`);
+  });
+}

@@ -1,0 +1,29 @@
+// Hands exec, attach and port-forward upgrades to the protocol code, with the kubelet behind them.
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Obj } from './store/index.ts';
+import type { Kubelet } from './kubelet/index.ts';
+import type { UpgradeHandler, UpgradeKind } from './api/index.ts';
+import { handleRemoteCommand } from './stream/remotecommand.ts';
+import { handlePortForward } from './stream/portforward.ts';
+
+export function createUpgradeHandler(kubelet: Kubelet): UpgradeHandler {
+  return (kind: UpgradeKind, pod: Obj, req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const q = new URL(req.url ?? '/', 'https://127.0.0.1').searchParams;
+    const ns = pod.metadata.namespace;
+    const name = pod.metadata.name;
+    if (kind === 'portforward') return handlePortForward(req, socket, head, (port) => kubelet.portForward(ns, name, port));
+    const flags = {
+      stdin: q.get('stdin') === 'true' || q.get('stdin') === '1',
+      stdout: q.get('stdout') !== 'false',
+      stderr: q.get('stderr') !== 'false',
+      tty: q.get('tty') === 'true' || q.get('tty') === '1',
+    };
+    const container = q.get('container') ?? undefined;
+    const start =
+      kind === 'exec'
+        ? () => kubelet.exec(ns, name, container, q.getAll('command'), { stdin: flags.stdin, tty: flags.tty })
+        : () => kubelet.attach(ns, name, container, { stdin: flags.stdin, tty: flags.tty });
+    handleRemoteCommand(req, socket, head, { ...flags, start });
+  };
+}

@@ -1,0 +1,111 @@
+// The chapter on a real lab, through the real kubectl: the acceptance test of the lab (issues 4 and 5).
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from './helpers.ts';
+import { nodeShellSpawn } from '../src/control.ts';
+
+const skip = skipUnlessLab();
+
+describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
+  let lab: TestLab;
+  let podIP = '';
+  let nodeName = '';
+  beforeAll(async () => {
+    lab = await startTestLab();
+  }, 90_000);
+  afterAll(async () => {
+    await lab?.down();
+    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    expect(left).not.toContain(`kiada-${lab?.id}-`);
+  }, 60_000);
+
+  it('has three Ready nodes shaped like kind', async () => {
+    const r = await lab.kubectl(['get', 'nodes']);
+    expect(r.stderr).toBe('');
+    const rows = r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/));
+    expect(rows[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
+    expect(rows.slice(1).map((c) => [c[0], c[1], c[2], c[4]])).toEqual([
+      ['kind-control-plane', 'Ready', 'control-plane', 'v1.32.0'],
+      ['kind-worker', 'Ready', '<none>', 'v1.32.0'],
+      ['kind-worker2', 'Ready', '<none>', 'v1.32.0'],
+    ]);
+  });
+
+  it('answers NotFound exactly like a real API server', async () => {
+    const r = await lab.kubectl(['get', 'pod', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('Error from server (NotFound): pods "nope" not found\n');
+  });
+
+  it('creates the kiada pod with apply and runs it on a worker with a 10.244 IP', async () => {
+    const r = await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('pod/kiada created\n');
+    const pod = await waitFor('kiada Running', async () => {
+      const g = await lab.kubectl(['get', 'pod', 'kiada', '-o', 'json']);
+      const p = JSON.parse(g.stdout);
+      return p.status?.phase === 'Running' && p.status.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p;
+    });
+    podIP = pod.status.podIP;
+    nodeName = pod.spec.nodeName;
+    expect(podIP).toMatch(/^10\.244\.[12]\.\d+$/);
+    expect(['kind-worker', 'kind-worker2']).toContain(nodeName);
+    const wide = await lab.kubectl(['get', 'pod', 'kiada', '-o', 'wide']);
+    const [head, row] = wide.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/));
+    expect(head).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+    expect([row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[8]]).toEqual(['kiada', '1/1', 'Running', '0', podIP, nodeName, '<none>', '<none>']);
+    expect((await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD })).stdout).toBe('pod/kiada unchanged\n');
+  }, 60_000);
+
+  it('curl from the node reaches the pod, from the node bridge address', async () => {
+    const subnet = podIP.split('.').slice(0, 3).join('.');
+    const child = nodeShellSpawn({ id: lab.id, node: nodeName, argv: ['curl', '-s', '--max-time', '5', `http://${podIP}:8080`], stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c) => (out += c));
+    await new Promise((r) => child.once('exit', r));
+    expect(out).toBe(`Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:${subnet}.1\n`);
+  });
+
+  it('kubectl logs shows the book banner and the request', async () => {
+    const r = await lab.kubectl(['logs', 'kiada']);
+    const subnet = podIP.split('.').slice(0, 3).join('.');
+    expect(r.stdout).toBe(
+      'Kiada - Kubernetes in Action Demo Application\n' +
+        '---------------------------------------------\n' +
+        'Kiada 0.1 starting...\n' +
+        'Local hostname is kiada\n' +
+        'Listening on port 8080\n' +
+        `Received request for / from ::ffff:${subnet}.1\n`,
+    );
+  });
+
+  it('kubectl exec runs in the pod: its hostname, its loopback, exit codes', async () => {
+    const r = await lab.kubectl(['exec', 'kiada', '--', 'curl', '-s', 'localhost:8080']);
+    // curl's "localhost" is 127.0.0.1 or ::1 depending on the machine's /etc/hosts; both are the pod loopback.
+    expect(['Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n', 'Kiada version 0.1. Request processed by "kiada". Client IP: ::1\n']).toContain(r.stdout);
+    const fail = await lab.kubectl(['exec', 'kiada', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(fail.code).toBe(3);
+    expect(fail.stdout).toBe('out\n');
+    expect(fail.stderr).toBe('err\ncommand terminated with exit code 3\n');
+    const piped = await lab.kubectl(['exec', '-i', 'kiada', '--', 'cat'], { input: 'hello\n' });
+    expect(piped.stdout).toBe('hello\n');
+  });
+
+  it('kubectl run --rm runs a one-off client pod and deletes it', async () => {
+    const r = await lab.kubectl(['run', '--image=curlimages/curl', '-i', '--restart=Never', '--rm', 'client-pod', '--', 'curl', '-s', `${podIP}:8080`], { timeoutMs: 60_000 });
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Kiada version 0\.1\. Request processed by "kiada"\. Client IP: ::ffff:10\.244\.[12]\.\d+$/);
+    expect(lines[0].endsWith(`::ffff:${podIP}`)).toBe(false);
+    expect(r.stdout).toContain('pod "client-pod" deleted\n');
+    expect(r.code).toBe(0);
+    const gone = await lab.kubectl(['get', 'pod', 'client-pod']);
+    expect(gone.stderr).toBe('Error from server (NotFound): pods "client-pod" not found\n');
+  }, 90_000);
+
+  it('deletes the pod gracefully', async () => {
+    const r = await lab.kubectl(['delete', 'pod', 'kiada'], { timeoutMs: 60_000 });
+    expect(r.stdout).toBe('pod "kiada" deleted\n');
+    expect((await lab.kubectl(['get', 'pods'])).stderr).toBe('No resources found in default namespace.\n');
+  }, 60_000);
+});
