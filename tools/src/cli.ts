@@ -1,0 +1,88 @@
+// The `kiada` command line (also `kubectl kiada …` as a plugin): one subcommand per way of reaching a pod.
+import { Command, Option } from 'commander';
+import { createCtx, type GlobalOptions } from './lib/context.ts';
+import { CliError, describeError } from './lib/errors.ts';
+import { podIp } from './commands/pod-ip.ts';
+import { ports } from './commands/ports.ts';
+import { logs } from './commands/logs.ts';
+import { exec } from './commands/exec.ts';
+import { portForward } from './commands/port-forward.ts';
+import { curlFromPod } from './commands/curl-from-pod.ts';
+import { curlFromNode } from './commands/curl-from-node.ts';
+import { diagnose } from './commands/diagnose.ts';
+import { tour } from './commands/tour.ts';
+import * as lab from './commands/lab.ts';
+import { completionScript } from './commands/completion.ts';
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('kiada')
+    .description('Every way of chapter 5 of Kubernetes in Action to talk to a pod; each prints the kubectl command it stands for.')
+    .option('--kubeconfig <file>', 'path to the kubeconfig file')
+    .option('--context <name>', 'the kubeconfig context to use')
+    .option('-n, --namespace <ns>', 'the namespace')
+    .option('-q, --quiet', 'do not print the kubectl commands')
+    .option('--lab-id <id>', 'which lab (default: lab, or $KIADA_LAB_ID)')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (s, write) => write(s) });
+  const g = (): GlobalOptions => program.opts();
+  const ctx = () => createCtx(g());
+  const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
+
+  program.command('pod-ip').argument('[pod]', 'pod name', 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
+    .action(async (pod, o) => podIp(ctx(), pod, o));
+  program.command('ports').argument('[pod]', 'pod name', 'kiada').description('the container ports in the pod spec').addOption(output())
+    .action(async (pod, o) => ports(ctx(), pod, o));
+  program.command('curl-from-node').argument('[pod]', 'pod name', 'kiada').description('log into the pod\'s node and curl the pod from there')
+    .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
+    .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
+    .action(async (pod, o) => setExit(await curlFromNode(ctx(), pod, o)));
+  program.command('curl-from-pod').argument('[pod]', 'pod name', 'kiada').description('a one-off client pod curls the pod (kubectl run --rm)')
+    .option('--image <image>', 'client image', 'curlimages/curl').option('--name <name>', 'client pod name', 'client-pod')
+    .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
+    .action(async (pod, o) => setExit(await curlFromPod(ctx(), pod, o)));
+  program.command('port-forward').argument('[pod]', 'pod name', 'kiada').argument('[ports...]', '[LOCAL:]REMOTE or a port name', ['8080'])
+    .description("forward local ports to the pod's loopback (kubectl port-forward)")
+    .option('--address <addresses>', 'addresses to listen on, comma-separated', (v: string) => v.split(','))
+    .action(async (pod, specs, o) => portForward(ctx(), pod, specs, o));
+  program.command('logs').argument('[pod]', 'pod name', 'kiada').description("the container's log (kubectl logs)")
+    .option('-f, --follow', 'stream new lines').option('--tail <n>', 'last N lines').option('-c, --container <name>', 'container')
+    .action(async (pod, o) => logs(ctx(), pod, o));
+  program.command('exec').argument('[pod]', 'pod name', 'kiada').argument('[command...]', 'the command, after --')
+    .description('run a command in the container (kubectl exec)')
+    .option('-i, --stdin', 'pass stdin').option('-t, --tty', 'allocate a terminal').option('-c, --container <name>', 'container')
+    .action(async (pod, command, o) => setExit(await exec(ctx(), pod, command, o)));
+  program.command('diagnose').argument('[pod]', 'pod name', 'kiada').description('try each route to the pod and name the first that fails')
+    .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
+    .action(async (pod, o) => setExit(await diagnose(ctx(), pod, o)));
+  program.command('tour').description('the guided walk through chapter 5 (on the lab when no cluster is configured)')
+    .option('--step', 'pause before each step').action(async (o) => tour({ ...g(), ...o }));
+
+  const labCmd = program.command('lab').description('the embedded kind-like cluster (needs root for network namespaces)');
+  labCmd.command('up').description('start the lab in the background').option('--foreground', 'stay attached; Ctrl-C stops it')
+    .action(async (o) => lab.up({ id: g().labId, kubeconfig: g().kubeconfig, foreground: o.foreground }));
+  labCmd.command('down').description('stop the lab and remove everything it made').action(async () => lab.down({ id: g().labId }));
+  labCmd.command('status').description('is the lab running?').addOption(output()).action((o) => setExit(lab.status({ id: g().labId, output: o.output })));
+  labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')
+    .description('a shell on a node (the lab\'s docker exec -it kind-worker bash)')
+    .action(async (node, command) => setExit(await lab.shell(node, command, { id: g().labId })));
+  program.command('completion').argument('[shell]', 'bash or zsh', 'bash').description('print a shell completion script')
+    .action((shell) => void process.stdout.write(completionScript(program, shell)));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) return e.exitCode ?? 1;
+    process.stderr.write(`${describeError(err)}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}

@@ -1,0 +1,17 @@
+// `kiada completion bash|zsh`: completes subcommands and pod names (through kubectl, as kubectl's own does).
+import type { Command } from 'commander';
+
+export function completionScript(program: Command, shell: string): string {
+  const cmds = program.commands.map((c) => c.name()).join(' ');
+  const script = `_kiada() {
+  local cur=\${COMP_WORDS[COMP_CWORD]}
+  if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=( $(compgen -W "${cmds}" -- "$cur") ); return; fi
+  case "\${COMP_WORDS[1]}" in
+    lab) COMPREPLY=( $(compgen -W "up down status node-shell" -- "$cur") ) ;;
+    *) COMPREPLY=( $(compgen -W "$(kubectl get pods -o name 2>/dev/null | sed 's|^pod/||')" -- "$cur") ) ;;
+  esac
+}
+complete -F _kiada kiada kubectl-kiada
+`;
+  return shell === 'zsh' ? `autoload -U +X bashcompinit && bashcompinit\n${script}` : script;
+}

@@ -1,0 +1,21 @@
+// `kiada curl-from-pod [POD]`: the book's one-off client pod,
+// `kubectl run --image=curlimages/curl -it --restart=Never --rm client-pod -- curl <ip>:8080`.
+import type { Ctx } from '../lib/context.ts';
+import { getPod, requireIP, resolvePort, firstPort } from '../lib/pods.ts';
+import { validateName, validatePath } from '../lib/names.ts';
+import { runOneOff } from '../lib/oneoff.ts';
+
+export async function curlFromPod(ctx: Ctx, name: string, opts: { image?: string; name?: string; port?: string; path?: string }): Promise<number> {
+  const client = validateName('pod', opts.name ?? 'client-pod');
+  const path = validatePath(opts.path ?? '/');
+  const pod = await getPod(ctx, name);
+  const ip = requireIP(pod);
+  const port = opts.port ? resolvePort(pod, opts.port) : firstPort(pod);
+  const target = `${ip}:${port}${path === '/' ? '' : path}`;
+  const image = opts.image ?? 'curlimages/curl';
+  ctx.print.command(ctx.kubectl('run', `--image=${image}`, '-it', '--restart=Never', '--rm', client, '--', 'curl', '-s', target));
+  const r = await runOneOff(ctx, { name: client, image, args: ['curl', '-s', '--max-time', '10', target] });
+  ctx.print.out(r.output);
+  ctx.print.out(`pod "${r.name}" deleted\n`);
+  return r.exitCode;
+}

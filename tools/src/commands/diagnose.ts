@@ -1,0 +1,82 @@
+// `kiada diagnose [POD]`: the routes to the pod from shortest to longest; names the first that fails and why.
+import type { Ctx } from '../lib/context.ts';
+import { getPod, requireIP, firstPort } from '../lib/pods.ts';
+import { chooseProvider } from '../providers/index.ts';
+import { runOneOff } from '../lib/oneoff.ts';
+import { startPortForward } from './port-forward.ts';
+import http from 'node:http';
+
+interface Hop {
+  name: string;
+  check: () => Promise<string>;
+}
+
+function get(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c)).on('end', () => resolve(b));
+    }).on('error', reject);
+  });
+}
+
+export async function diagnose(ctx: Ctx, name: string, opts: { provider?: string }): Promise<number> {
+  const quiet = { ...ctx, print: { ...ctx.print, command: () => {}, out: () => {} } };
+  const hops: Hop[] = [
+    {
+      name: 'pod is running and ready',
+      check: async () => {
+        const pod = await getPod(ctx, name);
+        const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+        if (pod.status?.phase !== 'Running') throw new Error(`phase is ${pod.status?.phase}`);
+        if (!ready) throw new Error('running but not ready (readiness probe failing?)');
+        return `Running, Ready, IP ${requireIP(pod)} on ${pod.spec?.nodeName}`;
+      },
+    },
+    {
+      name: 'from its node',
+      check: async () => {
+        const pod = await getPod(ctx, name);
+        const provider = chooseProvider(ctx.contextName, ctx.clusterName, opts.provider);
+        const node = await ctx.core.readNode({ name: pod.spec!.nodeName! });
+        const r = await provider.run(quiet, { node, nodeName: pod.spec!.nodeName!, url: `http://${requireIP(pod)}:${firstPort(pod)}/` });
+        if (r.exitCode !== 0 || !r.output) throw new Error(`curl on the node failed (exit code ${r.exitCode}): is the app listening on the pod IP?`);
+        return r.output.trim();
+      },
+    },
+    {
+      name: 'from another pod',
+      check: async () => {
+        const pod = await getPod(ctx, name);
+        const r = await runOneOff(quiet, { name: 'kiada-diagnose', image: 'curlimages/curl', args: ['curl', '-s', '--max-time', '5', `${requireIP(pod)}:${firstPort(pod)}`] });
+        if (r.exitCode !== 0) throw new Error(`curl from a pod failed (exit code ${r.exitCode}): the pod network does not reach it`);
+        return r.output.trim();
+      },
+    },
+    {
+      name: 'through port-forward',
+      check: async () => {
+        const pod = await getPod(ctx, name);
+        const pf = await startPortForward(quiet, name, [`0:${firstPort(pod)}`], { address: ['127.0.0.1'] });
+        try {
+          return (await get(pf.forwards[0].local)).trim();
+        } catch (err) {
+          throw new Error(`${(err as Error).message}: port-forward connects to the pod's loopback; is the app bound to eth0 only?`);
+        } finally {
+          await pf.close();
+        }
+      },
+    },
+  ];
+  for (const [i, hop] of hops.entries()) {
+    try {
+      ctx.print.out(`✔ ${i + 1}. ${hop.name}: ${await hop.check()}\n`);
+    } catch (err) {
+      ctx.print.out(`✘ ${i + 1}. ${hop.name}: ${(err as Error).message}\n`);
+      ctx.print.out(`The first failing hop is "${hop.name}".\n`);
+      return 1;
+    }
+  }
+  ctx.print.out('Every route reaches the pod.\n');
+  return 0;
+}

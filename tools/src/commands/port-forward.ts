@@ -1,0 +1,95 @@
+// `kiada port-forward [POD] [[LOCAL:]REMOTE|NAME…]`: local listeners on 127.0.0.1 and ::1, each connection
+// carried to the pod's loopback by client-node's PortForward, printing kubectl's lines.
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { PortForward } from '@kubernetes/client-node';
+import type { Ctx } from '../lib/context.ts';
+import { getPod, requireRunning, resolvePort } from '../lib/pods.ts';
+import { CliError } from '../lib/errors.ts';
+
+export interface Forward {
+  local: number;
+  remote: number;
+}
+
+export function parsePortSpec(spec: string): { local: string; remote: string } {
+  const m = /^(\d*):?([A-Za-z0-9-]+)$/.exec(spec);
+  const parts = spec.split(':');
+  if (!m || parts.length > 2 || parts[parts.length - 1] === '') throw new CliError(`error: invalid port specification "${spec}"`);
+  return parts.length === 2 ? { local: parts[0] || '0', remote: parts[1] } : { local: /^\d+$/.test(spec) ? spec : '', remote: spec };
+}
+
+export interface RunningForward {
+  forwards: Forward[];
+  close(): Promise<void>;
+}
+
+export async function startPortForward(ctx: Ctx, name: string, specs: string[], opts: { address?: string[] } = {}): Promise<RunningForward> {
+  const pod = await getPod(ctx, name);
+  requireRunning(pod);
+  if (specs.length === 0) throw new CliError('error: at least 1 PORT is required for port-forward');
+  const addresses = opts.address?.length ? opts.address.flatMap((a) => (a === 'localhost' ? ['127.0.0.1', '::1'] : [a])) : ['127.0.0.1', '::1'];
+  ctx.print.command(ctx.kubectl('port-forward', name, ...specs, ...(opts.address?.length ? ['--address', opts.address.join(',')] : [])));
+  const pf = new PortForward(ctx.kc, true);
+  const servers: net.Server[] = [];
+  const sockets = new Set<net.Socket>();
+  const forwards: Forward[] = [];
+  const close = async () => {
+    for (const s of sockets) s.destroy();
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  };
+  try {
+    for (const spec of specs) {
+      const { local, remote } = parsePortSpec(spec);
+      const remotePort = resolvePort(pod, remote);
+      let localPort = local === '' ? remotePort : Number(local);
+      for (const address of addresses) {
+        const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          ctx.print.out(`Handling connection for ${localPort}\n`);
+          const err = new PassThrough();
+          err.on('data', (d: Buffer) => {
+            process.stderr.write(`E${new Date().toISOString()} an error occurred forwarding ${localPort} -> ${remotePort}: ${d.toString().trim()}\n`);
+            socket.destroy();
+          });
+          pf.portForward(ctx.namespace, name, [remotePort], socket, err, socket).then(
+            (ws) => {
+              const w = typeof ws === 'function' ? ws() : ws;
+              socket.on('close', () => w?.close());
+              w?.on('close', () => socket.end());
+            },
+            (e: Error) => {
+              process.stderr.write(`error: ${e.message}\n`);
+              socket.destroy();
+            },
+          );
+        });
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', (e: NodeJS.ErrnoException) =>
+            reject(new CliError(`Unable to listen on port ${localPort}: ${e.code === 'EADDRINUSE' ? `address ${address.includes(':') ? `[${address}]` : address}:${localPort} already in use` : e.message}`)),
+          );
+          server.listen({ port: localPort, host: address, ipv6Only: address.includes(':') }, () => resolve());
+        });
+        localPort = (server.address() as net.AddressInfo).port;
+        servers.push(server);
+        ctx.print.out(`Forwarding from ${address.includes(':') ? `[${address}]` : address}:${localPort} -> ${remotePort}\n`);
+      }
+      forwards.push({ local: localPort, remote: remotePort });
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { forwards, close };
+}
+
+export async function portForward(ctx: Ctx, name: string, specs: string[], opts: { address?: string[] }): Promise<void> {
+  const running = await startPortForward(ctx, name, specs, opts);
+  // Runs until Ctrl-C / SIGTERM; then every listener and connection is closed before exiting.
+  await new Promise<void>((resolve) => {
+    const stop = () => void running.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

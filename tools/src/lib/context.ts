@@ -1,0 +1,73 @@
+// The cluster a command talks to, chosen as kubectl does: --kubeconfig, then $KUBECONFIG, then ~/.kube/config,
+// and, when none exists, the running lab's kubeconfig.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { labStatus } from '@kiada/lab/control.ts';
+import { CliError } from './errors.ts';
+import { createPrinter, type Printer } from './print.ts';
+
+export interface GlobalOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  quiet?: boolean;
+  labId?: string;
+}
+
+export interface Ctx {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  namespace: string;
+  contextName: string;
+  clusterName: string;
+  kubeconfigPath: string;
+  labId: string;
+  print: Printer;
+  /** `kubectl` with the flags that select this cluster and namespace, for the printed commands. */
+  kubectl(...args: string[]): string[];
+}
+
+export function findKubeconfig(opts: GlobalOptions): string | undefined {
+  if (opts.kubeconfig) return opts.kubeconfig;
+  if (process.env.KUBECONFIG) return process.env.KUBECONFIG.split(':')[0];
+  const home = path.join(os.homedir(), '.kube', 'config');
+  if (fs.existsSync(home)) return home;
+  const lab = labStatus({ id: opts.labId ?? process.env.KIADA_LAB_ID });
+  return lab.state?.kubeconfig;
+}
+
+export function createCtx(opts: GlobalOptions): Ctx {
+  const file = findKubeconfig(opts);
+  if (!file || !fs.existsSync(file)) {
+    throw new CliError('error: no cluster to talk to: start the lab with `kiada lab up`, or point KUBECONFIG at your kind or Minikube cluster');
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(file);
+  } catch (err) {
+    throw new CliError(`error: cannot read kubeconfig ${file}: ${(err as Error).message}`);
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) throw new CliError(`error: context "${opts.context}" does not exist`);
+    kc.setCurrentContext(opts.context);
+  }
+  const current = kc.getContextObject(kc.getCurrentContext());
+  const namespace = opts.namespace ?? current?.namespace ?? 'default';
+  const flags: string[] = [];
+  if (opts.kubeconfig) flags.push('--kubeconfig', opts.kubeconfig);
+  if (opts.context) flags.push('--context', opts.context);
+  if (namespace !== (current?.namespace ?? 'default')) flags.push('-n', namespace);
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    namespace,
+    contextName: kc.getCurrentContext(),
+    clusterName: current?.cluster ?? '',
+    kubeconfigPath: file,
+    labId: opts.labId ?? process.env.KIADA_LAB_ID ?? 'lab',
+    print: createPrinter({ quiet: opts.quiet }),
+    kubectl: (...args) => ['kubectl', ...args.slice(0, 1), ...flags, ...args.slice(1)],
+  };
+}

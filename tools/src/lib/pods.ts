@@ -1,0 +1,36 @@
+// Reading the pod the commands are about, with kubectl's errors for the cases readers hit.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Ctx } from './context.ts';
+import { CliError } from './errors.ts';
+import { validateName } from './names.ts';
+
+export async function getPod(ctx: Ctx, name: string): Promise<V1Pod> {
+  validateName('pod', name);
+  return ctx.core.readNamespacedPod({ name, namespace: ctx.namespace });
+}
+
+export function requireRunning(pod: V1Pod): void {
+  const phase = pod.status?.phase;
+  if (phase !== 'Running') throw new CliError(`error: pod ${pod.metadata?.name} is not running (phase ${phase ?? 'Unknown'})`);
+}
+
+export function requireIP(pod: V1Pod): string {
+  const ip = pod.status?.podIP;
+  if (!ip) throw new CliError(`error: pod ${pod.metadata?.name} has no IP yet (phase ${pod.status?.phase ?? 'Unknown'})`);
+  return ip;
+}
+
+/** A port given as a number or as the name of a container port ("http"). */
+export function resolvePort(pod: V1Pod, port: string): number {
+  if (/^\d+$/.test(port)) {
+    const n = Number(port);
+    if (n < 1 || n > 65535) throw new CliError(`error: invalid port ${port}`);
+    return n;
+  }
+  for (const c of pod.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name === port) return p.containerPort;
+  throw new CliError(`error: Pod '${pod.metadata?.name}' does not have a named port '${port}'`);
+}
+
+export function firstPort(pod: V1Pod): number {
+  return pod.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? 8080;
+}
