@@ -1,7 +1,7 @@
 // The chapter on a real lab, through the real kubectl: the acceptance test of the lab (issues 4 and 5).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from './helpers.ts';
+import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '../src/testing.ts';
 import { nodeShellSpawn } from '../src/control.ts';
 
 const skip = skipUnlessLab();

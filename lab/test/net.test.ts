@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createDataplane, type Dataplane, type Sandbox } from '../src/net/index.ts';
-import { skipUnlessLab } from './helpers.ts';
+import { skipUnlessLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
 

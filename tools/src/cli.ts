@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { createCtx, type GlobalOptions } from './lib/context.ts';
 import { CliError, describeError } from './lib/errors.ts';
+import { validateName } from './lib/names.ts';
 import { podIp } from './commands/pod-ip.ts';
 import { ports } from './commands/ports.ts';
 import { logs } from './commands/logs.ts';
@@ -27,31 +28,33 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const g = (): GlobalOptions => program.opts();
   const ctx = () => createCtx(g());
   const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
+  // Names are checked while parsing, before any cluster is contacted.
+  const podName = (v: string) => validateName('pod', v);
 
-  program.command('pod-ip').argument('[pod]', 'pod name', 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
+  program.command('pod-ip').argument('[pod]', 'pod name', podName, 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
     .action(async (pod, o) => podIp(ctx(), pod, o));
-  program.command('ports').argument('[pod]', 'pod name', 'kiada').description('the container ports in the pod spec').addOption(output())
+  program.command('ports').argument('[pod]', 'pod name', podName, 'kiada').description('the container ports in the pod spec').addOption(output())
     .action(async (pod, o) => ports(ctx(), pod, o));
-  program.command('curl-from-node').argument('[pod]', 'pod name', 'kiada').description('log into the pod\'s node and curl the pod from there')
+  program.command('curl-from-node').argument('[pod]', 'pod name', podName, 'kiada').description('log into the pod\'s node and curl the pod from there')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (pod, o) => setExit(await curlFromNode(ctx(), pod, o)));
-  program.command('curl-from-pod').argument('[pod]', 'pod name', 'kiada').description('a one-off client pod curls the pod (kubectl run --rm)')
+  program.command('curl-from-pod').argument('[pod]', 'pod name', podName, 'kiada').description('a one-off client pod curls the pod (kubectl run --rm)')
     .option('--image <image>', 'client image', 'curlimages/curl').option('--name <name>', 'client pod name', 'client-pod')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
     .action(async (pod, o) => setExit(await curlFromPod(ctx(), pod, o)));
-  program.command('port-forward').argument('[pod]', 'pod name', 'kiada').argument('[ports...]', '[LOCAL:]REMOTE or a port name', ['8080'])
+  program.command('port-forward').argument('[pod]', 'pod name', podName, 'kiada').argument('[ports...]', '[LOCAL:]REMOTE or a port name', ['8080'])
     .description("forward local ports to the pod's loopback (kubectl port-forward)")
     .option('--address <addresses>', 'addresses to listen on, comma-separated', (v: string) => v.split(','))
     .action(async (pod, specs, o) => portForward(ctx(), pod, specs, o));
-  program.command('logs').argument('[pod]', 'pod name', 'kiada').description("the container's log (kubectl logs)")
+  program.command('logs').argument('[pod]', 'pod name', podName, 'kiada').description("the container's log (kubectl logs)")
     .option('-f, --follow', 'stream new lines').option('--tail <n>', 'last N lines').option('-c, --container <name>', 'container')
     .action(async (pod, o) => logs(ctx(), pod, o));
-  program.command('exec').argument('[pod]', 'pod name', 'kiada').argument('[command...]', 'the command, after --')
+  program.command('exec').argument('[pod]', 'pod name', podName, 'kiada').argument('[command...]', 'the command, after --')
     .description('run a command in the container (kubectl exec)')
     .option('-i, --stdin', 'pass stdin').option('-t, --tty', 'allocate a terminal').option('-c, --container <name>', 'container')
     .action(async (pod, command, o) => setExit(await exec(ctx(), pod, command, o)));
-  program.command('diagnose').argument('[pod]', 'pod name', 'kiada').description('try each route to the pod and name the first that fails')
+  program.command('diagnose').argument('[pod]', 'pod name', podName, 'kiada').description('try each route to the pod and name the first that fails')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (pod, o) => setExit(await diagnose(ctx(), pod, o)));
   program.command('tour').description('the guided walk through chapter 5 (on the lab when no cluster is configured)')

@@ -1,10 +1,10 @@
-// Test helpers for suites that run a whole lab and drive it with the real kubectl.
+// Helpers for test suites (the lab's and the tools') that run a whole lab and drive it with the real kubectl.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { labUp, labDown } from '../src/control.ts';
+import { labUp, labDown } from './control.ts';
 
 export function prerequisites(): string | null {
   if (process.platform !== 'linux') return 'the lab needs Linux';

@@ -1,0 +1,160 @@
+// Every command against a real lab, through the real bin, with exact output; errors and leaks included.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, execFile } from 'node:child_process';
+import path from 'node:path';
+import net from 'node:net';
+import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.ts');
+const skip = skipUnlessLab();
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe.skipIf(skip)('kiada commands on the lab', () => {
+  let lab: TestLab;
+  let podIP = '';
+  let node = '';
+  const env = () => ({ ...process.env, KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' });
+  const kiada = (args: string[], timeoutMs = 60_000): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [BIN, ...args], { env: env(), timeout: timeoutMs }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  const noPodsBut = async (...names: string[]) => {
+    const r = await lab.kubectl(['get', 'pods', '-o', 'jsonpath={.items[*].metadata.name}']);
+    expect(r.stdout.split(' ').filter(Boolean).sort()).toEqual(names.sort());
+  };
+
+  beforeAll(async () => {
+    lab = await startTestLab();
+    await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
+    const pod = await waitFor('kiada ready', async () => {
+      const p = JSON.parse((await lab.kubectl(['get', 'pod', 'kiada', '-o', 'json'])).stdout);
+      return p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p;
+    });
+    podIP = pod.status.podIP;
+    node = pod.spec.nodeName;
+  }, 90_000);
+  afterAll(async () => {
+    await lab?.down();
+  }, 60_000);
+
+  it('pod-ip prints the IP and the command it stands for', async () => {
+    const r = await kiada(['pod-ip']);
+    expect(r).toEqual({ code: 0, stdout: `${podIP}\n`, stderr: '$ kubectl get pod kiada -o jsonpath={.status.podIP}\n' });
+  });
+
+  it('pod-ip -o wide matches the real kubectl get pod -o wide', async () => {
+    const ours = await kiada(['pod-ip', '-o', 'wide', '-q']);
+    const real = await lab.kubectl(['get', 'pod', 'kiada', '-o', 'wide']);
+    const norm = (s: string) => s.replace(/\s+\d+s\s+/, ' AGE ');
+    expect(norm(ours.stdout)).toBe(norm(real.stdout));
+    expect(ours.stderr).toBe('');
+  });
+
+  it('ports lists the named port and says it is informative', async () => {
+    const r = await kiada(['ports', '-q']);
+    expect(r.stdout).toBe('CONTAINER   NAME   PORT   PROTOCOL\nkiada       http   8080   TCP\n');
+    expect(r.stderr).toBe('Note: the ports in a pod spec are informative only; the app may listen on other ports, and these need not be open.\n');
+  });
+
+  it('curl-from-node curls from the node, seen as the node bridge address', async () => {
+    const r = await kiada(['curl-from-node', '--port', 'http']);
+    const subnet = podIP.split('.').slice(0, 3).join('.');
+    expect(r.stdout).toBe(`Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:${subnet}.1\n`);
+    expect(r.stderr).toBe(`$ kiada lab node-shell ${node} -- curl -s --max-time 10 http://${podIP}:8080/\n`);
+  });
+
+  it('curl-from-node with the generic provider uses a hostNetwork pod and deletes it', async () => {
+    const r = await kiada(['curl-from-node', '--provider', 'generic', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Kiada version 0\.1\. Request processed by "kiada"\. Client IP: ::ffff:/);
+    await noPodsBut('kiada');
+  });
+
+  it('curl-from-pod runs a one-off client pod and deletes it, even on a name clash', async () => {
+    const r = await kiada(['curl-from-pod']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`$ kubectl run --image=curlimages/curl -it --restart=Never --rm client-pod -- curl -s ${podIP}:8080\n`);
+    expect(r.stdout).toMatch(/^Kiada version 0\.1\. Request processed by "kiada"\. Client IP: ::ffff:10\.244\.\d\.\d+\npod "client-pod" deleted\n$/);
+    await lab.kubectl(['run', 'client-pod', '--image=busybox', '--restart=Never', '--', 'sleep', '60']);
+    const clash = await kiada(['curl-from-pod', '-q']);
+    expect(clash.stdout).toMatch(/\npod "client-pod-[0-9a-f]{5}" deleted\n$/);
+    await lab.kubectl(['delete', 'pod', 'client-pod', '--grace-period=0']);
+    await noPodsBut('kiada');
+  }, 60_000);
+
+  it('curl-from-pod deletes its pod on SIGINT and SIGTERM', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      // A client that never finishes (no answer on that port), interrupted once its pod exists.
+      const child = spawn(process.execPath, [BIN, 'curl-from-pod', '--port', '9', '--name', 'sig-client', '-q'], { env: env() });
+      await waitFor('client pod created', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 0, 15_000);
+      child.kill(signal);
+      const code = await new Promise((r) => child.once('exit', (c) => r(c)));
+      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      await waitFor('client pod gone', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 1, 15_000);
+    }
+    await noPodsBut('kiada');
+  }, 60_000);
+
+  it('port-forward prints kubectl lines and reaches the pod loopback', async () => {
+    const child = spawn(process.execPath, [BIN, 'port-forward', 'kiada', ':8080', '-q'], { env: env() });
+    try {
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      const port = await waitFor('Forwarding', async () => /Forwarding from \[::1\]:(\d+) -> 8080/.exec(out)?.[1], 15_000);
+      expect(out).toBe(`Forwarding from 127.0.0.1:${port} -> 8080\nForwarding from [::1]:${port} -> 8080\n`);
+      const bodies = await Promise.all(Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text())));
+      expect(new Set(bodies)).toEqual(new Set(['Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n']));
+      child.kill('SIGINT');
+      expect(await new Promise((r) => child.once('exit', (c) => r(c)))).toBe(0);
+      // The listener is gone with the process.
+      await expect(new Promise((resolve, reject) => net.connect(Number(port), '127.0.0.1').on('connect', resolve).on('error', reject))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  it('port-forward says so when the local port is taken', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const r = await kiada(['port-forward', 'kiada', `${port}:8080`, '-q']);
+    blocker.close();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`Unable to listen on port ${port}: address 127.0.0.1:${port} already in use\n`);
+  });
+
+  it('logs shows the app log, --tail the last lines', async () => {
+    const r = await kiada(['logs', '--tail', '1']);
+    expect(r.stderr).toBe('$ kubectl logs kiada --tail 1\n');
+    expect(r.stdout).toMatch(/^Received request for \/ from [0-9a-f.:]+\n$/);
+  });
+
+  it('exec runs in the pod and passes the exit code on', async () => {
+    const r = await kiada(['exec', 'kiada', '-q', '--', 'sh', '-c', 'hostname; exit 3']);
+    expect(r).toEqual({ code: 3, stdout: 'kiada\n', stderr: 'command terminated with exit code 3\n' });
+  });
+
+  it('bad input: unknown pod, hostile name, unknown port name — one line, exit 1', async () => {
+    expect(await kiada(['pod-ip', 'nope', '-q'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
+    expect(await kiada(['curl-from-pod', 'x;touch /tmp/pwned'])).toEqual({
+      code: 1, stdout: '', stderr: 'error: invalid pod name "x;touch /tmp/pwned": must be a lowercase RFC 1123 subdomain (a-z, 0-9, \'-\', \'.\'; at most 253 characters)\n',
+    });
+    expect(await kiada(['curl-from-node', '--port', 'nope', '-q'])).toEqual({ code: 1, stdout: '', stderr: "error: Pod 'kiada' does not have a named port 'nope'\n" });
+  });
+
+  it('diagnose walks every route and finds them all working', async () => {
+    const r = await kiada(['diagnose', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').map((l) => l.split(':')[0])).toEqual([
+      '✔ 1. pod is running and ready', '✔ 2. from its node', '✔ 3. from another pod', '✔ 4. through port-forward', 'Every route reaches the pod.', '',
+    ]);
+    await noPodsBut('kiada');
+  }, 60_000);
+});
