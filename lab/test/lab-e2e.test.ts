@@ -92,6 +92,20 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
     expect(piped.stdout).toBe('hello\n');
   });
 
+  it('kubectl port-forward reaches the pod loopback', async () => {
+    const pf = lab.spawnKubectl(['port-forward', 'kiada', ':8080']);
+    try {
+      let out = '';
+      pf.stdout!.on('data', (c) => (out += c));
+      const port = await waitFor('Forwarding line', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out)?.[1], 15_000);
+      expect(out).toMatch(new RegExp(`^Forwarding from 127\\.0\\.0\\.1:${port} -> 8080\\nForwarding from \\[::1\\]:${port} -> 8080\\n`));
+      const body = execFileSync('curl', ['-s', '--max-time', '5', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+      expect(body).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
+    } finally {
+      pf.kill('SIGINT');
+    }
+  });
+
   it('kubectl run --rm runs a one-off client pod and deletes it', async () => {
     const r = await lab.kubectl(['run', '--image=curlimages/curl', '-i', '--restart=Never', '--rm', 'client-pod', '--', 'curl', '-s', `${podIP}:8080`], { timeoutMs: 60_000 });
     const lines = r.stdout.split('\n');

@@ -1,18 +1,38 @@
-// Port-forward: the WebSocket channel protocol of client-node (…/portforward?ports=8080). kubectl's
-// SPDY/3.1 framing is not served yet: the 400 makes kubectl say so clearly.
+// Port-forward in the three ways clients ask for it:
+//   kubectl 1.32 default   WebSocket with subprotocol SPDY/3.1+portforward.k8s.io, SPDY frames inside
+//   kubectl fallback       a direct `Upgrade: SPDY/3.1` (X-Stream-Protocol-Version: portforward.k8s.io)
+//   client-node            WebSocket channels (…/portforward?ports=8080, v4.channel.k8s.io)
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { createWebSocketStream } from 'ws';
 import { ApiError } from '../store/index.ts';
 import { acceptWebSocket, isWebSocket, offeredProtocols, rejectUpgrade } from './websocket.ts';
+import { servePortForwardSession } from './spdy-portforward.ts';
+
+const SPDY_OVER_WEBSOCKET = 'SPDY/3.1+portforward.k8s.io';
 
 const PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io', 'portforward.k8s.io'];
 
 export async function handlePortForward(req: http.IncomingMessage, socket: Duplex, head: Buffer, connect: (port: number) => Promise<Duplex>): Promise<void> {
+  if (isWebSocket(req) && offeredProtocols(req).includes(SPDY_OVER_WEBSOCKET)) {
+    const ws = await acceptWebSocket(req, socket, head, SPDY_OVER_WEBSOCKET);
+    servePortForwardSession(createWebSocketStream(ws, { allowHalfOpen: true }), connect);
+    return;
+  }
+  if (String(req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1') {
+    const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim());
+    if (!versions.includes('portforward.k8s.io')) {
+      return rejectUpgrade(socket, 403, 'Forbidden', new ApiError(403, 'Forbidden', 'unable to upgrade: no supported protocol version (portforward.k8s.io)').toStatus());
+    }
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n');
+    servePortForwardSession(socket, connect, head);
+    return;
+  }
   const q = new URL(req.url ?? '/', 'https://127.0.0.1').searchParams;
   const protocol = PROTOCOLS.find((p) => offeredProtocols(req).includes(p));
   const ports = (q.get('ports') ?? '').split(',').filter(Boolean).map(Number);
   if (!isWebSocket(req) || !protocol || ports.length === 0 || ports.some((p) => !(p > 0 && p < 65536))) {
-    const msg = 'the lab serves port-forward over WebSocket channels (?ports=N, v4.channel.k8s.io); kubectl port-forward needs SPDY, which this lab does not serve yet';
+    const msg = 'port-forward needs a WebSocket (SPDY/3.1+portforward.k8s.io, or v4.channel.k8s.io with ?ports=N) or an Upgrade: SPDY/3.1';
     return rejectUpgrade(socket, 400, 'Bad Request', new ApiError(400, 'BadRequest', msg).toStatus());
   }
   const ws = await acceptWebSocket(req, socket, head, protocol);
