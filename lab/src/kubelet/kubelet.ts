@@ -1,7 +1,7 @@
 // The lab's kubelet and scheduler: turns Pod objects into sandboxes and processes, and reports their status.
 import { PassThrough, type Readable } from 'node:stream';
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { ApiError, badRequest, notFound, type Obj, type Store, type WatchEvent } from '../store/index.ts';
 import type { Dataplane, Sandbox } from '../net/index.ts';
@@ -430,7 +430,13 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     async portForward(ns, name, port) {
       const rt = pods.get(k(ns, name));
       if (!rt?.sandbox) throw new ApiError(400, 'BadRequest', `pod ${name} is not running`);
-      return dp.connectInPod(rt.sandbox, port);
+      try {
+        return await dp.connectInPod(rt.sandbox, port);
+      } catch (err) {
+        // The CRI's wording: the pod is named by its sandbox id, which is 64 hex digits.
+        const sandboxId = createHash('sha256').update(rt.uid).digest('hex');
+        throw new Error(`error forwarding port ${port} to pod ${sandboxId}, uid : ${(err as Error).message}`);
+      }
     },
     async stop() {
       unsubscribe();

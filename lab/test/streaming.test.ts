@@ -1,0 +1,152 @@
+// exec, attach and port-forward on a real lab, through the real kubectl and through client-node:
+// bytes exact in both directions, many connections at once, and the kubelet's error for an eth0-only app.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { PassThrough, Writable } from 'node:stream';
+import { KubeConfig, Exec, PortForward, type V1Status } from '@kubernetes/client-node';
+import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
+
+const skip = skipUnlessLab();
+
+// An echo server on port 9000 of the pod's loopback and eth0 (the "kiada" image runs any command we give it).
+const ECHO = `require('net').createServer({allowHalfOpen:true},s=>s.pipe(s)).listen(9000,()=>console.log('echo up'))`;
+const PODS = `apiVersion: v1
+kind: Pod
+metadata:
+  name: echo
+spec:
+  containers:
+  - name: echo
+    image: kiada:0.1
+    command: [${JSON.stringify(process.execPath)}, "-e", ${JSON.stringify(ECHO)}]
+    ports:
+    - name: echo
+      containerPort: 9000
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kiada-eth0-only
+spec:
+  containers:
+  - name: kiada
+    image: kiada:0.1
+    env:
+    - name: KIADA_BIND
+      value: eth0
+    ports:
+    - name: http
+      containerPort: 8080
+`;
+
+function sha(b: Buffer) {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/** Sends `payload`, half-closes, and returns everything the other side sent back. */
+function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => s.end(payload));
+    s.on('data', (c) => chunks.push(c));
+    s.on('end', () => resolve(Buffer.concat(chunks)));
+    s.on('error', reject);
+  });
+}
+
+describe.skipIf(skip)('streaming on the lab', () => {
+  let lab: TestLab;
+  const forwards: ChildProcess[] = [];
+  beforeAll(async () => {
+    lab = await startTestLab();
+    const r = await lab.kubectl(['apply', '-f', '-'], { input: PODS });
+    expect(r.stdout).toBe('pod/echo created\npod/kiada-eth0-only created\n');
+    for (const pod of ['echo', 'kiada-eth0-only']) {
+      await waitFor(`${pod} running`, async () => (await lab.kubectl(['get', 'pod', pod, '-o', 'jsonpath={.status.phase}'])).stdout === 'Running');
+    }
+    await waitFor('echo listening', async () => (await lab.kubectl(['logs', 'echo'])).stdout === 'echo up\n');
+    await waitFor('kiada listening', async () => (await lab.kubectl(['logs', 'kiada-eth0-only'])).stdout.includes('Listening on port 8080'));
+  }, 90_000);
+  afterAll(async () => {
+    for (const f of forwards) f.kill('SIGKILL');
+    await lab?.down();
+  }, 60_000);
+
+  async function kubectlForward(pod: string, spec: string, env: NodeJS.ProcessEnv = {}) {
+    const child = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, '--cache-dir', lab.cacheDir, 'port-forward', pod, spec], { env: { ...process.env, ...env } });
+    forwards.push(child);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c) => (out += c));
+    child.stderr!.on('data', (c) => (err += c));
+    const port = Number(await waitFor('Forwarding', async () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1], 15_000));
+    return { child, port, out: () => out, err: () => err };
+  }
+
+  for (const [mode, env] of [['SPDY inside a WebSocket (default)', {}], ['direct SPDY upgrade (fallback)', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]] as const) {
+    it(`kubectl port-forward, ${mode}: 100 MB round trip with identical sha256 while 50 other connections run`, async () => {
+      const pf = await kubectlForward('echo', ':9000', env);
+      const big = randomBytes(100 * 1024 * 1024);
+      const smalls = Array.from({ length: 50 }, () => randomBytes(64 * 1024));
+      const [back, ...echoes] = await Promise.all([roundTrip(pf.port, big), ...smalls.map((s) => roundTrip(pf.port, s))]);
+      expect(back.length).toBe(big.length);
+      expect(sha(back)).toBe(sha(big));
+      echoes.forEach((e, i) => expect(sha(e)).toBe(sha(smalls[i])));
+      pf.child.kill('SIGINT');
+      expect(await new Promise((r) => pf.child.once('exit', r))).toBe(0);
+    }, 120_000);
+  }
+
+  it('kubectl port-forward to an app bound to eth0 only fails with the kubelet error', async () => {
+    const pf = await kubectlForward('kiada-eth0-only', ':8080');
+    const body = await roundTrip(pf.port, Buffer.from('GET / HTTP/1.0\r\n\r\n')).catch(() => Buffer.alloc(0));
+    expect(body.length).toBe(0);
+    await waitFor('error line', async () => pf.err().includes('connection refused'), 10_000);
+    // klog quotes the inner quotes, so the namespace appears as \"/run/netns/…\".
+    expect(pf.err()).toMatch(
+      /an error occurred forwarding \d+ -> 8080: error forwarding port 8080 to pod [0-9a-f]{64}, uid : failed to connect to localhost:8080 inside namespace \\"\/run\/netns\/kiada-t[0-9a-f]+-p\d+\\", IPv4: dial tcp4 127\.0\.0\.1:8080: connect: connection refused IPv6 dial tcp6 \[::1\]:8080: connect: connection refused/,
+    );
+    pf.child.kill('SIGKILL');
+  }, 30_000);
+
+  describe('through @kubernetes/client-node', () => {
+    const kc = () => {
+      const k = new KubeConfig();
+      k.loadFromFile(lab.kubeconfig);
+      return k;
+    };
+    const sink = () => {
+      const chunks: Buffer[] = [];
+      const w = new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) });
+      return { w, text: () => Buffer.concat(chunks).toString() };
+    };
+
+    it('Exec runs the command and reports the exit code in the status', async () => {
+      const out = sink();
+      const err = sink();
+      const status = await new Promise<V1Status>((resolve, reject) => {
+        new Exec(kc()).exec('default', 'echo', 'echo', ['sh', '-c', 'hostname; echo oops >&2; exit 4'], out.w, err.w, null, false, resolve).catch(reject);
+      });
+      expect(out.text()).toBe('echo\n');
+      expect(err.text()).toBe('oops\n');
+      expect(status.status).toBe('Failure');
+      expect(status.reason).toBe('NonZeroExitCode');
+      expect(status.details?.causes).toEqual([{ reason: 'ExitCode', message: '4' }]);
+    });
+
+    it('PortForward carries bytes both ways', async () => {
+      const input = new PassThrough();
+      const chunks: Buffer[] = [];
+      const out = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) });
+      const ws = await new PortForward(kc()).portForward('default', 'echo', [9000], out, null, input);
+      const payload = randomBytes(256 * 1024);
+      input.write(payload);
+      const size = () => chunks.reduce((n, c) => n + c.length, 0);
+      await waitFor('echo back', async () => size() >= payload.length, 10_000);
+      expect(sha(Buffer.concat(chunks))).toBe(sha(payload));
+      (typeof ws === 'function' ? ws() : ws)?.close();
+    }, 20_000);
+  });
+});
