@@ -30,7 +30,7 @@ export class ApiError extends Error {
   }
 }
 
-const singular: Record<string, string> = { pods: 'pod', nodes: 'node', namespaces: 'namespace', events: 'event' };
+const KIND: Record<string, string> = { pods: 'Pod', nodes: 'Node', namespaces: 'Namespace', events: 'Event' };
 
 export const notFound = (resource: string, name: string) =>
   new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
@@ -43,6 +43,6 @@ export const invalid = (kind: string, name: string, causes: { field: string; mes
   new ApiError(
     422,
     'Invalid',
-    `${kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-    { name, kind: singular[kind] ?? kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
+    `${KIND[kind] ?? kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+    { name, kind: KIND[kind] ?? kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
   );

@@ -1,0 +1,173 @@
+// The lab's API server as kubectl and curl see it: auth, errors, validation, watch, describe, events,
+// restarts, logs options, image pull failures, and cleanup after a SIGKILLed daemon.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { parse } from 'yaml';
+import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
+import { labUp, labDown } from '../src/control.ts';
+import { readState } from '../src/state.ts';
+import { labPaths } from '../src/paths.ts';
+
+const skip = skipUnlessLab();
+
+function curl(args: string[]): Promise<{ code: number; body: string }> {
+  return new Promise((resolve) => {
+    execFile('curl', ['-sk', '-o', '-', '-w', '\n%{http_code}', ...args], (_e, stdout) => {
+      const i = stdout.lastIndexOf('\n');
+      resolve({ code: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) });
+    });
+  });
+}
+
+describe.skipIf(skip)('lab API server', () => {
+  let lab: TestLab;
+  let server = '';
+  let token = '';
+  beforeAll(async () => {
+    process.env.KIADA_LAB_BACKOFF_MS = '200';
+    lab = await startTestLab();
+    const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
+    server = kc.clusters[0].cluster.server;
+    token = kc.users[0].user.token;
+  }, 90_000);
+  afterAll(async () => {
+    await lab?.down();
+  }, 60_000);
+
+  it('writes a kind-like kubeconfig with its own CA and context kiada-lab', () => {
+    const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
+    expect(kc['current-context']).toBe('kiada-lab');
+    expect(server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('answers 401 with a Status without a token or with a wrong one', async () => {
+    const expected = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+    for (const auth of [[], ['-H', 'Authorization: Bearer nope']]) {
+      const r = await curl([...auth, `${server}/api/v1/namespaces/default/pods`]);
+      expect(r.code).toBe(401);
+      expect(JSON.parse(r.body)).toEqual(expected);
+    }
+    const ok = await curl(['-H', `Authorization: Bearer ${token}`, `${server}/version`]);
+    expect(JSON.parse(ok.body).gitVersion).toBe('v1.32.0');
+  });
+
+  it('answers malformed JSON with 400 and a bad manifest with 422 naming the field', async () => {
+    const bad = await curl(['-H', `Authorization: Bearer ${token}`, '-H', 'Content-Type: application/json', '-d', '{"kind": "Pod", ', `${server}/api/v1/namespaces/default/pods`]);
+    expect(bad.code).toBe(400);
+    expect(JSON.parse(bad.body).reason).toBe('BadRequest');
+    const r = await lab.kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: broken\nspec:\n  containers:\n  - name: x\n    image: busybox\n    ports:\n    - containerPort: 70000\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('The Pod "broken" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive\n');
+    const noContainers = await lab.kubectl(['create', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: empty\nspec:\n  containers: []\n' });
+    expect(noContainers.stderr).toBe('The Pod "empty" is invalid: spec.containers: Required value\n');
+  });
+
+  it('runs a pod to completion, keeps its logs and explains it in describe and events', async () => {
+    const r = await lab.kubectl(['run', 'once', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo one; echo two; exit 3']);
+    expect(r.stdout).toBe('pod/once created\n');
+    await waitFor('once failed', async () => (await lab.kubectl(['get', 'pod', 'once', '-o', 'jsonpath={.status.phase}'])).stdout === 'Failed');
+    const row = (await lab.kubectl(['get', 'pod', 'once', '--no-headers'])).stdout.split(/\s+/);
+    expect(row.slice(0, 4)).toEqual(['once', '0/1', 'Error', '0']);
+    expect((await lab.kubectl(['get', 'pod', 'once', '-o', 'jsonpath={.status.containerStatuses[0].state.terminated.exitCode}'])).stdout).toBe('3');
+    expect((await lab.kubectl(['logs', 'once'])).stdout).toBe('one\ntwo\n');
+    expect((await lab.kubectl(['logs', 'once', '--tail=1'])).stdout).toBe('two\n');
+    expect((await lab.kubectl(['logs', 'once', '--timestamps'])).stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z one\n\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z two\n$/);
+    const d = (await lab.kubectl(['describe', 'pod', 'once'])).stdout;
+    expect(d).toMatch(/^Name:\s+once$/m);
+    expect(d).toMatch(/^Node:\s+kind-worker2?\/172\.18\.0\.[34]$/m);
+    expect(d).toMatch(/Reason:\s+Error\n\s+Exit Code:\s+3/);
+    for (const reason of ['Scheduled', 'Pulled', 'Created', 'Started']) expect(d).toMatch(new RegExp(`Normal\\s+${reason}\\s`));
+    const ev = (await lab.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=once'])).stdout;
+    expect(ev.split('\n')[0].split(/\s{2,}/)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    expect(ev).toContain('pod/once');
+  });
+
+  it('restarts with restartPolicy Always and counts it; --previous shows the last run', async () => {
+    await lab.kubectl(['run', 'crash', '--image=busybox', '--restart=Always', '--', 'sh', '-c', 'echo run; exit 1']);
+    await waitFor('two restarts', async () => Number((await lab.kubectl(['get', 'pod', 'crash', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout) >= 2, 30_000);
+    expect((await lab.kubectl(['logs', 'crash', '--previous'])).stdout).toBe('run\n');
+    const d = (await lab.kubectl(['describe', 'pod', 'crash'])).stdout;
+    expect(d).toMatch(/Warning\s+BackOff\s+.*Back-off restarting failed container crash in pod crash_default/);
+    await lab.kubectl(['delete', 'pod', 'crash', '--grace-period=1']);
+  }, 40_000);
+
+  it('fails an unknown image like a kubelet: ErrImagePull, then ImagePullBackOff', async () => {
+    await lab.kubectl(['run', 'nope', '--image=registry.example/nope:1']);
+    const status = await waitFor('ImagePullBackOff', async () => {
+      const s = (await lab.kubectl(['get', 'pod', 'nope', '--no-headers'])).stdout.split(/\s+/)[2];
+      return s === 'ImagePullBackOff' && s;
+    });
+    expect(status).toBe('ImagePullBackOff');
+    const d = (await lab.kubectl(['describe', 'pod', 'nope'])).stdout;
+    expect(d).toMatch(/Warning\s+Failed\s+.*Failed to pull image "registry\.example\/nope:1"/);
+    expect(d).toMatch(/Warning\s+Failed\s+.*Error: ErrImagePull/);
+    await lab.kubectl(['delete', 'pod', 'nope']);
+  });
+
+  it('kubectl get -w sees a pod come and go; -A and label selectors work', async () => {
+    const w = spawn('kubectl', ['--kubeconfig', lab.kubeconfig, '--cache-dir', lab.cacheDir, 'get', 'pods', '-w', '-l', 'app=watched', '--no-headers']);
+    let out = '';
+    w.stdout.on('data', (c) => (out += c));
+    await new Promise((r) => setTimeout(r, 500));
+    await lab.kubectl(['run', 'watched', '--image=busybox', '--labels=app=watched', '--', 'sleep', '30']);
+    await waitFor('Running in the watch', async () => /^watched\s+1\/1\s+Running/m.test(out), 15_000);
+    w.kill();
+    const all = (await lab.kubectl(['get', 'pods', '-A', '-l', 'app=watched', '--no-headers'])).stdout;
+    expect(all).toMatch(/^default\s+watched\s+1\/1\s+Running\s+0\s+\d+s\n$/);
+    // Deletion sends SIGTERM, which ends sleep at once: well before the 30 s grace period.
+    const t0 = Date.now();
+    expect((await lab.kubectl(['delete', 'pod', 'watched'])).stdout).toBe('pod "watched" deleted\n');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  }, 60_000);
+
+  it('-o yaml shows the defaults a real API server fills in', async () => {
+    await lab.kubectl(['run', 'defaults', '--image=busybox', '--', 'sleep', '1']);
+    const pod = parse((await lab.kubectl(['get', 'pod', 'defaults', '-o', 'yaml'])).stdout);
+    expect(pod.spec.restartPolicy).toBe('Always');
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(30);
+    expect(pod.spec.containers[0].imagePullPolicy).toBe('Always');
+    expect(pod.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    await lab.kubectl(['delete', 'pod', 'defaults', '--grace-period=1']);
+  }, 30_000);
+});
+
+describe.skipIf(skip)('lab life cycle', () => {
+  it('refuses to start without root, saying exactly what it needs', () => {
+    let out = '';
+    try {
+      execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e',
+        `import('${new URL('../src/control.ts', import.meta.url).pathname}').then(m => m.labUp({ id: 'noroot' })).catch(e => { console.error(e.message); process.exit(1) })`],
+      { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, KIADA_LAB_HOME: '/tmp/kiada-noroot-home' } });
+    } catch (e) {
+      out = (e as { stderr: string }).stderr;
+    }
+    expect(out).toBe('The lab needs root to create network namespaces: run it with sudo (it creates kiada-* network namespaces and removes them on `kiada lab down`).\n');
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain('kiada-noroot-');
+  });
+
+  it('is idempotent, and `lab down` cleans everything after the daemon was SIGKILLed', async () => {
+    const id = `k${Date.now().toString(36).slice(-6)}`;
+    const home = fs.mkdtempSync('/tmp/kiada-kill-');
+    process.env.KIADA_LAB_HOME = home;
+    try {
+      const first = await labUp({ id });
+      const again = await labUp({ id });
+      expect(again).toEqual({ ...first, alreadyRunning: true });
+      const state = readState(labPaths(id).state)!;
+      process.kill(state.pid, 'SIGKILL');
+      await waitFor('daemon gone', async () => { try { process.kill(state.pid, 0); return false; } catch { return true; } });
+      expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).toContain(`kiada-${id}-`);
+      await labDown({ id });
+      expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${id}-`);
+      // Gone, or at most a zombie waiting for PID 1 to reap it: nothing runs any more.
+      const running = (pid: number) => { try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
+      for (const n of state.nodes) expect(running(n.agentPid)).toBe(false);
+      expect(fs.existsSync(home)).toBe(false);
+    } finally {
+      await labDown({ id }).catch(() => {});
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
