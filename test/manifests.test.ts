@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Pod } from 'kubernetes-models/v1';
+import { Role, RoleBinding, ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 
 const K8S = path.resolve(import.meta.dirname, '..', 'k8s');
 const files = fs.readdirSync(K8S).filter((f) => f.endsWith('.yaml'));
@@ -44,7 +45,7 @@ function validatePod(obj: Obj): void {
 
 describe('k8s manifests', () => {
   it('are the files the README lists', () => {
-    expect(files.sort()).toEqual(['pod.client-pod.yaml', 'pod.kiada-eth0-only.yaml', 'pod.kiada.yaml']);
+    expect(files.sort()).toEqual(['pod.client-pod.yaml', 'pod.kiada-eth0-only.yaml', 'pod.kiada.yaml', 'pod.node-debug.yaml', 'rbac.kiada-tools.yaml']);
   });
 
   for (const file of files) {
@@ -56,13 +57,16 @@ describe('k8s manifests', () => {
       for (const doc of docs) {
         const obj = doc.toJS() as Obj;
         it(`${obj.kind} ${obj.metadata?.name} is valid against the schema`, () => {
-          expect(obj.apiVersion).toBe('v1');
-          expect(obj.kind).toBe('Pod');
-          expect(() => validatePod(obj)).not.toThrow();
+          const Model = { Pod, Role, RoleBinding, ClusterRole, ClusterRoleBinding }[obj.kind as string];
+          expect(Model, `kind ${obj.kind}`).toBeDefined();
+          expect(() => new Model!(obj as never).validate()).not.toThrow();
         });
-        it(`${obj.kind} ${obj.metadata?.name} passes PSS restricted`, () => {
-          expect(restrictedViolations(obj)).toEqual([]);
-        });
+        // The node-debug pod shares the host network by design: it is the one pod that is not "restricted".
+        if (obj.kind === 'Pod' && file !== 'pod.node-debug.yaml') {
+          it(`${obj.kind} ${obj.metadata?.name} passes PSS restricted`, () => {
+            expect(restrictedViolations(obj)).toEqual([]);
+          });
+        }
       }
     });
   }
@@ -76,6 +80,18 @@ describe('k8s manifests', () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(Object.keys(c.resources).sort()).toEqual(['limits', 'requests']);
+  });
+
+  it('the RBAC grants exactly what the commands use', () => {
+    const docs = parseAllDocuments(fs.readFileSync(path.join(K8S, 'rbac.kiada-tools.yaml'), 'utf8')).map((d) => d.toJS() as Obj);
+    const role = docs.find((d) => d.kind === 'Role')!;
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/exec', 'pods/portforward'], verbs: ['get', 'create'] },
+    ]);
+    expect(docs.find((d) => d.kind === 'ClusterRole')!.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }]);
+    expect(restrictedViolations(parseAllDocuments(fs.readFileSync(path.join(K8S, 'pod.node-debug.yaml'), 'utf8'))[0].toJS() as Obj)).toContain('spec.hostNetwork');
   });
 
   it('a broken manifest fails with the field named', () => {
