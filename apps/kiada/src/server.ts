@@ -11,6 +11,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** How long in-flight requests may take to finish once shutdown starts before they are cut. */
   drainTimeoutMs?: number;
+  /** Overrides of LIMITS (the hardening tests use short timeouts). */
+  limits?: Partial<typeof LIMITS>;
 }
 
 export interface RunningServer {
@@ -21,8 +23,9 @@ export interface RunningServer {
 }
 
 // Limits that keep a slow or hostile client from holding the process: a header must arrive within 10 s,
-// a whole request within 30 s, headers stay under 16 KiB, idle keep-alive sockets close after 5 s.
-export const LIMITS = { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024, keepAliveTimeout: 5_000 };
+// a whole request within 30 s, headers stay under 16 KiB, idle keep-alive sockets close after 5 s. The
+// timeouts are checked every second (Node's default is every 30 s, which would let a slowloris linger).
+export const LIMITS = { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,12 +51,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let port = opts.port;
   try {
     for (const address of opts.addresses) {
-      const server = http.createServer({ ...LIMITS, noDelay: true }, handler);
-      server.keepAliveTimeout = LIMITS.keepAliveTimeout;
-      // Malformed requests: a 400 and the connection closed, nothing else (Node's default does the same,
-      // but without this handler an error on an already-used socket would be silent).
-      server.on('clientError', (_err, socket) => {
-        if (socket.writable && !socket.writableEnded) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const limits = { ...LIMITS, ...opts.limits };
+      const server = http.createServer({ ...limits, noDelay: true }, handler);
+      server.keepAliveTimeout = limits.keepAliveTimeout;
+      // Malformed or too slow requests: the status Node's parser error calls for, the connection closed,
+      // never a stack trace.
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        const status =
+          err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
+          : '400 Bad Request';
+        if (socket.writable && !socket.writableEnded) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         socket.destroy();
       });
       servers.push(server);
