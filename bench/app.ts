@@ -1,0 +1,41 @@
+// App throughput: kiada (express) vs a raw node:http handler (the ceiling) vs a book-style plain-http app,
+// measured one after the other in the same run, at 1, 16 and 64 connections.
+import path from 'node:path';
+import os from 'node:os';
+import fs from 'node:fs';
+import { load, startChild, stop, rssMB, ratio, fmt, table, SECONDS, type Load } from './lib.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+export async function run(): Promise<string> {
+  const template = path.join(os.tmpdir(), `kiada-bench-index-${process.pid}.txt`);
+  fs.writeFileSync(template, 'Kiada version {{version}}. Request processed by "{{hostname}}". Client IP: {{clientIP}}\n');
+  const servers = {
+    kiada: await startChild([process.execPath, path.join(ROOT, 'apps/kiada/src/main.ts'), '--port', '0', '--bind', '127.0.0.1'], /Listening on port (\d+)/),
+    raw: await startChild([process.execPath, path.join(ROOT, 'bench/fixtures/raw-http.ts')], /listening (\d+)/),
+    book: await startChild([process.execPath, path.join(ROOT, 'bench/fixtures/book-style.ts'), '0', template], /listening (\d+)/),
+  };
+  const rows: (string | number)[][] = [];
+  try {
+    for (const connections of [1, 16, 64]) {
+      const r: Record<string, Load> = {};
+      for (const [name, s] of Object.entries(servers)) r[name] = await load(`http://127.0.0.1:${s.match[1]}/`, connections);
+      rows.push([
+        connections,
+        fmt(r.kiada.rps), fmt(r.raw.rps), fmt(r.book.rps),
+        ratio(r.kiada.rps, r.raw.rps), ratio(r.kiada.rps, r.book.rps),
+        `${r.kiada.p50} / ${r.kiada.p99}`, `${r.raw.p50} / ${r.raw.p99}`,
+        r.kiada.errors + r.kiada.non2xx,
+      ]);
+    }
+    const rss = Object.fromEntries(Object.entries(servers).map(([n, s]) => [n, rssMB(s.child.pid!)]));
+    return (
+      `### App throughput (GET /, ${SECONDS} s per point; targets: ≥ 0.8× raw, p99 < 5 ms at 64)\n\n` +
+      table(['conns', 'kiada req/s', 'raw node:http req/s', 'book-style req/s', 'kiada/raw', 'kiada/book', 'kiada p50/p99 ms', 'raw p50/p99 ms', 'kiada errors'], rows) +
+      `\nRSS after the run: kiada ${rss.kiada} MB, raw ${rss.raw} MB, book-style ${rss.book} MB.\n`
+    );
+  } finally {
+    for (const s of Object.values(servers)) await stop(s.child);
+    fs.rmSync(template, { force: true });
+  }
+}
