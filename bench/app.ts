@@ -17,6 +17,8 @@ export async function run(): Promise<string> {
   };
   const rows: (string | number)[][] = [];
   try {
+    // Warm-up: JIT and connection pools settle before anything is measured.
+    for (const s of Object.values(servers)) await load(`http://127.0.0.1:${s.match[1]}/`, 64, 2);
     for (const connections of [1, 16, 64]) {
       const r: Record<string, Load> = {};
       for (const [name, s] of Object.entries(servers)) r[name] = await load(`http://127.0.0.1:${s.match[1]}/`, connections);

@@ -1,7 +1,7 @@
 // Starts kiada on every configured address with hardened limits, and stops it gracefully.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app.ts';
+import { createHandler } from './app.ts';
 import { createLogger, type Logger } from './log.ts';
 
 export interface ServerOptions {
@@ -41,7 +41,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger();
   let accepting = true;
-  const app = createApp({ hostname: opts.hostname, logger, isReady: () => accepting });
+  const app = createHandler({ hostname: opts.hostname, logger, isReady: () => accepting });
   const handler: http.RequestListener = (req, res) => {
     // Once shutdown starts, answers close their connection so keep-alive clients move on.
     if (!accepting) res.setHeader('Connection', 'close');

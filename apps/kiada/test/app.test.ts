@@ -1,7 +1,7 @@
 // The HTTP contract, byte for byte, through supertest (no socket of our own).
 import { describe, it, expect } from 'vitest';
 import request from 'supertest';
-import { createApp, textResponse } from '../src/app.ts';
+import { createApp, createHandler, textResponse } from '../src/app.ts';
 import type { Logger } from '../src/log.ts';
 
 function recordingLogger() {
@@ -10,9 +10,13 @@ function recordingLogger() {
   return { lines, logger };
 }
 
-describe('kiada app', () => {
+// The same contract through the express app alone and through the server's handler with its hot path.
+describe.each([
+  ['express app', createApp],
+  ['server handler (hot path first)', createHandler],
+] as const)('kiada: %s', (_name, create) => {
   const { lines, logger } = recordingLogger();
-  const app = createApp({ hostname: 'kiada', logger });
+  const app = create({ hostname: 'kiada', logger });
 
   it('answers curl on / with the book line', async () => {
     const res = await request(app).get('/').set('Accept', '*/*');
@@ -47,7 +51,7 @@ describe('kiada app', () => {
   });
 
   it('renders the page with the three facts, escaped', async () => {
-    const evil = createApp({ hostname: '<b>x</b>' });
+    const evil = create({ hostname: '<b>x</b>' });
     const res = await request(evil).get('/html');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -79,7 +83,7 @@ describe('kiada app', () => {
   it('has probes that are not logged, and readiness follows shutdown', async () => {
     let ready = true;
     const { lines: probeLines, logger: l2 } = recordingLogger();
-    const probed = createApp({ hostname: 'kiada', logger: l2, isReady: () => ready });
+    const probed = create({ hostname: 'kiada', logger: l2, isReady: () => ready });
     expect((await request(probed).get('/healthz')).text).toBe('ok\n');
     expect((await request(probed).get('/readyz')).status).toBe(200);
     ready = false;
