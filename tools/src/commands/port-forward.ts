@@ -53,7 +53,12 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
             process.stderr.write(`E${new Date().toISOString()} an error occurred forwarding ${localPort} -> ${remotePort}: ${d.toString().trim()}\n`);
             socket.destroy();
           });
-          pf.portForward(ctx.namespace, name, [remotePort], socket, err, socket).then(
+          // The WebSocket channel protocol has no half-close: a local FIN must not close the whole forward
+          // (the answer may still be coming), so the input is the socket without its end; the socket's close
+          // closes the forward.
+          const input = new PassThrough();
+          socket.pipe(input, { end: false });
+          pf.portForward(ctx.namespace, name, [remotePort], socket, err, input).then(
             (ws) => {
               const w = typeof ws === 'function' ? ws() : ws;
               socket.on('close', () => w?.close());

@@ -75,7 +75,7 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
         if (waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff') throw new CliError(`error: pod ${created} cannot start: ${waiting} (image ${spec.image})`);
         if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return p;
         if (Date.now() > deadline) throw new CliError(`error: timed out waiting for pod ${created} to complete`);
-        await sleep(100);
+        await sleep(50);
       }
     })());
     const output = await ctx.core.readNamespacedPodLog({ name: created, namespace: ctx.namespace });

@@ -1,0 +1,43 @@
+// A lab for the cluster benchmarks, with kiada and an echo server deployed (needs root, like the lab).
+import { startTestLab, waitFor, prerequisites, type TestLab } from '@kiada/lab/testing.ts';
+
+export const ECHO_AND_KIADA = (node: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: echo
+spec:
+  containers:
+  - name: echo
+    image: kiada:0.1
+    command: [${JSON.stringify(node)}, "-e", "require('net').createServer({allowHalfOpen:true},s=>s.pipe(s)).listen(9000,()=>console.log('echo up'))"]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kiada
+spec:
+  containers:
+  - name: kiada
+    image: kiada:0.1
+    ports:
+    - name: http
+      containerPort: 8080
+`;
+
+export async function withLab<T>(fn: (lab: TestLab) => Promise<T>): Promise<T | string> {
+  const missing = prerequisites();
+  if (missing) return `(not run: ${missing})\n`;
+  const lab = await startTestLab();
+  try {
+    return await fn(lab);
+  } finally {
+    await lab.down();
+  }
+}
+
+export async function deploy(lab: TestLab): Promise<string> {
+  await lab.kubectl(['apply', '-f', '-'], { input: ECHO_AND_KIADA(process.execPath) });
+  await waitFor('echo', async () => (await lab.kubectl(['logs', 'echo'])).stdout === 'echo up\n');
+  await waitFor('kiada', async () => (await lab.kubectl(['logs', 'kiada'])).stdout.includes('Listening on port 8080'));
+  return (await lab.kubectl(['get', 'pod', 'kiada', '-o', 'jsonpath={.status.podIP}'])).stdout;
+}

@@ -1,0 +1,90 @@
+// The lab itself: `lab up` to kiada Running, `lab down`, 50 pods create-to-Running, and API req/s for
+// `get pods` from 10 parallel clients against a raw node:https server sending the same bytes (the ceiling).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import https from 'node:https';
+import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
+import { labUp, labDown } from '@kiada/lab/control.ts';
+import { prerequisites, waitFor } from '@kiada/lab/testing.ts';
+import { generateCerts } from '@kiada/lab/api/index.ts';
+import { ratio, fmt, table, SECONDS, median } from './lib.ts';
+import { ECHO_AND_KIADA } from './cluster.ts';
+import { execFile } from 'node:child_process';
+
+const kubectl = (kc: string, args: string[], input?: string) =>
+  new Promise<string>((resolve) => {
+    const c = execFile('kubectl', ['--kubeconfig', kc, ...args], (_e, out) => resolve(out));
+    c.stdin!.end(input ?? '');
+  });
+
+async function rps(url: string, headers: Record<string, string>, ca: string): Promise<number> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 10, ca });
+  let n = 0;
+  const end = Date.now() + SECONDS * 1000;
+  const loop = async () => {
+    while (Date.now() < end) {
+      await new Promise<void>((resolve, reject) =>
+        https.get(url, { agent, headers }, (res) => res.resume().on('end', () => (n++, resolve()))).on('error', reject),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, loop));
+  agent.destroy();
+  return n / SECONDS;
+}
+
+export async function run(): Promise<string> {
+  const missing = prerequisites();
+  if (missing) return `### Lab\n\n(not run: ${missing})\n`;
+  const id = `b${randomBytes(3).toString('hex')}`;
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-bench-lab-'));
+  process.env.KIADA_LAB_HOME = home;
+  try {
+    const t0 = Date.now();
+    const up = await labUp({ id });
+    const upMs = Date.now() - t0;
+    await kubectl(up.kubeconfig, ['apply', '-f', '-'], ECHO_AND_KIADA(process.execPath).split('---')[1]);
+    await waitFor('kiada Running', async () => (await kubectl(up.kubeconfig, ['get', 'pod', 'kiada', '-o', 'jsonpath={.status.phase}'])) === 'Running', 30_000);
+    const runningMs = Date.now() - t0;
+
+    // 50 pods at once; each one's latency from its creationTimestamp to its Running condition.
+    const manifest = Array.from({ length: 50 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p${i}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    args: ["sleep", "60"]\n`).join('---\n');
+    const c0 = Date.now();
+    await kubectl(up.kubeconfig, ['apply', '-f', '-'], manifest);
+    await waitFor('50 Running', async () => (await kubectl(up.kubeconfig, ['get', 'pods', '--field-selector', 'status.phase=Running', '-o', 'name'])).split('\n').filter((l) => l.startsWith('pod/p')).length === 50, 120_000);
+    const allMs = Date.now() - c0;
+    const pods = JSON.parse(await kubectl(up.kubeconfig, ['get', 'pods', '-o', 'json'])).items.filter((p: { metadata: { name: string } }) => /^p\d+$/.test(p.metadata.name));
+    const lat = pods.map((p: { status: { startTime: string }; metadata: { creationTimestamp: string }; status2?: unknown } & { status: { conditions: { type: string; lastTransitionTime: string }[] } }) =>
+      Date.parse(p.status.conditions.find((c) => c.type === 'Ready')!.lastTransitionTime) - Date.parse(p.metadata.creationTimestamp));
+
+    const kc = parse(fs.readFileSync(up.kubeconfig, 'utf8'));
+    const ca = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
+    const headers = { Authorization: `Bearer ${kc.users[0].user.token}`, Accept: 'application/json' };
+    const url = `https://127.0.0.1:${up.port}/api/v1/namespaces/default/pods`;
+    const ours = await rps(url, headers, ca);
+    // The ceiling: the same response bytes from a bare node:https server with a certificate of the same kind.
+    const body = await new Promise<Buffer>((resolve) => https.get(url, { headers, ca }, (res) => { const b: Buffer[] = []; res.on('data', (c) => b.push(c)).on('end', () => resolve(Buffer.concat(b))); }));
+    const certs = await generateCerts();
+    const raw = https.createServer({ key: certs.key, cert: certs.cert }, (_q, s) => s.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length }).end(body));
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', () => r()));
+    const ceiling = await rps(`https://127.0.0.1:${(raw.address() as { port: number }).port}/`, headers, certs.ca);
+    raw.close();
+
+    const d0 = Date.now();
+    await labDown({ id });
+    const downMs = Date.now() - d0;
+    return `### Lab\n\n` + table(['measure', 'lab', 'reference', 'ratio'], [
+      ['`lab up` (API answers, nodes Ready), ms', upMs, '', ''],
+      ['`lab up` to kiada Running, ms (target < 3000)', runningMs, 3000, ratio(runningMs, 3000)],
+      ['`lab down`, ms (with 51 pods)', downMs, '', ''],
+      ['50 pods created at once: all Running after, ms', allMs, '', ''],
+      ['  create-to-Ready per pod, p50 / max ms', `${fmt(median(lat))} / ${fmt(Math.max(...lat))}`, '', ''],
+      [`GET pods (51 pods, JSON), 10 parallel clients, req/s (${SECONDS} s)`, fmt(ours), `${fmt(ceiling)} (raw node:https, same bytes)`, ratio(ours, ceiling)],
+    ]);
+  } finally {
+    await labDown({ id }).catch(() => {});
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
