@@ -50,9 +50,10 @@ export class Store {
     return o;
   }
 
-  list(resource: Resource, ns?: string, filter: (o: Obj) => boolean = () => true): Obj[] {
+  /** Copies, unless the caller only reads them right away (serializing a list): `copy: false`. */
+  list(resource: Resource, ns?: string, filter: (o: Obj) => boolean = () => true, { copy = true } = {}): Obj[] {
     const out: Obj[] = [];
-    for (const o of this.data.get(resource)!.values()) if ((!ns || o.metadata.namespace === ns) && filter(o)) out.push(clone(o));
+    for (const o of this.data.get(resource)!.values()) if ((!ns || o.metadata.namespace === ns) && filter(o)) out.push(copy ? clone(o) : o);
     return out.sort((a, b) => key(a.metadata.namespace, a.metadata.name).localeCompare(key(b.metadata.namespace, b.metadata.name)));
   }
 
