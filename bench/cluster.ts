@@ -1,28 +1,7 @@
 // A lab for the cluster benchmarks, with kiada and an echo server deployed (needs root, like the lab).
-import { startTestLab, waitFor, prerequisites, type TestLab } from '@kiada/lab/testing.ts';
+import { startTestLab, waitFor, prerequisites, ECHO_POD, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
 
-export const ECHO_AND_KIADA = (node: string) => `apiVersion: v1
-kind: Pod
-metadata:
-  name: echo
-spec:
-  containers:
-  - name: echo
-    image: kiada:0.1
-    command: [${JSON.stringify(node)}, "-e", "require('net').createServer({allowHalfOpen:true},s=>s.pipe(s)).listen(9000,()=>console.log('echo up'))"]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: kiada
-spec:
-  containers:
-  - name: kiada
-    image: kiada:0.1
-    ports:
-    - name: http
-      containerPort: 8080
-`;
+export const ECHO_AND_KIADA = `${ECHO_POD}---\n${KIADA_POD}`;
 
 export async function withLab<T>(fn: (lab: TestLab) => Promise<T>): Promise<T | string> {
   const missing = prerequisites();
@@ -36,7 +15,7 @@ export async function withLab<T>(fn: (lab: TestLab) => Promise<T>): Promise<T | 
 }
 
 export async function deploy(lab: TestLab): Promise<string> {
-  await lab.kubectl(['apply', '-f', '-'], { input: ECHO_AND_KIADA(process.execPath) });
+  await lab.kubectl(['apply', '-f', '-'], { input: ECHO_AND_KIADA });
   await waitFor('echo', async () => (await lab.kubectl(['logs', 'echo'])).stdout === 'echo up\n');
   await waitFor('kiada', async () => (await lab.kubectl(['logs', 'kiada'])).stdout.includes('Listening on port 8080'));
   return (await lab.kubectl(['get', 'pod', 'kiada', '-o', 'jsonpath={.status.podIP}'])).stdout;

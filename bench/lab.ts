@@ -7,10 +7,10 @@ import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import { labUp, labDown } from '@kiada/lab/control.ts';
-import { prerequisites, waitFor } from '@kiada/lab/testing.ts';
+import { prerequisites, waitFor, KIADA_POD } from '@kiada/lab/testing.ts';
 import { generateCerts } from '@kiada/lab/api/index.ts';
 import { ratio, fmt, table, SECONDS, median } from './lib.ts';
-import { ECHO_AND_KIADA } from './cluster.ts';
+
 import { execFile } from 'node:child_process';
 
 const kubectl = (kc: string, args: string[], input?: string) =>
@@ -45,7 +45,7 @@ export async function run(): Promise<string> {
     const t0 = Date.now();
     const up = await labUp({ id });
     const upMs = Date.now() - t0;
-    await kubectl(up.kubeconfig, ['apply', '-f', '-'], ECHO_AND_KIADA(process.execPath).split('---')[1]);
+    await kubectl(up.kubeconfig, ['apply', '-f', '-'], KIADA_POD);
     await waitFor('kiada Running', async () => (await kubectl(up.kubeconfig, ['get', 'pod', 'kiada', '-o', 'jsonpath={.status.phase}'])) === 'Running', 30_000);
     const runningMs = Date.now() - t0;
 

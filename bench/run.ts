@@ -22,11 +22,9 @@ for (const name of wanted) {
 const file = path.join(import.meta.dirname, 'RESULTS.md');
 const head = `# Benchmark results\n\nLast run: ${new Date().toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. ` +
   'Absolute numbers on shared machines are noise; the ratios are measured side by side in one run.\n\n';
-// A single benchmark replaces its own section and keeps the others.
-let body = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').replace(/^# Benchmark results[\s\S]*?\n\n(?=###)/, '') : '';
-for (const s of sections) {
-  const title = s.split('\n')[0];
-  const re = new RegExp(`${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(?=\\n### |$)`);
-  body = re.test(body) ? body.replace(re, s.trimEnd() + '\n') : `${body}${body ? '\n' : ''}${s}`;
-}
+// A full run writes the file anew; a single benchmark replaces only its own section (same "### Name").
+const name = (section: string) => section.split('\n')[0].replace(/\s*\(.*$/, '');
+let body = wanted.length === BENCHES.length || !fs.existsSync(file) ? '' : fs.readFileSync(file, 'utf8').replace(/^# Benchmark results[\s\S]*?\n\n(?=###)/, '');
+const kept = body.split(/\n(?=### )/).filter((sec) => sec.startsWith('### ') && !sections.some((s) => name(s) === name(sec)));
+body = [...kept.map((k) => k.trimEnd() + '\n'), ...sections].join('\n');
 fs.writeFileSync(file, head + body);

@@ -92,3 +92,18 @@ spec:
     - name: http
       containerPort: 8080
 `;
+
+/** An echo server on port 9000 of the pod (the "kiada" image runs any command it is given). */
+export const ECHO_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: echo
+spec:
+  containers:
+  - name: echo
+    image: kiada:0.1
+    command: [${JSON.stringify(process.execPath)}, "-e", "require('net').createServer({allowHalfOpen:true},s=>s.pipe(s)).listen(9000,()=>console.log('echo up'))"]
+    ports:
+    - name: echo
+      containerPort: 9000
+`;

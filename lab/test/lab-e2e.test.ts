@@ -1,6 +1,6 @@
 // The chapter on a real lab, through the real kubectl: the acceptance test of the lab (issues 4 and 5).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '../src/testing.ts';
 import { nodeShellSpawn } from '../src/control.ts';
 
@@ -116,6 +116,44 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
     const gone = await lab.kubectl(['get', 'pod', 'client-pod']);
     expect(gone.stderr).toBe('Error from server (NotFound): pods "client-pod" not found\n');
   }, 90_000);
+
+  it('kubectl exec -it gives a terminal of the size kubectl asks for, and passes the exit code', async () => {
+    // kubectl needs a terminal of its own for -t: util-linux `script` gives it one, sized 100x30.
+    const cmd = `stty cols 100 rows 30; kubectl --kubeconfig ${lab.kubeconfig} --cache-dir ${lab.cacheDir} exec -it kiada -- sh -c 'sleep 0.3; tty; stty size; exit 5'`;
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    expect(r.code).toBe(5);
+    expect(r.out).toMatch(/\/dev\/pts\/\d+\r\n30 100\r\n/);
+    expect(r.out).toContain('command terminated with exit code 5');
+  }, 30_000);
+
+  it('kubectl attach streams the running container output', async () => {
+    const child = lab.spawnKubectl(['attach', 'kiada']);
+    try {
+      let out = '';
+      child.stdout!.on('data', (c) => (out += c));
+      await new Promise((r) => setTimeout(r, 700));
+      const curl = nodeShellSpawn({ id: lab.id, node: nodeName, argv: ['curl', '-s', `http://${podIP}:8080/attached`], stdio: 'ignore' });
+      await new Promise((r) => curl.once('exit', r));
+      await waitFor('attached output', async () => out.includes('Received request for /attached from '), 10_000);
+    } finally {
+      child.kill('SIGINT');
+    }
+  }, 20_000);
+
+  it('kubectl run without -it, and with --command', async () => {
+    const r = await lab.kubectl(['run', 'plain', '--image=busybox', '--restart=Never', '--command', '--', 'sh', '-c', 'echo hello from $HOSTNAME']);
+    expect(r.stdout).toBe('pod/plain created\n');
+    await waitFor('plain done', async () => (await lab.kubectl(['get', 'pod', 'plain', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded');
+    expect((await lab.kubectl(['logs', 'plain'])).stdout).toBe('hello from plain\n');
+    const row = (await lab.kubectl(['get', 'pod', 'plain', '--no-headers'])).stdout.split(/\s+/);
+    expect(row.slice(0, 3)).toEqual(['plain', '0/1', 'Completed']);
+    await lab.kubectl(['delete', 'pod', 'plain']);
+  }, 30_000);
 
   it('deletes the pod gracefully', async () => {
     const r = await lab.kubectl(['delete', 'pod', 'kiada'], { timeoutMs: 60_000 });

@@ -6,25 +6,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, Exec, PortForward, type V1Status } from '@kubernetes/client-node';
-import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, startTestLab, waitFor, ECHO_POD, type TestLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
 
-// An echo server on port 9000 of the pod's loopback and eth0 (the "kiada" image runs any command we give it).
-const ECHO = `require('net').createServer({allowHalfOpen:true},s=>s.pipe(s)).listen(9000,()=>console.log('echo up'))`;
-const PODS = `apiVersion: v1
-kind: Pod
-metadata:
-  name: echo
-spec:
-  containers:
-  - name: echo
-    image: kiada:0.1
-    command: [${JSON.stringify(process.execPath)}, "-e", ${JSON.stringify(ECHO)}]
-    ports:
-    - name: echo
-      containerPort: 9000
----
+const PODS = `${ECHO_POD}---
 apiVersion: v1
 kind: Pod
 metadata:

@@ -11,6 +11,7 @@ import { ContainerLog } from './logs.ts';
 import { recordEvent } from './events.ts';
 import { runProbe } from './probes.ts';
 import type { ContainerIO, Kubelet } from './types.ts';
+import { resizePty } from './tty.ts';
 
 export interface KubeletOptions {
   store: Store;
@@ -387,17 +388,12 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
         proc.once('error', () => resolve(126));
         proc.once('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
       });
-      let rows = 24;
-      let cols = 80;
       return {
         stdin: proc.stdin,
         stdout: proc.stdout!,
         stderr: o.tty ? null : proc.stderr!,
         resize(w, h) {
-          cols = w;
-          rows = h;
-          void rows;
-          void cols;
+          if (o.tty && proc.pid) resizePty(proc.pid, w, h);
         },
         exitCode,
         kill: () => proc.kill('SIGKILL'),

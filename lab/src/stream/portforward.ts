@@ -6,7 +6,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream } from 'ws';
 import { ApiError } from '../store/index.ts';
-import { acceptWebSocket, isWebSocket, offeredProtocols, rejectUpgrade } from './websocket.ts';
+import { acceptWebSocket, isWebSocket, offeredProtocols, pumpToWebSocket, rejectUpgrade } from './websocket.ts';
 import { servePortForwardSession } from './spdy-portforward.ts';
 
 const SPDY_OVER_WEBSOCKET = 'SPDY/3.1+portforward.k8s.io';
@@ -60,18 +60,7 @@ export async function handlePortForward(req: http.IncomingMessage, socket: Duple
         const up = await connect(port);
         upstreams[i] = up;
         for (const b of early[i].splice(0)) up.write(b);
-        up.on('data', (d: Buffer) => {
-          ws.send(Buffer.concat([Buffer.of(2 * i), d]), { binary: true });
-          if (ws.bufferedAmount > 4 * 1024 * 1024) {
-            up.pause();
-            const wait = setInterval(() => {
-              if (ws.bufferedAmount < 1024 * 1024 || ws.readyState !== ws.OPEN) {
-                clearInterval(wait);
-                up.resume();
-              }
-            }, 2);
-          }
-        });
+        pumpToWebSocket(ws, up, (d) => Buffer.concat([Buffer.of(2 * i), d]));
         up.on('end', () => ws.close(1000));
         up.on('error', () => ws.close(1000));
       } catch (err) {

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ApiError } from '../store/index.ts';
 import type { ContainerIO } from '../kubelet/index.ts';
-import { acceptWebSocket, isWebSocket, offeredProtocols, rejectUpgrade } from './websocket.ts';
+import { acceptWebSocket, isWebSocket, offeredProtocols, pumpToWebSocket, rejectUpgrade } from './websocket.ts';
 
 export const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 
@@ -73,20 +73,8 @@ function wire(
     if (!stream) return;
     pending.push(
       new Promise<void>((resolve) => {
-        stream.on('data', (d: Buffer) => {
-          if (!wanted) return;
-          send(channel, d);
-          // Back-pressure: a slow client pauses the process's output.
-          if (ws.bufferedAmount > 4 * 1024 * 1024) {
-            stream.pause();
-            const wait = setInterval(() => {
-              if (ws.bufferedAmount < 1024 * 1024 || ws.readyState !== ws.OPEN) {
-                clearInterval(wait);
-                stream.resume();
-              }
-            }, 5);
-          }
-        });
+        if (wanted) pumpToWebSocket(ws, stream, (d) => Buffer.concat([Buffer.of(channel), d]));
+        else stream.resume();
         stream.on('end', resolve);
         stream.on('close', resolve);
         stream.on('error', resolve);

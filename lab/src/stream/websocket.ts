@@ -35,3 +35,23 @@ export function rejectUpgrade(socket: Duplex, code: number, reason: string, stat
   const body = JSON.stringify(status);
   socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
+
+/**
+ * Sends a readable stream's chunks as binary messages (each prefixed as `frame` makes it), pausing the stream
+ * while the socket has more than 4 MiB queued: a slow client slows the process or connection behind it.
+ */
+export function pumpToWebSocket(ws: WebSocket, stream: NodeJS.ReadableStream, frame: (chunk: Buffer) => Buffer): void {
+  stream.on('data', (d: Buffer) => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(frame(d), { binary: true });
+    if (ws.bufferedAmount > 4 * 1024 * 1024) {
+      stream.pause();
+      const wait = setInterval(() => {
+        if (ws.bufferedAmount < 1024 * 1024 || ws.readyState !== ws.OPEN) {
+          clearInterval(wait);
+          stream.resume();
+        }
+      }, 2);
+    }
+  });
+}
