@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
-import { KubeConfig, Exec, PortForward, type V1Status } from '@kubernetes/client-node';
+import { KubeConfig, Exec, Attach, PortForward, type V1Status } from '@kubernetes/client-node';
 import { skipUnlessLab, startTestLab, waitFor, ECHO_POD, type TestLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
@@ -121,6 +121,19 @@ describe.skipIf(skip)('streaming on the lab', () => {
       expect(status.reason).toBe('NonZeroExitCode');
       expect(status.details?.causes).toEqual([{ reason: 'ExitCode', message: '4' }]);
     });
+
+    it('Attach talks to a running container with stdin', async () => {
+      const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: catter\nspec:\n  containers:\n  - name: catter\n    image: busybox\n    command: [cat]\n    stdin: true\n';
+      expect((await lab.kubectl(['apply', '-f', '-'], { input: pod })).stdout).toBe('pod/catter created\n');
+      await waitFor('catter running', async () => (await lab.kubectl(['get', 'pod', 'catter', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running');
+      const input = new PassThrough();
+      const chunks: Buffer[] = [];
+      const out = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) });
+      const ws = await new Attach(kc()).attach('default', 'catter', 'catter', out, null, input, false);
+      input.write('hello through attach\n');
+      await waitFor('echoed', async () => Buffer.concat(chunks).toString() === 'hello through attach\n', 10_000);
+      ws.close();
+    }, 30_000);
 
     it('PortForward carries bytes both ways', async () => {
       const input = new PassThrough();
