@@ -149,6 +149,28 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(await kiada(['curl-from-node', '--port', 'nope', '-q'])).toEqual({ code: 1, stdout: '', stderr: "error: Pod 'kiada' does not have a named port 'nope'\n" });
   });
 
+  it('a pod that is not running: exec and port-forward say so; curl gets a refusal, as kubectl run would', async () => {
+    await lab.kubectl(['run', 'stuck', '--image=registry.example/nope:1']);
+    await waitFor('stuck pending', async () => (await lab.kubectl(['get', 'pod', 'stuck', '-o', 'jsonpath={.status.phase}'])).stdout === 'Pending');
+    expect(await kiada(['exec', 'stuck', '-q', '--', 'true'])).toEqual({ code: 1, stdout: '', stderr: 'error: pod stuck is not running (phase Pending)\n' });
+    expect(await kiada(['port-forward', 'stuck', '8080', '-q'])).toEqual({ code: 1, stdout: '', stderr: 'error: pod stuck is not running (phase Pending)\n' });
+    // Its sandbox (and IP) exists while the image cannot be pulled, as on a kubelet: curl is refused (exit 7),
+    // and that exit code is ours, as it is `kubectl run --rm`'s.
+    const refused = await kiada(['curl-from-pod', 'stuck', '-q']);
+    expect(refused).toEqual({ code: 7, stdout: 'pod "client-pod" deleted\n', stderr: '' });
+    await lab.kubectl(['delete', 'pod', 'stuck']);
+  }, 30_000);
+
+  it('the generic curl-from-node deletes its node pod on SIGINT too', async () => {
+    // A port nothing answers on keeps curl waiting, so the signal arrives while the pod exists.
+    const child = spawn(process.execPath, [BIN, 'curl-from-node', '--provider', 'generic', '--port', '9', '-q'], { env: env() });
+    await waitFor('node pod created', async () => (await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('pod/kiada-node-curl'), 15_000);
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.once('exit', (c) => r(c)))).toBe(130);
+    await waitFor('node pod gone', async () => !(await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('kiada-node-curl'), 15_000);
+    await noPodsBut('kiada');
+  }, 30_000);
+
   it('diagnose walks every route and finds them all working', async () => {
     const r = await kiada(['diagnose', '-q']);
     expect(r.code).toBe(0);
