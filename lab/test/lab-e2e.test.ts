@@ -136,10 +136,12 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
     try {
       let out = '';
       child.stdout!.on('data', (c) => (out += c));
-      await new Promise((r) => setTimeout(r, 700));
-      const curl = nodeShellSpawn({ id: lab.id, node: nodeName, argv: ['curl', '-s', `http://${podIP}:8080/attached`], stdio: 'ignore' });
-      await new Promise((r) => curl.once('exit', r));
-      await waitFor('attached output', async () => out.includes('Received request for /attached from '), 10_000);
+      // Requests until one shows up: attach only sees output produced after it is connected.
+      await waitFor('attached output', async () => {
+        const curl = nodeShellSpawn({ id: lab.id, node: nodeName, argv: ['curl', '-s', `http://${podIP}:8080/attached`], stdio: 'ignore' });
+        await new Promise((r) => curl.once('exit', r));
+        return out.includes('Received request for /attached from ');
+      }, 10_000);
     } finally {
       child.kill('SIGINT');
     }

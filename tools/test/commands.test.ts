@@ -89,16 +89,26 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     await noPodsBut('kiada');
   }, 60_000);
 
+  // A pod that accepts connections and never answers: a curl to it waits, so a signal finds its client pod alive.
+  const SILENT = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: silent\nspec:\n  containers:\n  - name: silent\n    image: kiada:0.1\n    command: [${JSON.stringify(process.execPath)}, "-e", "require('net').createServer(() => {}).listen(9000)"]\n`;
+  const silent = async () => {
+    if ((await lab.kubectl(['get', 'pod', 'silent'])).code === 0) return;
+    await lab.kubectl(['apply', '-f', '-'], { input: SILENT });
+    await waitFor('silent running', async () => (await lab.kubectl(['get', 'pod', 'silent', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running');
+  };
+
   it('curl-from-pod deletes its pod on SIGINT and SIGTERM', async () => {
+    await silent();
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      // A client that never finishes (no answer on that port), interrupted once its pod exists.
-      const child = spawn(process.execPath, [BIN, 'curl-from-pod', '--port', '9', '--name', 'sig-client', '-q'], { env: env() });
+      // Interrupted once its pod exists, while its curl waits for an answer that never comes.
+      const child = spawn(process.execPath, [BIN, 'curl-from-pod', 'silent', '--port', '9000', '--name', 'sig-client', '-q'], { env: env() });
       await waitFor('client pod created', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 0, 15_000);
       child.kill(signal);
       const code = await new Promise((r) => child.once('exit', (c) => r(c)));
       expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
       await waitFor('client pod gone', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 1, 15_000);
     }
+    await lab.kubectl(['delete', 'pod', 'silent', '--grace-period=0']);
     await noPodsBut('kiada');
   }, 60_000);
 
@@ -162,12 +172,13 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   }, 30_000);
 
   it('the generic curl-from-node deletes its node pod on SIGINT too', async () => {
-    // A port nothing answers on keeps curl waiting, so the signal arrives while the pod exists.
-    const child = spawn(process.execPath, [BIN, 'curl-from-node', '--provider', 'generic', '--port', '9', '-q'], { env: env() });
+    await silent();
+    const child = spawn(process.execPath, [BIN, 'curl-from-node', 'silent', '--provider', 'generic', '--port', '9000', '-q'], { env: env() });
     await waitFor('node pod created', async () => (await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('pod/kiada-node-curl'), 15_000);
     child.kill('SIGINT');
     expect(await new Promise((r) => child.once('exit', (c) => r(c)))).toBe(130);
     await waitFor('node pod gone', async () => !(await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('kiada-node-curl'), 15_000);
+    await lab.kubectl(['delete', 'pod', 'silent', '--grace-period=0']);
     await noPodsBut('kiada');
   }, 30_000);
 
