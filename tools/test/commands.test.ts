@@ -112,6 +112,29 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     await noPodsBut('kiada');
   }, 60_000);
 
+  it('curl-from-pod and the generic curl-from-node leave no pod when signalled at any point', async () => {
+    await silent();
+    const runs: [string[], number, NodeJS.Signals][] = [];
+    for (const [i, delay] of [0, 80, 160, 240, 320, 450, 600, 900].entries()) {
+      const argv = i % 2 ? ['curl-from-node', 'silent', '--provider', 'generic', '--port', '9000', '-q'] : ['curl-from-pod', 'silent', '--port', '9000', '-q'];
+      runs.push([argv, delay, i % 4 < 2 ? 'SIGINT' : 'SIGTERM']);
+    }
+    for (const [argv, delay, signal] of runs) {
+      const child = spawn(process.execPath, [BIN, ...argv], { env: env(), stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill(signal);
+      const [code, sig] = await new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+      // Before its handler is installed the default action ends it; after, it cleans up and exits 130/143.
+      expect([signal === 'SIGINT' ? 130 : 143, null]).toContain(code);
+      if (code === null) expect(sig).toBe(signal);
+      await waitFor(`no pod left after ${argv[0]} + ${signal} at ${delay} ms`, async () => {
+        const names = (await lab.kubectl(['get', 'pods', '-o', 'jsonpath={.items[*].metadata.name}'])).stdout.split(' ').filter(Boolean);
+        return names.sort().join(',') === 'kiada,silent';
+      }, 15_000);
+    }
+    await lab.kubectl(['delete', 'pod', 'silent', '--grace-period=0']);
+  }, 120_000);
+
   it('port-forward prints kubectl lines and reaches the pod loopback', async () => {
     const child = spawn(process.execPath, [BIN, 'port-forward', 'kiada', ':8080', '-q'], { env: env() });
     try {

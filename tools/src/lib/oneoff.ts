@@ -50,27 +50,28 @@ async function createWithFreshName(ctx: Ctx, spec: OneOffSpec): Promise<string> 
 }
 
 export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResult> {
-  let created: string | undefined;
+  let creating: Promise<string> | undefined;
   let deleting: Promise<void> | undefined;
+  // Deletes the pod if it exists or is being created: a signal during the create call must not leave the pod
+  // behind once the API server has made it.
   const cleanup = () =>
-    (deleting ??= created
-      ? ctx.core.deleteNamespacedPod({ name: created, namespace: ctx.namespace, gracePeriodSeconds: 0 }).then(
-          () => undefined,
-          () => undefined,
-        )
-      : Promise.resolve());
+    (deleting ??= (async () => {
+      const name = await creating?.catch(() => undefined);
+      if (!name) return;
+      await ctx.core.deleteNamespacedPod({ name, namespace: ctx.namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+    })());
   const onSignal = (signal: NodeJS.Signals) => {
     void cleanup().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const creating = createWithFreshName(ctx, spec);
-    created = await creating;
+    creating = createWithFreshName(ctx, spec);
+    const created = await creating;
     const deadline = Date.now() + (spec.timeoutMs ?? 60_000);
     const pod = await withSpinner(`waiting for pod ${created}`, (async () => {
       for (;;) {
-        const p = await ctx.core.readNamespacedPod({ name: created!, namespace: ctx.namespace });
+        const p = await ctx.core.readNamespacedPod({ name: created, namespace: ctx.namespace });
         const waiting = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
         if (waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff') throw new CliError(`error: pod ${created} cannot start: ${waiting} (image ${spec.image})`);
         if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return p;
