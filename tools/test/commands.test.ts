@@ -205,6 +205,15 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     await noPodsBut('kiada');
   }, 30_000);
 
+  it('tour walks the seven steps on the current cluster', async () => {
+    const r = await kiada(['tour']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/^── Step \d of 7: .*$/gm)!.map((l) => l.slice(0, 16))).toEqual(Array.from({ length: 7 }, (_, i) => `── Step ${i + 1} of 7: `));
+    expect(r.stdout).toContain(`Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n`);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('That is every way of chapter 5 to talk to the pod. `kiada --help` lists the commands.');
+    await noPodsBut('kiada');
+  }, 60_000);
+
   it('diagnose walks every route and finds them all working', async () => {
     const r = await kiada(['diagnose', '-q']);
     expect(r.code).toBe(0);

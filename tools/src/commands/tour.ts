@@ -46,10 +46,14 @@ async function ensureKiada(ctx: Ctx): Promise<void> {
 }
 
 export async function tour(opts: GlobalOptions & { step?: boolean }): Promise<void> {
+  let startedLab = false;
   if (!findKubeconfig(opts)) {
     process.stdout.write('No cluster configured: starting the lab, a kind-like cluster of network namespaces.\n');
     const r = await labUp({ id: opts.labId });
-    opts = { ...opts, kubeconfig: r.kubeconfig };
+    // As a reader would after `kiada lab up`: the printed kubectl commands then work as they are.
+    process.env.KUBECONFIG = r.kubeconfig;
+    process.stdout.write(`The commands below use it through: export KUBECONFIG=${r.kubeconfig}\n`);
+    startedLab = true;
   }
   const ctx = createCtx(opts);
   process.stdout.write(`Cluster: context ${ctx.contextName}, namespace ${ctx.namespace}.\n`);
@@ -80,4 +84,5 @@ export async function tour(opts: GlobalOptions & { step?: boolean }): Promise<vo
   }
   rl?.close();
   process.stdout.write('\nThat is every way of chapter 5 to talk to the pod. `kiada --help` lists the commands.\n');
+  if (startedLab) process.stdout.write('The lab keeps running for you to try them; `npx kiada lab down` stops it and removes everything it made.\n');
 }
