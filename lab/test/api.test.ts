@@ -122,6 +122,15 @@ describe.skipIf(skip)('lab API server', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
   }, 60_000);
 
+  it('kubectl create namespace (sent as protobuf) and deleting it with its pods', async () => {
+    expect((await lab.kubectl(['create', 'namespace', 'team-a'])).stdout).toBe('namespace/team-a created\n');
+    expect((await lab.kubectl(['get', 'ns', 'team-a', '--no-headers'])).stdout).toMatch(/^team-a\s+Active\s+\d+s\n$/);
+    await lab.kubectl(['run', 'inside', '--image=busybox', '-n', 'team-a', '--', 'sleep', '60']);
+    expect((await lab.kubectl(['delete', 'namespace', 'team-a'])).stdout).toBe('namespace "team-a" deleted\n');
+    await waitFor('pod gone', async () => (await lab.kubectl(['get', 'pods', '-A', '--no-headers'])).stdout.includes('inside') === false);
+    expect((await lab.kubectl(['run', 'x', '--image=busybox', '-n', 'team-a'])).stderr).toBe('Error from server (NotFound): namespaces "team-a" not found\n');
+  }, 30_000);
+
   it('-o yaml shows the defaults a real API server fills in', async () => {
     await lab.kubectl(['run', 'defaults', '--image=busybox', '--', 'sleep', '1']);
     const pod = parse((await lab.kubectl(['get', 'pod', 'defaults', '-o', 'yaml'])).stdout);

@@ -2,6 +2,7 @@
 import type http from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from '../store/index.ts';
+import { isProtobuf, decodeProtobuf } from './protobuf.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
 
@@ -33,7 +34,15 @@ export function readBody(req: http.IncomingMessage): Promise<unknown> {
     });
     req.on('error', reject);
     req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
+      const raw = Buffer.concat(chunks);
+      if (isProtobuf(raw)) {
+        try {
+          return resolve(decodeProtobuf(raw));
+        } catch (err) {
+          return reject(badRequest(`the body of the request could not be decoded as protobuf: ${(err as Error).message}`));
+        }
+      }
+      const text = raw.toString('utf8');
       if (text.trim() === '') return resolve(undefined);
       const type = req.headers['content-type'] ?? '';
       try {
