@@ -64,6 +64,17 @@ describe.skipIf(skip)('lab API server', () => {
     expect(noContainers.stderr).toBe('The Pod "empty" is invalid: spec.containers: Required value\n');
   });
 
+  it('answers a stale update with 409 Conflict, as kubectl replace would see it', async () => {
+    await lab.kubectl(['run', 'versioned', '--image=busybox', '--', 'sleep', '60']);
+    const pod = JSON.parse((await lab.kubectl(['get', 'pod', 'versioned', '-o', 'json'])).stdout);
+    await lab.kubectl(['label', 'pod', 'versioned', 'step=one']);
+    const stale = { ...pod, metadata: { ...pod.metadata, labels: { step: 'two' } } };
+    const r = await lab.kubectl(['replace', '-f', '-'], { input: JSON.stringify(stale) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on pods "versioned": the object has been modified; please apply your changes to the latest version and try again\n');
+    await lab.kubectl(['delete', 'pod', 'versioned', '--grace-period=1']);
+  }, 30_000);
+
   it('runs a pod to completion, keeps its logs and explains it in describe and events', async () => {
     const r = await lab.kubectl(['run', 'once', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo one; echo two; exit 3']);
     expect(r.stdout).toBe('pod/once created\n');
