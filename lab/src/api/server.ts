@@ -295,7 +295,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       }
       const pod = store.mustGet('pods', route.namespace, route.name);
       if (pod.status?.phase !== 'Running' && route.sub !== 'attach') {
-        return fail(badRequest(`pod ${route.name} does not have a host assigned`.replace('does not have a host assigned', pod.spec?.nodeName ? `is not running` : 'does not have a host assigned')));
+        return fail(badRequest(pod.spec?.nodeName ? `pod ${route.name} is not running` : `pod ${route.name} does not have a host assigned`));
       }
       if (!opts.upgrades) return fail(new ApiError(503, 'ServiceUnavailable', 'streaming is not available'));
       opts.upgrades(route.sub as UpgradeKind, pod, req, socket, head);

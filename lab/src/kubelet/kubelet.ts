@@ -107,7 +107,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       };
       const finished = p.status.phase === 'Succeeded' || p.status.phase === 'Failed';
       p.status.conditions = [
-        cond('PodReadyToStartContainers', !finished || true),
+        cond('PodReadyToStartContainers', true),
         cond('Initialized', true),
         cond('Ready', ready, finished ? 'PodCompleted' : 'ContainersNotReady'),
         cond('ContainersReady', ready, finished ? 'PodCompleted' : 'ContainersNotReady'),
@@ -231,14 +231,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     for (const t of c.timers) clearTimeout(t);
     c.timers = [];
     const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1);
-    c.lastTerminated = {
-      exitCode,
-      reason: exitCode === 0 ? 'Completed' : signal === 'SIGKILL' && !rt.stopping ? 'OOMKilled' : 'Error',
-      startedAt: c.startedAt,
-      finishedAt: ts(),
-      containerID: c.id,
-    };
-    if (signal === 'SIGKILL' && !rt.stopping) c.lastTerminated.reason = 'Error';
+    c.lastTerminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: c.startedAt, finishedAt: ts(), containerID: c.id };
     c.proc = undefined;
     c.ready = false;
     if (rt.stopping) return;
@@ -249,7 +242,8 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       sync(rt);
       return;
     }
-    const delay = Math.min(backoff * 2 ** Math.max(0, c.restarts - 0), 300_000) * (c.restarts === 0 ? 0.1 : 1);
+    // The first restart comes quickly; then the back-off doubles from its base, capped at 5 minutes (CrashLoopBackOff).
+    const delay = c.restarts === 0 ? backoff / 10 : Math.min(backoff * 2 ** (c.restarts - 1), 300_000);
     const t = setTimeout(() => {
       c.timers = c.timers.filter((x) => x !== t);
       c.restarts++;

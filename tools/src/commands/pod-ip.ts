@@ -1,6 +1,7 @@
 // `kiada pod-ip [POD]`: the pod's IP, as `kubectl get pod -o wide` shows it (and all its IPs).
+import { stringify } from 'yaml';
 import type { Ctx } from '../lib/context.ts';
-import { getPod } from '../lib/pods.ts';
+import { getPod, requireIP } from '../lib/pods.ts';
 
 const age = (ts: Date | undefined) => {
   if (!ts) return '<unknown>';
@@ -41,12 +42,11 @@ export async function podIp(ctx: Ctx, name: string, opts: { output?: string }): 
   if (opts.output === 'json' || opts.output === 'yaml') {
     ctx.print.command(ctx.kubectl('get', 'pod', name, '-o', `jsonpath={.status.podIPs}`));
     const data = { name, podIP: pod.status?.podIP ?? null, podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip), node: pod.spec?.nodeName ?? null };
-    ctx.print.out(opts.output === 'json' ? JSON.stringify(data, null, 2) + '\n' : (await import('yaml')).stringify(data));
+    ctx.print.out(opts.output === 'json' ? JSON.stringify(data, null, 2) + '\n' : stringify(data));
     return;
   }
   ctx.print.command(ctx.kubectl('get', 'pod', name, '-o', 'jsonpath={.status.podIP}'));
-  const ips = (pod.status?.podIPs ?? []).map((p) => p.ip);
-  if (!pod.status?.podIP) throw new (await import('../lib/errors.ts')).CliError(`error: pod ${name} has no IP yet (phase ${pod.status?.phase ?? 'Unknown'})`);
-  ctx.print.out(`${pod.status.podIP}\n`);
-  for (const ip of ips.slice(1)) ctx.print.out(`${ip}\n`);
+  ctx.print.out(`${requireIP(pod)}\n`);
+  // Dual-stack pods have a second IP (IPv6); it follows on its own line.
+  for (const ip of (pod.status?.podIPs ?? []).map((p) => p.ip).slice(1)) ctx.print.out(`${ip}\n`);
 }
