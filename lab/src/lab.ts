@@ -55,7 +55,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       token,
       tls,
       port: opts.port ?? 0,
-      upgrades: createUpgradeHandler(kubelet),
+      upgrades: createUpgradeHandler(kubelet, store),
     });
     undo.push(() => api.close());
     writeKubeconfig(opts.kubeconfig, { server: `https://127.0.0.1:${api.port}`, ca: tls.ca, token });

@@ -1,18 +1,31 @@
 // Hands exec, attach and port-forward upgrades to the protocol code, with the kubelet behind them.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Obj } from './store/index.ts';
+import type { Obj, Store } from './store/index.ts';
 import type { Kubelet } from './kubelet/index.ts';
 import type { UpgradeHandler, UpgradeKind } from './api/index.ts';
 import { handleRemoteCommand } from './stream/remotecommand.ts';
 import { handlePortForward } from './stream/portforward.ts';
 
-export function createUpgradeHandler(kubelet: Kubelet): UpgradeHandler {
+export function createUpgradeHandler(kubelet: Kubelet, store: Store): UpgradeHandler {
+  // A forward ends when its pod goes away, as it does on a real cluster: kubectl then says it lost the pod.
+  const forwards = new Map<string, Set<Duplex>>();
+  store.onChange('pods', (e) => {
+    if (e.type !== 'DELETED') return;
+    for (const s of forwards.get(e.object.metadata.uid) ?? []) s.destroy();
+    forwards.delete(e.object.metadata.uid);
+  });
   return (kind: UpgradeKind, pod: Obj, req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const q = new URL(req.url ?? '/', 'https://127.0.0.1').searchParams;
     const ns = pod.metadata.namespace;
     const name = pod.metadata.name;
-    if (kind === 'portforward') return handlePortForward(req, socket, head, (port) => kubelet.portForward(ns, name, port));
+    if (kind === 'portforward') {
+      const uid: string = pod.metadata.uid;
+      const set = forwards.get(uid) ?? new Set();
+      forwards.set(uid, set.add(socket));
+      socket.once('close', () => set.delete(socket));
+      return handlePortForward(req, socket, head, (port) => kubelet.portForward(ns, name, port));
+    }
     const flags = {
       stdin: q.get('stdin') === 'true' || q.get('stdin') === '1',
       stdout: q.get('stdout') !== 'false',

@@ -106,6 +106,27 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
     }
   });
 
+  it('kubectl port-forward pod/NAME with a named port and two ports at once, and it ends when the pod goes away', async () => {
+    await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD.replace('name: kiada\n', 'name: kiada2\n') });
+    await waitFor('kiada2 listening', async () => (await lab.kubectl(['logs', 'kiada2'])).stdout.includes('Listening on port 8080'));
+    const pf = lab.spawnKubectl(['port-forward', 'pod/kiada2', '0:http', ':8080']);
+    let out = '';
+    let err = '';
+    pf.stdout!.on('data', (c) => (out += c));
+    pf.stderr!.on('data', (c) => (err += c));
+    const ports = await waitFor('two forwards', async () => {
+      const m = [...out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/g)].map((x) => x[1]);
+      return m.length === 2 && m;
+    }, 15_000);
+    for (const port of ports) {
+      expect(execFileSync('curl', ['-s', '--max-time', '5', `http://127.0.0.1:${port}/`], { encoding: 'utf8' })).toBe('Kiada version 0.1. Request processed by "kiada2". Client IP: ::ffff:127.0.0.1\n');
+    }
+    const exited = new Promise<number | null>((r) => pf.once('exit', (c) => r(c)));
+    await lab.kubectl(['delete', 'pod', 'kiada2', '--grace-period=1']);
+    expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))])).toBe(1);
+    expect(err).toContain('lost connection to pod');
+  }, 40_000);
+
   it('kubectl run --rm runs a one-off client pod and deletes it', async () => {
     const r = await lab.kubectl(['run', '--image=curlimages/curl', '-i', '--restart=Never', '--rm', 'client-pod', '--', 'curl', '-s', `${podIP}:8080`], { timeoutMs: 60_000 });
     const lines = r.stdout.split('\n');
