@@ -5,7 +5,7 @@ import type { TestLab } from '@kiada/lab/testing.ts';
 import { withLab, deploy } from './cluster.ts';
 import { ratio, fmt, table, median } from './lib.ts';
 
-const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.ts');
+const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
 
 function timed(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -8,7 +8,7 @@ import { waitFor, type TestLab } from '@kiada/lab/testing.ts';
 import { withLab, deploy } from './cluster.ts';
 import { load, ratio, fmt, table, SECONDS, median } from './lib.ts';
 
-const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.ts');
+const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
 
 async function forward(argv: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 const KUBECONFIG = process.env.KIADA_E2E_KUBECONFIG;
 if (!KUBECONFIG) console.warn('skipping the real-cluster suite: set KIADA_E2E_KUBECONFIG to a cluster with the kiada pod deployed');
-const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.ts');
+const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
 
 const run = (cmd: string, args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>

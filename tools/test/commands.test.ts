@@ -5,7 +5,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.ts');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const skip = skipUnlessLab();
 
 interface Run {
