@@ -37,10 +37,15 @@ export async function run(): Promise<string> {
         r.kiada.errors + r.kiada.non2xx,
       ]);
     }
+    // Sustained: kiada alone under 64 connections for 30 s (KIADA_BENCH_SUSTAINED_SECONDS), zero errors expected.
+    const sustainedSeconds = Number(process.env.KIADA_BENCH_SUSTAINED_SECONDS ?? 30);
+    const sustained = await load(`http://127.0.0.1:${servers.kiada.match[1]}/`, 64, sustainedSeconds);
     const rss = Object.fromEntries(Object.entries(servers).map(([n, s]) => [n, rssMB(s.child.pid!)]));
     return (
       `### App throughput (GET /, best of 2 alternating rounds of ${SECONDS} s per point; targets: ≥ 0.8× raw, p99 < 5 ms at 64)\n\n` +
       table(['conns', 'kiada req/s', 'raw node:http req/s', 'book-style req/s', 'kiada/raw', 'kiada/book', 'kiada p50/p99 ms', 'raw p50/p99 ms', 'kiada errors'], rows) +
+      `\nSustained: kiada at 64 connections for ${sustainedSeconds} s: ${fmt(sustained.rps)} req/s, p99 ${sustained.p99} ms, ` +
+      `${sustained.errors} errors, ${sustained.non2xx} non-2xx.\n` +
       `\nRSS after the run: kiada ${rss.kiada} MB, raw ${rss.raw} MB, book-style ${rss.book} MB.\n`
     );
   } finally {
