@@ -21,11 +21,11 @@ async function idleExitMs(argv: string[]): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-async function busy(argv: string[]): Promise<{ ms: number; ok: number; refused: number; idleClosed: number; lost: number }> {
+async function busy(argv: string[]): Promise<{ ms: number; ok: number; refused: number; idleClosed: number; backlog: number; lost: number }> {
   const { child, match } = await startChild(argv, READY);
   const port = Number(match[1]);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
-  let ok = 0, refused = 0, idleClosed = 0, lost = 0, stopping = false;
+  let ok = 0, refused = 0, idleClosed = 0, backlog = 0, lost = 0, stopping = false;
   const one = () =>
     new Promise<void>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
@@ -37,8 +37,11 @@ async function busy(argv: string[]): Promise<{ ms: number; ok: number; refused: 
         // Refused: the listener is closed, nothing was accepted. A reset on a reused keep-alive socket is the
         // server closing it while idle, before our request arrived (Node's docs: safe to retry). Anything
         // else lost a request the server had.
+        // A reset on a new socket is a connection the kernel queued but the app never accepted: the listener
+        // closed under it (Kubernetes avoids it by failing readiness first, which /readyz does at SIGTERM).
         if (e.code === 'ECONNREFUSED') refused++;
         else if (e.code === 'ECONNRESET' && req.reusedSocket) idleClosed++;
+        else if (e.code === 'ECONNRESET' || e.code === 'EPIPE') backlog++;
         else lost++;
         resolve();
       });
@@ -57,7 +60,7 @@ async function busy(argv: string[]): Promise<{ ms: number; ok: number; refused: 
   await Promise.all(loops);
   agent.destroy();
   await stop(child);
-  return { ms, ok, refused, idleClosed, lost };
+  return { ms, ok, refused, idleClosed, backlog, lost };
 }
 
 export async function run(): Promise<string> {
@@ -68,8 +71,8 @@ export async function run(): Promise<string> {
     results[name] = { idle, busy: await busy(argv) };
   }
   for (const [name, r] of Object.entries(results)) {
-    rows.push([name, fmt(r.idle, 1), ratio(r.idle, results['raw node:http'].idle), fmt(r.busy.ms, 1), r.busy.ok, r.busy.refused, r.busy.idleClosed, r.busy.lost]);
+    rows.push([name, fmt(r.idle, 1), ratio(r.idle, results['raw node:http'].idle), fmt(r.busy.ms, 1), r.busy.ok, r.busy.refused, r.busy.idleClosed, r.busy.backlog, r.busy.lost]);
   }
   return '### Shutdown (SIGTERM to exit; targets: < 100 ms idle, no request lost)\n\n' +
-    table(['server', 'idle exit ms (median of 3)', 'vs raw', 'exit ms with 100 busy keep-alive conns', 'answered', 'refused after close', 'reset while idle (retry-safe)', 'lost'], rows);
+    table(['server', 'idle exit ms (median of 3)', 'vs raw', 'exit ms with 100 busy keep-alive conns', 'answered', 'refused after close', 'reset while idle (retry-safe)', 'reset in the listen backlog', 'lost (accepted, unanswered)'], rows);
 }
