@@ -1,12 +1,28 @@
 // Every command against a real lab, through the real bin, with exact output; errors and leaks included.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import net from 'node:net';
 import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const skip = skipUnlessLab();
+
+/** The child's exit, bounded: a child that does not end in time is killed and the test says which and why. */
+function exited(child: ChildProcess, what: string, timeoutMs = 20_000): Promise<[number | null, NodeJS.Signals | null]> {
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what}: still running after ${timeoutMs} ms; its stderr: ${JSON.stringify(stderr)}`));
+    }, timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve([code, signal]);
+    });
+  });
+}
 
 interface Run {
   code: number | null;
@@ -104,7 +120,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
       const child = spawn(process.execPath, [BIN, 'curl-from-pod', 'silent', '--port', '9000', '--name', 'sig-client', '-q'], { env: env() });
       await waitFor('client pod created', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 0, 15_000);
       child.kill(signal);
-      const code = await new Promise((r) => child.once('exit', (c) => r(c)));
+      const [code] = await exited(child, `curl-from-pod + ${signal}`);
       expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
       await waitFor('client pod gone', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 1, 15_000);
     }
@@ -120,10 +136,10 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
       runs.push([argv, delay, i % 4 < 2 ? 'SIGINT' : 'SIGTERM']);
     }
     for (const [argv, delay, signal] of runs) {
-      const child = spawn(process.execPath, [BIN, ...argv], { env: env(), stdio: 'ignore' });
+      const child = spawn(process.execPath, [BIN, ...argv], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
       await new Promise((r) => setTimeout(r, delay));
       child.kill(signal);
-      const [code, sig] = await new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+      const [code, sig] = await exited(child, `${argv[0]} + ${signal} at ${delay} ms`);
       // Before its handler is installed the default action ends it; after, it cleans up and exits 130/143.
       expect([signal === 'SIGINT' ? 130 : 143, null]).toContain(code);
       if (code === null) expect(sig).toBe(signal);
@@ -145,7 +161,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
       const bodies = await Promise.all(Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text())));
       expect(new Set(bodies)).toEqual(new Set(['Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n']));
       child.kill('SIGINT');
-      expect(await new Promise((r) => child.once('exit', (c) => r(c)))).toBe(0);
+      expect((await exited(child, 'port-forward + SIGINT'))[0]).toBe(0);
       // The listener is gone with the process.
       await expect(new Promise((resolve, reject) => net.connect(Number(port), '127.0.0.1').on('connect', resolve).on('error', reject))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     } finally {
@@ -199,7 +215,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     const child = spawn(process.execPath, [BIN, 'curl-from-node', 'silent', '--provider', 'generic', '--port', '9000', '-q'], { env: env() });
     await waitFor('node pod created', async () => (await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('pod/kiada-node-curl'), 15_000);
     child.kill('SIGINT');
-    expect(await new Promise((r) => child.once('exit', (c) => r(c)))).toBe(130);
+    expect((await exited(child, 'generic curl-from-node + SIGINT'))[0]).toBe(130);
     await waitFor('node pod gone', async () => !(await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('kiada-node-curl'), 15_000);
     await lab.kubectl(['delete', 'pod', 'silent', '--grace-period=0']);
     await noPodsBut('kiada');

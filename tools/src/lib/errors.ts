@@ -29,7 +29,8 @@ export function describeError(err: unknown): string {
     return `Error from server: the server responded with HTTP ${e.code}`;
   }
   const net = e.cause?.code ?? (typeof e.code === 'string' ? e.code : undefined);
-  if (net && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|CERT|UND_ERR/.test(net)) {
+  // fetch wraps every network failure as "fetch failed" with the reason as its cause.
+  if ((net && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|CERT|UND_ERR/.test(net)) || (e.message === 'fetch failed' && e.cause?.message)) {
     return `Unable to connect to the server: ${e.cause?.message ?? e.message}`;
   }
   return `error: ${e.message ?? String(err)}`;

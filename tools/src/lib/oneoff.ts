@@ -1,7 +1,8 @@
 // A short-lived pod that runs one command and is deleted on every path: success, failure, timeout, Ctrl-C,
 // SIGTERM. Used by curl-from-pod (the book's `kubectl run --rm -it`) and the generic curl-from-node.
 import { randomBytes } from 'node:crypto';
-import type { V1Pod } from '@kubernetes/client-node';
+import { Writable } from 'node:stream';
+import { Log, Watch, type V1Pod } from '@kubernetes/client-node';
 import type { Ctx } from './context.ts';
 import { CliError } from './errors.ts';
 import { withSpinner } from './spinner.ts';
@@ -13,6 +14,8 @@ export interface OneOffSpec {
   nodeName?: string;
   hostNetwork?: boolean;
   timeoutMs?: number;
+  /** Called with the pod's output as it arrives. */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface OneOffResult {
@@ -20,8 +23,6 @@ export interface OneOffResult {
   output: string;
   exitCode: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function createWithFreshName(ctx: Ctx, spec: OneOffSpec): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -49,6 +50,49 @@ async function createWithFreshName(ctx: Ctx, spec: OneOffSpec): Promise<string> 
   throw new CliError(`error: could not find a free name for pod ${spec.name}`);
 }
 
+/** Phases seen through a watch (its first events are the pod's current state): started, then finished. */
+function watchPod(ctx: Ctx, name: string, image: string) {
+  let onStarted!: () => void;
+  let onFinished!: (p: V1Pod) => void;
+  let onError!: (e: unknown) => void;
+  const started = new Promise<void>((r) => (onStarted = r));
+  const finished = new Promise<V1Pod>((resolve, reject) => {
+    onFinished = resolve;
+    onError = reject;
+  });
+  finished.catch(() => undefined);
+  let over = false;
+  let abort: AbortController | undefined;
+  const stop = () => {
+    over = true;
+    abort?.abort();
+  };
+  const fail = (e: unknown) => {
+    if (over) return;
+    stop();
+    onError(e);
+  };
+  new Watch(ctx.kc)
+    .watch(`/api/v1/namespaces/${ctx.namespace}/pods`, { fieldSelector: `metadata.name=${name}` }, (type, p: V1Pod) => {
+      if (over) return;
+      if (type === 'DELETED') return fail(new CliError(`error: pod ${name} was deleted before it completed`));
+      const waiting = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+      if (waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff') return fail(new CliError(`error: pod ${name} cannot start: ${waiting} (image ${image})`));
+      const phase = p.status?.phase;
+      if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') onStarted();
+      if (phase === 'Succeeded' || phase === 'Failed') {
+        stop();
+        onFinished(p);
+      }
+    }, (err) => fail(err ?? new CliError(`error: the watch of pod ${name} ended early`)))
+    .then((a) => {
+      abort = a;
+      if (over) a.abort();
+    }, fail);
+  // A failure before the start rejects `started` too.
+  return { started: Promise.race([started, finished.then(() => undefined)]), finished, stop };
+}
+
 export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResult> {
   let creating: Promise<string> | undefined;
   let deleting: Promise<void> | undefined;
@@ -60,29 +104,54 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
       if (!name) return;
       await ctx.core.deleteNamespacedPod({ name, namespace: ctx.namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
     })());
+  // On a signal: delete, then exit 130/143 like a shell. The wait is bounded: an API server that no longer
+  // answers must not keep a Ctrl-C'd command alive; then the pod left behind is named.
   const onSignal = (signal: NodeJS.Signals) => {
-    void cleanup().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    const code = signal === 'SIGINT' ? 130 : 143;
+    const timer = setTimeout(() => {
+      void creating?.then((name) => process.stderr.write(`error: could not delete pod ${name} in time; delete it with: kubectl delete pod ${name}\n`)).finally(() => process.exit(code));
+      setTimeout(() => process.exit(code), 100).unref();
+    }, 15_000);
+    void cleanup().then(() => {
+      clearTimeout(timer);
+      process.exit(code);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let watch: ReturnType<typeof watchPod> | undefined;
+  let logAbort: AbortController | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
     creating = createWithFreshName(ctx, spec);
     const created = await creating;
-    const deadline = Date.now() + (spec.timeoutMs ?? 60_000);
-    const pod = await withSpinner(`waiting for pod ${created}`, (async () => {
-      for (;;) {
-        const p = await ctx.core.readNamespacedPod({ name: created, namespace: ctx.namespace });
-        const waiting = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-        if (waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff') throw new CliError(`error: pod ${created} cannot start: ${waiting} (image ${spec.image})`);
-        if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return p;
-        if (Date.now() > deadline) throw new CliError(`error: timed out waiting for pod ${created} to complete`);
-        await sleep(50);
-      }
-    })());
-    const output = await ctx.core.readNamespacedPodLog({ name: created, namespace: ctx.namespace });
+    const timeoutMs = spec.timeoutMs ?? 60_000;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CliError(`error: timed out waiting for pod ${created} to complete`)), timeoutMs);
+    });
+    timedOut.catch(() => undefined);
+    const w = (watch = watchPod(ctx, created, spec.image));
+    await withSpinner(`waiting for pod ${created}`, Promise.race([w.started, timedOut]));
+    // Its output as it comes (kubectl run -it attaches; following the log is the same for a one-shot command).
+    let output = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        output += chunk.toString();
+        spec.onOutput?.(chunk.toString());
+        cb();
+      },
+    });
+    const logged = new Promise<void>((resolve) => sink.on('finish', resolve).on('error', resolve));
+    logAbort = await new Log(ctx.kc).log(ctx.namespace, created, spec.name, sink, { follow: true });
+    const pod = await Promise.race([w.finished, timedOut]);
+    // The log ends with the container; wait for its last bytes (briefly: the phase may come first).
+    await Promise.race([logged, new Promise((r) => setTimeout(r, 2000))]);
     const exitCode = pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ?? 1;
-    return { name: created, output: typeof output === 'string' ? output : String(output), exitCode };
+    return { name: created, output, exitCode };
   } finally {
+    clearTimeout(timer);
+    watch?.stop();
+    logAbort?.abort();
     await cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

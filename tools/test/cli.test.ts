@@ -1,0 +1,111 @@
+// The CLI without a cluster: argument checks, printed commands (dim only on a terminal, NO_COLOR, --quiet),
+// completion, and the errors for a cluster that cannot be reached — through the real bin.
+import { describe, it, expect, afterEach } from 'vitest';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createPrinter } from '../src/lib/print.ts';
+
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+
+function kiada(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 20_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function sink(isTTY: boolean) {
+  let text = '';
+  const s = new Writable({
+    write(chunk, _e, cb) {
+      text += chunk;
+      cb();
+    },
+  }) as Writable & { isTTY?: boolean };
+  s.isTTY = isTTY;
+  return { s, text: () => text };
+}
+
+describe('printed commands', () => {
+  const saved = process.env.NO_COLOR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.NO_COLOR;
+    else process.env.NO_COLOR = saved;
+  });
+
+  it('are dimmed on a terminal, plain with NO_COLOR or when piped, hidden by --quiet; data goes to stdout', () => {
+    delete process.env.NO_COLOR;
+    const tty = sink(true);
+    const out = sink(false);
+    createPrinter({ stderr: tty.s, stdout: out.s }).command(['kubectl', 'logs', 'kiada', '--tail', '1']);
+    expect(tty.text()).toBe('\x1b[2m$ kubectl logs kiada --tail 1\x1b[22m\n');
+    const piped = sink(false);
+    createPrinter({ stderr: piped.s }).command(['kubectl', 'get', 'pod', 'a b']);
+    expect(piped.text()).toBe("$ kubectl get pod 'a b'\n");
+    process.env.NO_COLOR = '1';
+    const noColor = sink(true);
+    createPrinter({ stderr: noColor.s }).command(['kubectl', 'get', 'pods']);
+    expect(noColor.text()).toBe('$ kubectl get pods\n');
+    const quiet = sink(true);
+    const p = createPrinter({ quiet: true, stderr: quiet.s, stdout: out.s });
+    p.command(['kubectl', 'get', 'pods']);
+    p.out('10.244.1.2\n');
+    expect(quiet.text()).toBe('');
+    expect(out.text()).toBe('10.244.1.2\n');
+  });
+});
+
+describe('the bin without a cluster', () => {
+  it('refuses hostile and overlong names before contacting anything', async () => {
+    for (const bad of ['x;touch /tmp/pwned', '../etc', 'a'.repeat(300)]) {
+      const shown = bad.length > 60 ? `${bad.slice(0, 57)}...` : bad;
+      expect(await kiada(['pod-ip', bad, '--kubeconfig', '/nonexistent'])).toEqual({
+        code: 1, stdout: '', stderr: `error: invalid pod name "${shown}": must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-', '.'; at most 253 characters)\n`,
+      });
+    }
+    expect(fs.existsSync('/tmp/pwned')).toBe(false);
+  });
+
+  it('rejects unknown options and providers as commander does, with exit code 1', async () => {
+    const r = await kiada(['curl-from-node', '--provider', 'docker']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe("error: option '--provider <name>' argument 'docker' is invalid. Allowed choices are lab, kind, minikube, gke, generic.");
+  });
+
+  it('says when the API server cannot be reached, or the context does not exist', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-cli-'));
+    try {
+      const kc = path.join(dir, 'kubeconfig');
+      fs.writeFileSync(kc, `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: x}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`);
+      expect(await kiada(['pod-ip', '-q', '--kubeconfig', kc])).toEqual({ code: 1, stdout: '', stderr: `Unable to connect to the server: connect ECONNREFUSED 127.0.0.1:${port}\n` });
+      expect(await kiada(['pod-ip', '--kubeconfig', kc, '--context', 'nope'])).toEqual({ code: 1, stdout: '', stderr: 'error: context "nope" does not exist\n' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints a completion script for kiada and kubectl-kiada', async () => {
+    const r = await kiada(['completion', 'bash']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('compgen -W "pod-ip ports curl-from-node curl-from-pod port-forward logs exec diagnose tour lab completion"');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('complete -F _kiada kiada kubectl-kiada');
+  });
+});
