@@ -26,6 +26,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
   const g = (): GlobalOptions => program.opts();
+  const labId = () => g().labId ?? process.env.KIADA_LAB_ID;
   const ctx = () => createCtx(g());
   const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
   // Names are checked while parsing, before any cluster is contacted.
@@ -62,12 +63,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   const labCmd = program.command('lab').description('the embedded kind-like cluster (needs root for network namespaces)');
   labCmd.command('up').description('start the lab in the background').option('--foreground', 'stay attached; Ctrl-C stops it')
-    .action(async (o) => lab.up({ id: g().labId, kubeconfig: g().kubeconfig, foreground: o.foreground }));
-  labCmd.command('down').description('stop the lab and remove everything it made').action(async () => lab.down({ id: g().labId }));
-  labCmd.command('status').description('is the lab running?').addOption(output()).action((o) => setExit(lab.status({ id: g().labId, output: o.output })));
+    .action(async (o) => lab.up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground }));
+  labCmd.command('down').description('stop the lab and remove everything it made').action(async () => lab.down({ id: labId() }));
+  labCmd.command('status').description('is the lab running?').addOption(output()).action((o) => setExit(lab.status({ id: labId(), output: o.output })));
   labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')
     .description('a shell on a node (the lab\'s docker exec -it kind-worker bash)')
-    .action(async (node, command) => setExit(await lab.shell(node, command, { id: g().labId })));
+    .action(async (node, command) => setExit(await lab.shell(node, command, { id: labId() })));
   program.command('completion').argument('[shell]', 'bash or zsh', 'bash').description('print a shell completion script')
     .action((shell) => void process.stdout.write(completionScript(program, shell)));
   return program;

@@ -73,6 +73,23 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(ours.stderr).toBe('');
   });
 
+  it('pod-ip -o json gives the IPs as data', async () => {
+    const r = await kiada(['pod-ip', '-o', 'json', '-q']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'kiada', podIP, podIPs: [podIP], node });
+  });
+
+  it('lab status and node-shell speak for the running lab', async () => {
+    const st = await kiada(['lab', 'status']);
+    expect(st.code).toBe(0);
+    expect(st.stdout).toMatch(new RegExp(`^running: pid \\d+, API https://127\\.0\\.0\\.1:\\d+, kubeconfig ${lab.kubeconfig.replace(/[.]/g, '\\.')}\n$`));
+    expect(JSON.parse((await kiada(['lab', 'status', '-o', 'json'])).stdout)).toMatchObject({ running: true, id: lab.id });
+    expect(await kiada(['lab', 'node-shell', node, '--', 'sh', '-c', 'hostname; exit 4'])).toEqual({ code: 4, stdout: `${node}\n`, stderr: '' });
+    expect(await kiada(['lab', 'node-shell', 'nope', '--', 'true'])).toEqual({
+      code: 1, stdout: '', stderr: 'error: node "nope" not found; nodes: kind-control-plane, kind-worker, kind-worker2\n',
+    });
+  });
+
   it('ports lists the named port and says it is informative', async () => {
     const r = await kiada(['ports', '-q']);
     expect(r.stdout).toBe('CONTAINER   NAME   PORT   PROTOCOL\nkiada       http   8080   TCP\n');
