@@ -247,6 +247,40 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     await noPodsBut('kiada');
   }, 60_000);
 
+  // The chapter's "bound to eth0 only" case: reachable on the pod IP, refused on the pod's loopback.
+  const ETH0_ONLY = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: eth0-only\nspec:\n  containers:\n  - name: app\n    image: kiada:0.1\n    ports: [{containerPort: 8080}]\n    command: [${JSON.stringify(process.execPath)}, "-e", "const ip = require('os').networkInterfaces().eth0[0].address; require('http').createServer((q, s) => s.end('hello from ' + ip + '\\\\n')).listen(8080, ip)"]\n`;
+
+  it('diagnose names port-forward as the first failing hop for an app bound to eth0 only; port-forward says why', async () => {
+    await lab.kubectl(['apply', '-f', '-'], { input: ETH0_ONLY });
+    const ip = await waitFor('eth0-only running', async () => {
+      const p = JSON.parse((await lab.kubectl(['get', 'pod', 'eth0-only', '-o', 'json'])).stdout);
+      return p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p.status.podIP;
+    });
+    try {
+      const r = await kiada(['diagnose', 'eth0-only', '-q']);
+      expect(r.code).toBe(1);
+      const lines = r.stdout.split('\n');
+      expect(lines.slice(0, 3).map((l) => l.split(':')[0])).toEqual(['✔ 1. pod is running and ready', '✔ 2. from its node', '✔ 3. from another pod']);
+      expect(lines[1]).toBe(`✔ 2. from its node: hello from ${ip}`);
+      expect(lines[3]).toMatch(/^✘ 4\. through port-forward: .*: port-forward connects to the pod's loopback; is the app bound to eth0 only\?$/);
+      expect(lines.slice(4)).toEqual(['The first failing hop is "through port-forward".', '']);
+      expect(r.stderr).toMatch(/^E\S+ an error occurred forwarding \d+ -> 8080: error forwarding port 8080 to pod .*IPv4: dial tcp4 127\.0\.0\.1:8080: connect: connection refused.*\n$/);
+      await noPodsBut('kiada', 'eth0-only');
+    } finally {
+      await lab.kubectl(['delete', 'pod', 'eth0-only', '--grace-period=0']);
+    }
+  }, 60_000);
+
+  it('diagnose stops at the first hop for a pod that is not running', async () => {
+    await lab.kubectl(['run', 'stuck2', '--image=registry.example/nope:1']);
+    try {
+      const r = await kiada(['diagnose', 'stuck2', '-q']);
+      expect(r).toEqual({ code: 1, stdout: '✘ 1. pod is running and ready: phase is Pending\nThe first failing hop is "pod is running and ready".\n', stderr: '' });
+    } finally {
+      await lab.kubectl(['delete', 'pod', 'stuck2', '--grace-period=0']);
+    }
+  }, 30_000);
+
   it('diagnose walks every route and finds them all working', async () => {
     const r = await kiada(['diagnose', '-q']);
     expect(r.code).toBe(0);
