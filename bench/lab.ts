@@ -51,13 +51,19 @@ export async function run(): Promise<string> {
 
     // 50 pods at once; each one's latency from its creationTimestamp to its Running condition.
     const manifest = Array.from({ length: 50 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p${i}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    args: ["sleep", "60"]\n`).join('---\n');
+    // Latency per pod as a client sees it: from the apply to the first poll (every 100 ms) showing it Ready.
     const c0 = Date.now();
     await kubectl(up.kubeconfig, ['apply', '-f', '-'], manifest);
-    await waitFor('50 Running', async () => (await kubectl(up.kubeconfig, ['get', 'pods', '--field-selector', 'status.phase=Running', '-o', 'name'])).split('\n').filter((l) => l.startsWith('pod/p')).length === 50, 120_000);
+    const readyAt = new Map<string, number>();
+    await waitFor('50 Ready', async () => {
+      const items = JSON.parse(await kubectl(up.kubeconfig, ['get', 'pods', '-o', 'json'])).items as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
+      for (const p of items) {
+        if (/^p\d+$/.test(p.metadata.name) && !readyAt.has(p.metadata.name) && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) readyAt.set(p.metadata.name, Date.now() - c0);
+      }
+      return readyAt.size === 50;
+    }, 120_000);
     const allMs = Date.now() - c0;
-    const pods = JSON.parse(await kubectl(up.kubeconfig, ['get', 'pods', '-o', 'json'])).items.filter((p: { metadata: { name: string } }) => /^p\d+$/.test(p.metadata.name));
-    const lat = pods.map((p: { status: { startTime: string }; metadata: { creationTimestamp: string }; status2?: unknown } & { status: { conditions: { type: string; lastTransitionTime: string }[] } }) =>
-      Date.parse(p.status.conditions.find((c) => c.type === 'Ready')!.lastTransitionTime) - Date.parse(p.metadata.creationTimestamp));
+    const lat = [...readyAt.values()];
 
     const kc = parse(fs.readFileSync(up.kubeconfig, 'utf8'));
     const ca = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
@@ -79,8 +85,8 @@ export async function run(): Promise<string> {
       ['`lab up` (API answers, nodes Ready), ms', upMs, '', ''],
       ['`lab up` to kiada Running, ms (target < 3000)', runningMs, 3000, ratio(runningMs, 3000)],
       ['`lab down`, ms (with 51 pods)', downMs, '', ''],
-      ['50 pods created at once: all Running after, ms', allMs, '', ''],
-      ['  create-to-Ready per pod, p50 / max ms', `${fmt(median(lat))} / ${fmt(Math.max(...lat))}`, '', ''],
+      ['50 pods applied at once: all Ready after, ms', allMs, '', ''],
+      ['  apply-to-Ready per pod (polled every 100 ms), p50 / max ms', `${fmt(median(lat))} / ${fmt(Math.max(...lat))}`, '', ''],
       [`GET pods (51 pods, JSON), 10 parallel clients, req/s (${SECONDS} s)`, fmt(ours), `${fmt(ceiling)} (raw node:https, same bytes)`, ratio(ours, ceiling)],
     ]);
   } finally {
