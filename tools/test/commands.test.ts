@@ -196,11 +196,36 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(r.stderr).toBe(`Unable to listen on port ${port}: address 127.0.0.1:${port} already in use\n`);
   });
 
-  it('logs shows the app log, --tail the last lines', async () => {
+  it('logs shows the app log, --tail the last lines; --tail 0 nothing; a bad --tail is refused', async () => {
+    await kiada(['curl-from-node', '-q', '--path', '/tailed']);
     const r = await kiada(['logs', '--tail', '1']);
     expect(r.stderr).toBe('$ kubectl logs kiada --tail 1\n');
-    expect(r.stdout).toMatch(/^Received request for \/ from [0-9a-f.:]+\n$/);
+    expect(r.stdout).toMatch(/^Received request for \/tailed from ::ffff:10\.244\.\d\.1\n$/);
+    expect(await kiada(['logs', '--tail', '0', '-q'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await kiada(['logs', '-q'])).stdout.split('\n').slice(0, 2)).toEqual(['Kiada - Kubernetes in Action Demo Application', '---------------------------------------------']);
+    expect(await kiada(['logs', '--tail', 'x', '-q'])).toEqual({ code: 1, stdout: '', stderr: 'error: invalid argument "x" for "--tail" flag: must be an integer (-1 for all lines)\n' });
   });
+
+  it('logs -f streams new lines as requests come in', async () => {
+    const child = spawn(process.execPath, [BIN, 'logs', '-f', '--tail', '0'], { env: env() });
+    try {
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (err += c));
+      await waitFor('the command line', async () => err === '$ kubectl logs kiada -f --tail 0\n', 15_000);
+      // The follow request is open once the command is printed; a curl from the node must show up in it.
+      await waitFor('a new log line', async () => {
+        await kiada(['curl-from-node', '-q', '--path', '/followed']);
+        // --tail 0: only what came after the start, none of the app's earlier lines.
+        if (/^(Received request for \/followed from ::ffff:10\.244\.\d\.1\n)+$/.test(out)) return true;
+        throw new Error(`logs -f printed ${JSON.stringify(out)}`);
+      }, 15_000);
+    } finally {
+      child.kill('SIGINT');
+      await exited(child, 'logs -f + SIGINT');
+    }
+  }, 30_000);
 
   it('exec runs in the pod and passes the exit code on', async () => {
     const r = await kiada(['exec', 'kiada', '-q', '--', 'sh', '-c', 'hostname; exit 3']);

@@ -3,8 +3,10 @@ import { Writable } from 'node:stream';
 import { Log } from '@kubernetes/client-node';
 import type { Ctx } from '../lib/context.ts';
 import { getPod } from '../lib/pods.ts';
+import { CliError } from '../lib/errors.ts';
 
 export async function logs(ctx: Ctx, name: string, opts: { follow?: boolean; tail?: string; container?: string }): Promise<void> {
+  if (opts.tail !== undefined && !/^(-1|\d+)$/.test(opts.tail)) throw new CliError(`error: invalid argument "${opts.tail}" for "--tail" flag: must be an integer (-1 for all lines)`);
   const pod = await getPod(ctx, name);
   const container = opts.container ?? pod.spec?.containers[0]?.name ?? '';
   const args = ['logs', name];
@@ -12,15 +14,23 @@ export async function logs(ctx: Ctx, name: string, opts: { follow?: boolean; tai
   if (opts.tail !== undefined) args.push('--tail', opts.tail);
   if (opts.container) args.push('-c', opts.container);
   ctx.print.command(ctx.kubectl(...args));
+  const tailLines = opts.tail === undefined || opts.tail === '-1' ? undefined : Number(opts.tail);
+  if (tailLines === 0 && !opts.follow) return;
+  // client-node drops tailLines=0 (a falsy check), so `-f --tail 0` skips the bytes the log holds right now.
+  let skip = tailLines === 0 ? Buffer.byteLength(await ctx.core.readNamespacedPodLog({ name, namespace: ctx.namespace, container })) : 0;
   await new Promise<void>((resolve, reject) => {
     const out = new Writable({
-      write: (chunk: Buffer, _e, cb) => void process.stdout.write(chunk, () => cb()),
+      write: (chunk: Buffer, _e, cb) => {
+        const dropped = Math.min(skip, chunk.length);
+        skip -= dropped;
+        if (dropped === chunk.length) return cb();
+        process.stdout.write(chunk.subarray(dropped), () => cb());
+      },
       final: (cb) => {
         resolve();
         cb();
       },
     });
-    const tailLines = opts.tail !== undefined ? Number(opts.tail) : undefined;
-    new Log(ctx.kc).log(ctx.namespace, name, container, out, { follow: !!opts.follow, tailLines }).catch(reject);
+    new Log(ctx.kc).log(ctx.namespace, name, container, out, { follow: !!opts.follow, tailLines: tailLines || undefined }).catch(reject);
   });
 }
