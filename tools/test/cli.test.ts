@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createPrinter } from '../src/lib/print.ts';
+import { withSpinner } from '../src/lib/spinner.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 
@@ -57,6 +58,28 @@ describe('printed commands', () => {
     p.out('10.244.1.2\n');
     expect(quiet.text()).toBe('');
     expect(out.text()).toBe('10.244.1.2\n');
+  });
+});
+
+describe('the spinner', () => {
+  const later = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
+
+  it('spins on a terminal for a long wait and clears its line; never when piped or for a short wait', async () => {
+    const saved = process.env.CI;
+    delete process.env.CI;
+    try {
+      const tty = sink(true);
+      expect(await withSpinner('waiting for pod x', later(600, 42), tty.s as unknown as NodeJS.WriteStream)).toBe(42);
+      expect(tty.text()).toMatch(/^(\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] waiting for pod x)+\r\x1b\[2K$/);
+      const quick = sink(true);
+      await withSpinner('waiting', later(50, 0), quick.s as unknown as NodeJS.WriteStream);
+      expect(quick.text()).toBe('');
+      const piped = sink(false);
+      await withSpinner('waiting', later(600, 0), piped.s as unknown as NodeJS.WriteStream);
+      expect(piped.text()).toBe('');
+    } finally {
+      if (saved !== undefined) process.env.CI = saved;
+    }
   });
 });
 

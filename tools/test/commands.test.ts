@@ -1,6 +1,8 @@
 // Every command against a real lab, through the real bin, with exact output; errors and leaks included.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
@@ -63,6 +65,23 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   it('pod-ip prints the IP and the command it stands for', async () => {
     const r = await kiada(['pod-ip']);
     expect(r).toEqual({ code: 0, stdout: `${podIP}\n`, stderr: '$ kubectl get pod kiada -o jsonpath={.status.podIP}\n' });
+  });
+
+  it('works as a kubectl plugin: kubectl kiada pod-ip', async () => {
+    // kubectl finds plugins as kubectl-<name> on the PATH, as krew installs them.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-plugin-'));
+    try {
+      fs.symlinkSync(BIN, path.join(dir, 'kubectl-kiada'));
+      fs.symlinkSync(process.execPath, path.join(dir, 'node'));
+      const r = await new Promise<Run>((resolve) => {
+        execFile('kubectl', ['kiada', 'pod-ip'], { env: { ...env(), PATH: `${dir}:${process.env.PATH}` }, timeout: 20_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      expect(r).toEqual({ code: 0, stdout: `${podIP}\n`, stderr: '$ kubectl get pod kiada -o jsonpath={.status.podIP}\n' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('pod-ip -o wide matches the real kubectl get pod -o wide', async () => {
@@ -136,9 +155,12 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
       // Interrupted once its pod exists, while its curl waits for an answer that never comes.
       const child = spawn(process.execPath, [BIN, 'curl-from-pod', 'silent', '--port', '9000', '--name', 'sig-client', '-q'], { env: env() });
       await waitFor('client pod created', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 0, 15_000);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
       child.kill(signal);
       const [code] = await exited(child, `curl-from-pod + ${signal}`);
       expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(out).toBe('pod "sig-client" deleted\n');
       await waitFor('client pod gone', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 1, 15_000);
     }
     await lab.kubectl(['delete', 'pod', 'silent', '--grace-period=0']);
@@ -250,6 +272,12 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     const refused = await kiada(['curl-from-pod', 'stuck', '-q']);
     expect(refused).toEqual({ code: 7, stdout: 'pod "client-pod" deleted\n', stderr: '' });
     await lab.kubectl(['delete', 'pod', 'stuck']);
+  }, 30_000);
+
+  it('curl-from-pod with an image that cannot be pulled says so and leaves no pod', async () => {
+    const r = await kiada(['curl-from-pod', '--image', 'registry.example/nope:1', '-q']);
+    expect(r).toEqual({ code: 1, stdout: 'pod "client-pod" deleted\n', stderr: 'error: pod client-pod cannot start: ErrImagePull (image registry.example/nope:1)\n' });
+    await waitFor('client pod gone', async () => (await lab.kubectl(['get', 'pod', 'client-pod'])).code === 1, 15_000);
   }, 30_000);
 
   it('the generic curl-from-node deletes its node pod on SIGINT too', async () => {

@@ -14,7 +14,7 @@ export async function curlFromPod(ctx: Ctx, name: string, opts: { image?: string
   const target = `${ip}:${port}${path === '/' ? '' : path}`;
   const image = opts.image ?? 'curlimages/curl';
   ctx.print.command(ctx.kubectl('run', `--image=${image}`, '-it', '--restart=Never', '--rm', client, '--', 'curl', '-s', target));
-  const r = await runOneOff(ctx, { name: client, image, args: ['curl', '-s', '--max-time', '10', target], onOutput: ctx.print.out });
-  ctx.print.out(`pod "${r.name}" deleted\n`);
+  const r = await runOneOff(ctx, { name: client, image, args: ['curl', '-s', '--max-time', '10', target], onOutput: ctx.print.out,
+    onDeleted: (pod) => ctx.print.out(`pod "${pod}" deleted\n`) });
   return r.exitCode;
 }

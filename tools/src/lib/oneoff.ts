@@ -16,6 +16,8 @@ export interface OneOffSpec {
   timeoutMs?: number;
   /** Called with the pod's output as it arrives. */
   onOutput?: (chunk: string) => void;
+  /** Called once the pod is deleted, on every path (also before exiting on a signal). */
+  onDeleted?: (name: string) => void;
 }
 
 export interface OneOffResult {
@@ -102,7 +104,8 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
     (deleting ??= (async () => {
       const name = await creating?.catch(() => undefined);
       if (!name) return;
-      await ctx.core.deleteNamespacedPod({ name, namespace: ctx.namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+      const deleted = await ctx.core.deleteNamespacedPod({ name, namespace: ctx.namespace, gracePeriodSeconds: 0 }).then(() => true, () => false);
+      if (deleted) spec.onDeleted?.(name);
     })());
   // On a signal: delete, then exit 130/143 like a shell. The wait is bounded: an API server that no longer
   // answers must not keep a Ctrl-C'd command alive; then the pod left behind is named.
