@@ -208,6 +208,24 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     }
   }, 30_000);
 
+  it('port-forward --address listens only there, and takes a port name', async () => {
+    const child = spawn(process.execPath, [BIN, 'port-forward', 'kiada', ':http', '--address', '127.0.0.1'], { env: env() });
+    try {
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (err += c));
+      const port = await waitFor('Forwarding', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080\n/.exec(out)?.[1], 15_000);
+      expect(err).toBe('$ kubectl port-forward kiada :http --address 127.0.0.1\n');
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
+      expect(out).toBe(`Forwarding from 127.0.0.1:${port} -> 8080\nHandling connection for ${port}\n`);
+      await expect(new Promise((resolve, reject) => net.connect(Number(port), '::1').on('connect', resolve).on('error', reject))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      child.kill('SIGINT');
+      await exited(child, 'port-forward --address + SIGINT');
+    }
+  }, 30_000);
+
   it('port-forward says so when the local port is taken', async () => {
     const blocker = net.createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
