@@ -29,7 +29,7 @@ export interface TestLab {
   home: string;
   kubeconfig: string;
   cacheDir: string;
-  kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+  kubectl(args: string[], opts?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string; stderr: string }>;
   spawnKubectl(args: string[]): ChildProcess;
   down(): Promise<void>;
 }
@@ -43,7 +43,8 @@ export async function startTestLab(): Promise<TestLab> {
   const base = ['--kubeconfig', up.kubeconfig, '--cache-dir', cacheDir];
   const kubectl: TestLab['kubectl'] = (args, opts = {}) =>
     new Promise((resolve) => {
-      const child = execFile('kubectl', [...base, ...args], { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+      const child = execFile('kubectl', [...base, ...args], { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20, env }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
       if (opts.input !== undefined) child.stdin!.end(opts.input);
@@ -91,6 +92,10 @@ spec:
     ports:
     - name: http
       containerPort: 8080
+    # Ready once it answers: a test that waits for Ready may then talk to it at once.
+    readinessProbe:
+      httpGet: {path: /readyz, port: http}
+      periodSeconds: 1
 `;
 
 /** An echo server on port 9000 of the pod (the "kiada" image runs any command it is given). */

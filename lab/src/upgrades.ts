@@ -5,6 +5,7 @@ import type { Obj, Store } from './store/index.ts';
 import type { Kubelet } from './kubelet/index.ts';
 import type { UpgradeHandler, UpgradeKind } from './api/index.ts';
 import { handleRemoteCommand } from './stream/remotecommand.ts';
+import { handleSpdyRemoteCommand, isSpdyUpgrade } from './stream/spdy-remotecommand.ts';
 import { handlePortForward } from './stream/portforward.ts';
 
 export function createUpgradeHandler(kubelet: Kubelet, store: Store): UpgradeHandler {
@@ -37,6 +38,7 @@ export function createUpgradeHandler(kubelet: Kubelet, store: Store): UpgradeHan
       kind === 'exec'
         ? () => kubelet.exec(ns, name, container, q.getAll('command'), { stdin: flags.stdin, tty: flags.tty })
         : () => kubelet.attach(ns, name, container, { stdin: flags.stdin, tty: flags.tty });
-    handleRemoteCommand(req, socket, head, { ...flags, start });
+    if (isSpdyUpgrade(req)) handleSpdyRemoteCommand(req, socket, head, { ...flags, start });
+    else handleRemoteCommand(req, socket, head, { ...flags, start });
   };
 }

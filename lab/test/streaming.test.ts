@@ -1,9 +1,11 @@
 // exec, attach and port-forward on a real lab, through the real kubectl and through client-node:
 // bytes exact in both directions, many connections at once, and the kubelet's error for an eth0-only app.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import { parse } from 'yaml';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, Exec, Attach, PortForward, type V1Status } from '@kubernetes/client-node';
 import { skipUnlessLab, startTestLab, waitFor, ECHO_POD, type TestLab } from '../src/testing.ts';
@@ -26,6 +28,19 @@ spec:
     - name: http
       containerPort: 8080
 `;
+
+/** A bare SPDY upgrade request to the lab's API (curl, with the kubeconfig's server and token). */
+function spdyUpgrade(lab: TestLab, urlPath: string, version: string): Promise<{ status: number; body: string }> {
+  const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
+  const args = ['-sk', '-o', '-', '-w', '\n%{http_code}', '-X', 'POST', '-H', 'Connection: Upgrade', '-H', 'Upgrade: SPDY/3.1',
+    '-H', `X-Stream-Protocol-Version: ${version}`, '-H', `Authorization: Bearer ${kc.users[0].user.token}`, kc.clusters[0].cluster.server + urlPath];
+  return new Promise((resolve) => {
+    execFile('curl', args, (_e, stdout) => {
+      const i = stdout.lastIndexOf('\n');
+      resolve({ status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) });
+    });
+  });
+}
 
 function sha(b: Buffer) {
   return createHash('sha256').update(b).digest('hex');
@@ -96,6 +111,47 @@ describe.skipIf(skip)('streaming on the lab', () => {
     );
     pf.child.kill('SIGKILL');
   }, 30_000);
+
+  // What kubectl falls back to when the WebSocket upgrade is refused, forced here as a user can force it.
+  describe('exec and attach over SPDY (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false)', () => {
+    const SPDY = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
+
+    it('exec: output, stderr, exit code, stdin to EOF', async () => {
+      const fail = await lab.kubectl(['exec', 'echo', '--', 'sh', '-c', 'hostname; echo err >&2; exit 3'], { env: SPDY });
+      expect(fail).toEqual({ code: 3, stdout: 'echo\n', stderr: 'err\ncommand terminated with exit code 3\n' });
+      const ok = await lab.kubectl(['exec', 'echo', '--', 'true'], { env: SPDY });
+      expect(ok).toEqual({ code: 0, stdout: '', stderr: '' });
+      const big = randomBytes(3 << 20).toString('base64');
+      const piped = await lab.kubectl(['exec', '-i', 'echo', '--', 'sh', '-c', 'cat; echo done'], { env: SPDY, input: big });
+      expect(piped.code).toBe(0);
+      expect(piped.stdout === `${big}done\n`).toBe(true);
+    }, 30_000);
+
+    it('exec -it: a terminal of the size kubectl asks for', async () => {
+      const cmd = `stty cols 90 rows 20; KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false kubectl --kubeconfig ${lab.kubeconfig} --cache-dir ${lab.cacheDir} exec -it echo -- sh -c 'sleep 0.3; tty; stty size; exit 6'`;
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (c) => (out += c));
+        child.once('exit', (code) => resolve({ code, out }));
+      });
+      expect(r.code).toBe(6);
+      expect(r.out).toMatch(/\/dev\/pts\/\d+\r\n20 90\r\n/);
+      expect(r.out).toContain('command terminated with exit code 6');
+    }, 30_000);
+
+    it('kubectl run --rm -i attaches over SPDY and deletes the pod', async () => {
+      const r = await lab.kubectl(['run', 'spdy-client', '--image=busybox', '-i', '--restart=Never', '--rm', '--', 'sh', '-c', 'read line; echo "got $line from $(hostname)"'], { env: SPDY, input: 'hi\n', timeoutMs: 60_000 });
+      // kubectl says the prompt line with -i whatever the protocol, as on kind.
+      expect(r).toEqual({ code: 0, stdout: 'got hi from spdy-client\npod "spdy-client" deleted\n', stderr: "If you don't see a command prompt, try pressing enter.\n" });
+    }, 60_000);
+
+    it('an unknown protocol version is refused as the kubelet refuses it', async () => {
+      const { status, body } = await spdyUpgrade(lab, '/api/v1/namespaces/default/pods/echo/exec?command=true&stdout=true', 'v9.channel.k8s.io');
+      expect(status).toBe(403);
+      expect(JSON.parse(body).message).toBe('unable to upgrade: unable to negotiate protocol: client supports [v9.channel.k8s.io], server accepts [v5.channel.k8s.io v4.channel.k8s.io v3.channel.k8s.io v2.channel.k8s.io channel.k8s.io]');
+    });
+  });
 
   describe('through @kubernetes/client-node', () => {
     const kc = () => {

@@ -15,6 +15,8 @@ function exited(child: ChildProcess, what: string, timeoutMs = 20_000): Promise<
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
+    // It may have ended already (before the signal meant for it): its 'exit' event is then gone.
+    if (child.exitCode !== null || child.signalCode !== null) return resolve([child.exitCode, child.signalCode]);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${what}: still running after ${timeoutMs} ms; its stderr: ${JSON.stringify(stderr)}`));
@@ -142,11 +144,12 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   }, 60_000);
 
   // A pod that accepts connections and never answers: a curl to it waits, so a signal finds its client pod alive.
-  const SILENT = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: silent\nspec:\n  containers:\n  - name: silent\n    image: kiada:0.1\n    command: [${JSON.stringify(process.execPath)}, "-e", "require('net').createServer(() => {}).listen(9000)"]\n`;
+  const SILENT = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: silent\nspec:\n  containers:\n  - name: silent\n    image: kiada:0.1\n    readinessProbe: {tcpSocket: {port: 9000}, periodSeconds: 1}\n    command: [${JSON.stringify(process.execPath)}, "-e", "require('net').createServer(() => {}).listen(9000)"]\n`;
   const silent = async () => {
     if ((await lab.kubectl(['get', 'pod', 'silent'])).code === 0) return;
     await lab.kubectl(['apply', '-f', '-'], { input: SILENT });
-    await waitFor('silent running', async () => (await lab.kubectl(['get', 'pod', 'silent', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running');
+    // Ready, not only Running: its port must be listening, or a client's curl ends at once, refused.
+    await waitFor('silent ready', async () => (await lab.kubectl(['get', 'pod', 'silent', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True');
   };
 
   it('curl-from-pod deletes its pod on SIGINT and SIGTERM', async () => {

@@ -33,7 +33,7 @@ export function exitStatus(code: number): object {
 export async function handleRemoteCommand(req: http.IncomingMessage, socket: Duplex, head: Buffer, opts: RemoteCommandOptions): Promise<void> {
   const protocol = REMOTECOMMAND_PROTOCOLS.find((p) => offeredProtocols(req).includes(p));
   if (!isWebSocket(req) || !protocol) {
-    const message = 'the lab serves exec and attach over WebSocket (v5.channel.k8s.io … channel.k8s.io); upgrade with one of those subprotocols';
+    const message = 'the lab serves exec and attach over WebSocket (v5.channel.k8s.io … channel.k8s.io) or SPDY/3.1; upgrade with one of those';
     return rejectUpgrade(socket, 400, 'Bad Request', new ApiError(400, 'BadRequest', message).toStatus());
   }
   const ws = await acceptWebSocket(req, socket, head, protocol);

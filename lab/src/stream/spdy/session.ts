@@ -68,6 +68,7 @@ export class SpdySession {
   private buf: Buffer = Buffer.alloc(0);
   private chain: Promise<void> = Promise.resolve();
   private onStream: (s: SpdyStream) => void;
+  private closeListeners: (() => void)[] = [];
   closed = false;
 
   constructor(io: Duplex, onStream: (s: SpdyStream) => void, head?: Buffer) {
@@ -162,10 +163,18 @@ export class SpdySession {
     for (const s of this.streams.values()) s.destroy();
     this.streams.clear();
     this.io.destroy();
+    for (const l of this.closeListeners.splice(0)) l();
   }
 
+  onClose(listener: () => void) {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Ends the session from our side; a client that does not hang up in turn is cut after 10 s. */
   goAway() {
     this.send(controlFrame(TYPE.GOAWAY, 0, u32(0, 0)));
     this.io.end();
+    setTimeout(() => this.close(), 10_000).unref();
   }
 }
