@@ -91,13 +91,19 @@ describe.skipIf(skip)('dataplane', () => {
     expect(routes).not.toMatch(/10\.244\.|172\.18\./);
   });
 
-  it('removes a sandbox and frees its IP', async () => {
+  it('removes a sandbox, off the bridge at once; its IP comes back only after the others, with the same MAC', async () => {
     const c = await dp.createSandbox('kind-worker', 'pod-c');
     expect(c.ip).toBe('10.244.1.3');
+    // The MAC follows from the IP, as with the CNI bridge plugin: neighbours' stale ARP entries stay right.
+    expect(execFileSync('ip', ['-n', c.netns, 'link', 'show', 'eth0'], { encoding: 'utf8' })).toContain('link/ether 0a:58:0a:f4:01:03 ');
+    const node = dp.nodes.find((n) => n.name === 'kind-worker')!.netns;
+    expect(execFileSync('ip', ['-n', node, 'link', 'show'], { encoding: 'utf8' })).toContain(`v${c.key}@`);
     await dp.removeSandbox(c);
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(c.netns + ' ');
+    expect(execFileSync('ip', ['-n', node, 'link', 'show'], { encoding: 'utf8' })).not.toContain(`v${c.key}@`);
+    // host-local IPAM hands out the next address, not the one just freed.
     const d = await dp.createSandbox('kind-worker', 'pod-d');
-    expect(d.ip).toBe('10.244.1.3');
+    expect(d.ip).toBe('10.244.1.4');
     await dp.removeSandbox(d);
   });
 });

@@ -164,6 +164,8 @@ export async function createDataplane(opts: { id: string; stateDir: string }): P
   };
   const sandboxes = new Map<string, Sandbox>();
   const usedIPs = new Map<string, Set<number>>();
+  // Like host-local IPAM: the next address after the last one handed out, so a freed address is not reused at once.
+  const lastHost = new Map<string, number>();
   let counter = 0;
 
   const destroy = async () => {
@@ -214,6 +216,8 @@ export async function createDataplane(opts: { id: string; stateDir: string }): P
     sandboxes.delete(sb.key);
     agents.get(sb.netns)?.child.kill('SIGKILL');
     agents.delete(sb.netns);
+    // Off the bridge at once: the namespace itself lingers until the last process in it has exited.
+    await ip('-n', nodeByName(sb.node).netns, 'link', 'del', `v${sb.key}`).catch(() => undefined);
     await deleteNetns(sb.netns);
     const i = made.indexOf(sb.netns);
     if (i >= 0) made.splice(i, 1);
@@ -226,17 +230,22 @@ export async function createDataplane(opts: { id: string; stateDir: string }): P
     async createSandbox(nodeName, hostname) {
       const node = nodeByName(nodeName);
       const used = usedIPs.get(nodeName)!;
-      let host = 2;
-      while (used.has(host)) host++;
-      if (host > 254) throw new Error(`node ${nodeName} has no free pod IP`);
+      if (used.size >= 253) throw new Error(`node ${nodeName} has no free pod IP`);
+      let host = lastHost.get(nodeName) ?? 1;
+      do host = host >= 254 ? 2 : host + 1;
+      while (used.has(host));
       used.add(host);
+      lastHost.set(nodeName, host);
       const key = `p${counter++}`;
       const ns = netnsOf(key);
       const podIP = `10.244.${node.index}.${host}`;
       const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, agentPid: 0 };
       try {
         await addNetns(ns);
-        await ip('-n', node.netns, 'link', 'add', `v${key}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+        // The MAC follows from the IP (0a:58:<ip>, as the CNI bridge plugin does): when an address comes back to a
+        // new pod, the neighbours' ARP entries for it are still right.
+        const mac = `0a:58:${podIP.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`;
+        await ip('-n', node.netns, 'link', 'add', `v${key}`, 'type', 'veth', 'peer', 'name', 'eth0', 'address', mac, 'netns', ns);
         await ip('-n', node.netns, 'link', 'set', `v${key}`, 'master', 'cni0', 'up');
         await ip('-n', ns, 'addr', 'add', `${podIP}/24`, 'dev', 'eth0');
         await ip('-n', ns, 'link', 'set', 'eth0', 'up');
