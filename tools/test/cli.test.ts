@@ -118,7 +118,10 @@ users: [{name: u, user: {token: x}}]
 contexts: [{name: c, context: {cluster: c, user: u}}]
 current-context: c
 `);
-      expect(await kiada(['pod-ip', '-q', '--kubeconfig', kc])).toEqual({ code: 1, stdout: '', stderr: `Unable to connect to the server: connect ECONNREFUSED 127.0.0.1:${port}\n` });
+      const refused = { code: 1, stdout: '', stderr: `Unable to connect to the server: connect ECONNREFUSED 127.0.0.1:${port}\n` };
+      expect(await kiada(['pod-ip', '-q', '--kubeconfig', kc])).toEqual(refused);
+      // The same through client-node as published, without the install-time bundle.
+      expect(await kiada(['pod-ip', '-q', '--kubeconfig', kc], { KIADA_NO_BUNDLE: '1' })).toEqual(refused);
       expect(await kiada(['pod-ip', '--kubeconfig', kc, '--context', 'nope'])).toEqual({ code: 1, stdout: '', stderr: 'error: context "nope" does not exist\n' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -130,5 +133,29 @@ current-context: c
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('compgen -W "pod-ip ports curl-from-node curl-from-pod port-forward logs exec diagnose tour lab completion"');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('complete -F _kiada kiada kubectl-kiada');
+  });
+});
+
+describe('the client-node bundle made by npm install', () => {
+  it('exists for the installed version, and imports of @kubernetes/client-node load it', async () => {
+    const script = path.join(import.meta.dirname, '..', 'scripts', 'bundle-client-node.ts');
+    const { bundlePath } = await import('../scripts/bundle-client-node.ts');
+    const version = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'node_modules', '@kubernetes', 'client-node', 'package.json'), 'utf8')).version;
+    if (!fs.existsSync(bundlePath(version))) {
+      // CI installs with `npm ci`, whose prepare step makes it: there, its absence is a failure.
+      if (process.env.CI === 'true') throw new Error(`no ${bundlePath(version)}: the root prepare script did not run`);
+      console.warn(`skipped: no client-node bundle (run \`npm run prepare\`)`);
+      return;
+    }
+    // In a fresh process: the hook is installed, then the package name resolves to the bundle.
+    const probe = `const { useClientNodeBundle, bundlePath } = await import(${JSON.stringify(script)});
+      const used = useClientNodeBundle();
+      const viaName = await import('@kubernetes/client-node');
+      const direct = await import(${JSON.stringify(`file://${bundlePath(version)}`)});
+      console.log(JSON.stringify({ used, same: viaName.KubeConfig === direct.KubeConfig }));`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', probe], { cwd: path.join(import.meta.dirname, '..') }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    expect(JSON.parse(out)).toEqual({ used: true, same: true });
   });
 });
