@@ -44,7 +44,8 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
       const remotePort = resolvePort(pod, remote);
       let localPort = local === '' ? remotePort : Number(local);
       for (const address of addresses) {
-        const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+        // noDelay as Go sets it on every TCP connection (kubectl): small answers go out at once.
+        const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
           sockets.add(socket);
           socket.on('close', () => sockets.delete(socket));
           ctx.print.out(`Handling connection for ${localPort}\n`);
