@@ -31,6 +31,8 @@ export interface TestLab {
   cacheDir: string;
   kubectl(args: string[], opts?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string; stderr: string }>;
   spawnKubectl(args: string[]): ChildProcess;
+  /** kubectl in a terminal of its own (util-linux `script`) of the given size, as `-t` needs one; `args` are shell words. */
+  kubectlInTerminal(cols: number, rows: number, args: string, env?: string): Promise<{ code: number | null; out: string }>;
   down(): Promise<void>;
 }
 
@@ -57,6 +59,14 @@ export async function startTestLab(): Promise<TestLab> {
     cacheDir,
     kubectl,
     spawnKubectl: (args) => spawn('kubectl', [...base, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),
+    kubectlInTerminal: (cols, rows, args, env = '') =>
+      new Promise((resolve) => {
+        const cmd = `stty cols ${cols} rows ${rows}; ${env} kubectl --kubeconfig ${up.kubeconfig} --cache-dir ${cacheDir} ${args}`;
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (c) => (out += c));
+        child.once('exit', (code) => resolve({ code, out }));
+      }),
     down: async () => {
       process.env.KIADA_LAB_HOME = home;
       await labDown({ id });

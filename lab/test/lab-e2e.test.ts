@@ -1,6 +1,6 @@
 // The chapter on a real lab, through the real kubectl: the acceptance test of the lab (issues 4 and 5).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '../src/testing.ts';
 import { nodeShellSpawn } from '../src/control.ts';
 
@@ -140,13 +140,7 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
 
   it('kubectl exec -it gives a terminal of the size kubectl asks for, and passes the exit code', async () => {
     // kubectl needs a terminal of its own for -t: util-linux `script` gives it one, sized 100x30.
-    const cmd = `stty cols 100 rows 30; kubectl --kubeconfig ${lab.kubeconfig} --cache-dir ${lab.cacheDir} exec -it kiada -- sh -c 'sleep 0.3; tty; stty size; exit 5'`;
-    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (c) => (out += c));
-      child.once('exit', (code) => resolve({ code, out }));
-    });
+    const r = await lab.kubectlInTerminal(100, 30, "exec -it kiada -- sh -c 'sleep 0.3; tty; stty size; exit 5'");
     expect(r.code).toBe(5);
     expect(r.out).toMatch(/\/dev\/pts\/\d+\r\n30 100\r\n/);
     expect(r.out).toContain('command terminated with exit code 5');

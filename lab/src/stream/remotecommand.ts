@@ -30,6 +30,17 @@ export function exitStatus(code: number): object {
   };
 }
 
+/** Starts the command; if it cannot start (no such container…), ends the session with the error instead. */
+export function startOrFinish(opts: RemoteCommandOptions, finish: (status: object, text: string) => void): ContainerIO | undefined {
+  try {
+    return opts.start();
+  } catch (err) {
+    const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
+    finish(e.toStatus(), e.message);
+    return undefined;
+  }
+}
+
 export async function handleRemoteCommand(req: http.IncomingMessage, socket: Duplex, head: Buffer, opts: RemoteCommandOptions): Promise<void> {
   const protocol = REMOTECOMMAND_PROTOCOLS.find((p) => offeredProtocols(req).includes(p));
   if (!isWebSocket(req) || !protocol) {
@@ -50,14 +61,8 @@ export async function handleRemoteCommand(req: http.IncomingMessage, socket: Dup
     ws.close(1000);
   };
 
-  let io: ContainerIO;
-  try {
-    io = opts.start();
-  } catch (err) {
-    const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
-    return finish(e.toStatus(), e.message);
-  }
-  wire(ws, io, opts, version, send, finish);
+  const io = startOrFinish(opts, finish);
+  if (io) wire(ws, io, opts, version, send, finish);
 }
 
 function wire(

@@ -6,9 +6,8 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from '../store/index.ts';
-import type { ContainerIO } from '../kubelet/index.ts';
 import { SpdySession, type SpdyStream } from './spdy/session.ts';
-import { exitStatus, type RemoteCommandOptions } from './remotecommand.ts';
+import { exitStatus, startOrFinish, type RemoteCommandOptions } from './remotecommand.ts';
 import { rejectUpgrade } from './websocket.ts';
 
 // v5 is v4 on SPDY: the close signal it adds is WebSocket-only, a SPDY stream half-closes by itself.
@@ -62,13 +61,8 @@ function run(session: SpdySession, streams: Map<string, SpdyStream>, opts: Remot
     void Promise.all(ends).then(() => session.goAway());
   };
 
-  let io: ContainerIO;
-  try {
-    io = opts.start();
-  } catch (err) {
-    const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
-    return finish(e.toStatus(), e.message);
-  }
+  const io = startOrFinish(opts, finish);
+  if (!io) return;
 
   const pending: Promise<void>[] = [];
   const pump = (from: NodeJS.ReadableStream | null, to: SpdyStream | undefined) => {
