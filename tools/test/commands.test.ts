@@ -202,6 +202,16 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
       expect(out).toBe(`Forwarding from 127.0.0.1:${port} -> 8080\nForwarding from [::1]:${port} -> 8080\n`);
       const bodies = await Promise.all(Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text())));
       expect(new Set(bodies)).toEqual(new Set(['Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n']));
+      // Clients that reset their connections (a TCP RST, as from curl ^C or a load tool ending) end only those.
+      await Promise.all(Array.from({ length: 10 }, () => new Promise<void>((resolve) => {
+        const s = net.connect(Number(port), '127.0.0.1', () => {
+          s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+          setTimeout(() => (s.resetAndDestroy(), resolve()), 20);
+        });
+      })));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(child.exitCode).toBe(null);
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
       child.kill('SIGINT');
       expect((await exited(child, 'port-forward + SIGINT'))[0]).toBe(0);
       // The listener is gone with the process.
@@ -320,6 +330,32 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('That is every way of chapter 5 to talk to the pod. `kiada --help` lists the commands.');
     await noPodsBut('kiada');
   }, 60_000);
+
+  it('tour --step waits for Enter before each step on a terminal (a teacher\'s pace)', async () => {
+    // A terminal of its own (util-linux `script`); Enter is pressed each time the prompt shows.
+    const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} tour --step -q`, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let pressed = 0;
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const prompts = out.split('(press Enter to run it) ').length - 1;
+      // Before pressing, the step's own output must not have run: the prompt is the last thing shown.
+      while (pressed < prompts) {
+        pressed++;
+        child.stdin!.write('\r');
+      }
+    });
+    const [code] = await exited(child, 'tour --step', 60_000);
+    expect(code).toBe(0);
+    expect(pressed).toBe(7);
+    // readline moves the cursor around its prompt: without those codes and the terminal's \r, the plain text.
+    const text = out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
+    // Each step: its heading, then the prompt, then what it runs.
+    expect(text.match(/── Step \d of 7: .*\n\(press Enter to run it\) \n/g)).toHaveLength(7);
+    expect(text).toContain('(press Enter to run it) \nKiada version 0.1. Request processed by "kiada". Client IP: ::ffff:10.244.');
+    expect(text).toContain('That is every way of chapter 5 to talk to the pod.');
+    await noPodsBut('kiada');
+  }, 90_000);
 
   // The chapter's "bound to eth0 only" case: reachable on the pod IP, refused on the pod's loopback.
   const ETH0_ONLY = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: eth0-only\nspec:\n  containers:\n  - name: app\n    image: kiada:0.1\n    ports: [{containerPort: 8080}]\n    readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}\n    command: [${JSON.stringify(process.execPath)}, "-e", "const ip = require('os').networkInterfaces().eth0[0].address; require('http').createServer((q, s) => s.end('hello from ' + ip + '\\\\n')).listen(8080, ip)"]\n`;

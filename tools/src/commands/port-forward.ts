@@ -48,6 +48,8 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
         const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
           sockets.add(socket);
           socket.on('close', () => sockets.delete(socket));
+          // A client that resets its connection (curl ^C, a load tool ending) ends that connection only.
+          socket.on('error', () => socket.destroy());
           ctx.print.out(`Handling connection for ${localPort}\n`);
           const err = new PassThrough();
           err.on('data', (d: Buffer) => {
