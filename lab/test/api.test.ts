@@ -142,6 +142,23 @@ describe.skipIf(skip)('lab API server', () => {
     expect((await lab.kubectl(['run', 'x', '--image=busybox', '-n', 'team-a'])).stderr).toBe('Error from server (NotFound): namespaces "team-a" not found\n');
   }, 30_000);
 
+  it('describe node shows the kubelet lease and machine ids, as on kind; leases are listed like kube-apiserver does', async () => {
+    const d = (await lab.kubectl(['describe', 'node', 'kind-worker'])).stdout;
+    expect(d).toMatch(/\nLease:\n  HolderIdentity:  kind-worker\n  AcquireTime:     <unset>\n  RenewTime:       \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000\n/);
+    expect(d).toMatch(/\n  Machine ID:                 [0-9a-f]{32}\n  System UUID:                [0-9a-f-]{36}\n  Boot ID:                    [0-9a-f-]{36}\n/);
+    const rows = (await lab.kubectl(['get', 'leases', '-A'])).stdout.trimEnd().split('\n').map((l) => l.split(/\s+/).slice(0, 3));
+    expect(rows).toEqual([
+      ['NAMESPACE', 'NAME', 'HOLDER'],
+      ['kube-node-lease', 'kind-control-plane', 'kind-control-plane'],
+      ['kube-node-lease', 'kind-worker', 'kind-worker'],
+      ['kube-node-lease', 'kind-worker2', 'kind-worker2'],
+    ]);
+    expect(await lab.kubectl(['get', 'lease', 'nope', '-n', 'kube-node-lease'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): leases.coordination.k8s.io "nope" not found\n' });
+    const lease = JSON.parse((await lab.kubectl(['get', 'lease', 'kind-worker', '-n', 'kube-node-lease', '-o', 'json'])).stdout);
+    expect(lease.spec).toMatchObject({ holderIdentity: 'kind-worker', leaseDurationSeconds: 40 });
+    expect(lease.spec.renewTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+  });
+
   it('-o yaml shows the defaults a real API server fills in', async () => {
     await lab.kubectl(['run', 'defaults', '--image=busybox', '--', 'sleep', '1']);
     const pod = parse((await lab.kubectl(['get', 'pod', 'defaults', '-o', 'yaml'])).stdout);

@@ -1,4 +1,5 @@
 // What kubectl reads before anything else: /version, /api, /apis, /api/v1 and the OpenAPI v3 index.
+import { leaseGroup } from './leases.ts';
 export const VERSION = {
   major: '1',
   minor: '32',
@@ -31,7 +32,7 @@ export const apiVersions = (port: number) => ({
   serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }],
 });
 
-export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [leaseGroup] };
 
 export const apiResourceList = { kind: 'APIResourceList', groupVersion: 'v1', resources: RESOURCES };
 

@@ -1,9 +1,13 @@
 // The Node objects of the lab's kind-like cluster.
 import os from 'node:os';
+import { createHash } from 'node:crypto';
 import type { Obj } from '../store/index.ts';
 
 export function buildNodes(nodes: { name: string; address: string; podCIDR: string }[]): Obj[] {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  // Per node and per lab start, as a machine's ids are: hex like /etc/machine-id, a UUID like the kernel's boot_id.
+  const hex = (what: string, name: string) => createHash('sha256').update(`${what}/${name}/${now}`).digest('hex').slice(0, 32);
+  const uuid = (h: string) => h.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
   return nodes.map((n) => {
     const control = n.name.endsWith('control-plane');
     return {
@@ -42,15 +46,15 @@ export function buildNodes(nodes: { name: string; address: string; podCIDR: stri
         ],
         nodeInfo: {
           architecture: 'amd64',
-          bootID: '',
+          bootID: uuid(hex('boot', n.name)),
           containerRuntimeVersion: 'containerd://1.7.18',
           kernelVersion: os.release(),
           kubeProxyVersion: 'v1.32.0',
           kubeletVersion: 'v1.32.0',
-          machineID: '',
+          machineID: hex('machine', n.name),
           operatingSystem: 'linux',
           osImage: 'Debian GNU/Linux 12 (bookworm)',
-          systemUUID: '',
+          systemUUID: uuid(hex('system', n.name)),
         },
       },
     };

@@ -11,6 +11,7 @@ import {
 import { sendJson, sendError, readBody } from './http.ts';
 import { VERSION, apiVersions, apiGroupList, apiResourceList, openapiIndex, openapiV1 } from './discovery.ts';
 import { toTable, wantsTable } from './tables.ts';
+import { GROUP_VERSION as LEASES, leaseResourceList, serveLeases } from './leases.ts';
 import { validatePod, defaultPod, nameErrors } from './pods.ts';
 import { mergePatch, jsonPatch } from './patch.ts';
 import { invalid } from '../store/index.ts';
@@ -211,6 +212,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       if (path === '/api') return sendJson(res, 200, apiVersions(server.address() ? (server.address() as AddressInfo).port : 0));
       if (path === '/apis') return sendJson(res, 200, apiGroupList);
       if (path === '/api/v1') return sendJson(res, 200, apiResourceList);
+      if (path === `/apis/${LEASES}`) return sendJson(res, 200, leaseResourceList);
       if (path === '/openapi/v3') return sendJson(res, 200, openapiIndex);
       if (path === '/openapi/v3/api/v1') return sendJson(res, 200, openapiV1);
       if (path === '/healthz' || path === '/readyz' || path === '/livez') {
@@ -218,6 +220,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         return res.end('ok');
       }
     }
+    const lease = serveLeases(store, path, method, wantsTable(accept));
+    if (lease) return sendJson(res, 200, lease);
     const route = parsePath(path);
     if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
     if (route.sub) {
