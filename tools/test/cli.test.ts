@@ -3,6 +3,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +125,28 @@ current-context: c
       expect(await kiada(['pod-ip', '-q', '--kubeconfig', kc], { KIADA_NO_BUNDLE: '1' })).toEqual(refused);
       expect(await kiada(['pod-ip', '--kubeconfig', kc, '--context', 'nope'])).toEqual({ code: 1, stdout: '', stderr: 'error: context "nope" does not exist\n' });
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says Forbidden as kubectl does when RBAC refuses (an API server answering 403 as kube-apiserver does)', async () => {
+    // RBAC does not run in the lab: this server answers every request the way kube-apiserver refuses one.
+    const message = 'pods "kiada" is forbidden: User "system:serviceaccount:default:reader" cannot get resource "pods" in API group "" in the namespace "default"';
+    const server = http.createServer((_req, res) => {
+      res.writeHead(403, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details: { name: 'kiada', kind: 'pods' }, code: 403 }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-cli-'));
+    try {
+      const kc = path.join(dir, 'kubeconfig');
+      const port = (server.address() as net.AddressInfo).port;
+      fs.writeFileSync(kc, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n`);
+      for (const cmd of [['pod-ip'], ['ports'], ['logs'], ['curl-from-pod']]) {
+        expect(await kiada([...cmd, '-q', '--kubeconfig', kc])).toEqual({ code: 1, stdout: '', stderr: `Error from server (Forbidden): ${message}\n` });
+      }
+    } finally {
+      server.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
