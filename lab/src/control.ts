@@ -55,6 +55,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   fs.mkdirSync(paths.home, { recursive: true, mode: 0o700 });
 
   const log = fs.openSync(paths.log, 'w');
+  const kubeconfigExisted = fs.existsSync(paths.kubeconfig);
   const child = spawn(process.execPath, [DAEMON, '--id', id, '--kubeconfig', paths.kubeconfig], {
     detached: true,
     stdio: ['ignore', log, log],
@@ -65,18 +66,42 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? 1));
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  for (;;) {
-    const state = readState(paths.state);
-    if (state && state.pid === child.pid) {
-      return { kubeconfig: state.kubeconfig, port: state.port, pid: state.pid, alreadyRunning: false };
+  // Ctrl-C (or SIGTERM) while the lab is starting cancels it: the daemon is stopped and whatever it had made
+  // so far is removed, then this process ends as a signalled one would (130/143). A lab is never half-started.
+  let cancelling: Promise<never> | undefined;
+  const cancel = (signal: NodeJS.Signals) => {
+    if (cancelling) return; // a second Ctrl-C while cleaning up changes nothing
+    cancelling = (async (): Promise<never> => {
+      if (child.pid && exited === null) process.kill(child.pid, 'SIGTERM');
+      const until = Date.now() + 15_000;
+      while (exited === null && Date.now() < until) await sleep(20);
+      if (exited === null && child.pid) process.kill(child.pid, 'SIGKILL');
+      await labDown({ id });
+      if (!kubeconfigExisted) fs.rmSync(paths.kubeconfig, { force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    })();
+  };
+  process.on('SIGINT', cancel);
+  process.on('SIGTERM', cancel);
+  try {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    for (;;) {
+      if (cancelling) await cancelling; // never returns: the process ends once the cleanup is done
+      const state = readState(paths.state);
+      if (state && state.pid === child.pid) {
+        return { kubeconfig: state.kubeconfig, port: state.port, pid: state.pid, alreadyRunning: false };
+      }
+      if (exited !== null) throw new LabError(`the lab failed to start (exit code ${exited}):\n${tail(paths.log)}`);
+      if (Date.now() > deadline) {
+        if (child.pid) process.kill(child.pid, 'SIGTERM');
+        throw new LabError(`the lab did not become ready in time; see ${paths.log}:\n${tail(paths.log)}`);
+      }
+      await sleep(50);
+      if (cancelling) await cancelling;
     }
-    if (exited !== null) throw new LabError(`the lab failed to start (exit code ${exited}):\n${tail(paths.log)}`);
-    if (Date.now() > deadline) {
-      if (child.pid) process.kill(child.pid, 'SIGTERM');
-      throw new LabError(`the lab did not become ready in time; see ${paths.log}:\n${tail(paths.log)}`);
-    }
-    await sleep(50);
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
   }
 }
 

@@ -207,4 +207,43 @@ describe.skipIf(skip)('lab life cycle', () => {
       fs.rmSync(home, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('Ctrl-C or SIGTERM while `lab up` waits cancels it: no namespace, process, file or kubeconfig is left', async () => {
+    const control = new URL('../src/control.ts', import.meta.url).pathname;
+    // Processes of this lab, found by their command line (to look, never to kill).
+    const processesOf = (id: string) => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').includes(`--id ${id} `); } catch { return false; }
+    });
+    for (const [delay, signal] of [[150, 'SIGINT'], [300, 'SIGTERM'], [450, 'SIGINT']] as const) {
+      const id = `c${Date.now().toString(36).slice(-6)}`;
+      const home = fs.mkdtempSync('/tmp/kiada-cancel-');
+      process.env.KIADA_LAB_HOME = home; // the child's home, for labPaths and labDown here
+      const kubeconfig = `${home}-kubeconfig`;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', `const { labUp } = await import(${JSON.stringify(control)}); await labUp({ id: '${id}', kubeconfig: '${kubeconfig}' }); console.log('up');`],
+        { env: { ...process.env, KIADA_LAB_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      try {
+        // Signalled once the daemon is starting (its log exists), at different points of its start.
+        await waitFor('daemon started', async () => fs.existsSync(labPaths(id).log) || child.exitCode !== null, 10_000);
+        await new Promise((r) => setTimeout(r, delay));
+        child.kill(signal);
+        const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+        if (out.includes('up')) {
+          // It was up before the signal: that is a started lab, which `lab down` stops.
+          expect(code).toBe(0);
+          await labDown({ id });
+        } else expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+        expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${id}-`);
+        expect(processesOf(id)).toEqual([]);
+        expect(fs.existsSync(home)).toBe(false);
+        expect(fs.existsSync(kubeconfig)).toBe(false);
+      } finally {
+        child.kill('SIGKILL');
+        await labDown({ id }).catch(() => {});
+        fs.rmSync(home, { recursive: true, force: true });
+        fs.rmSync(kubeconfig, { force: true });
+      }
+    }
+  }, 90_000);
 });
