@@ -104,6 +104,21 @@ describe.skipIf(skip)('lab API server', () => {
     await lab.kubectl(['delete', 'pod', 'crash', '--grace-period=1']);
   }, 40_000);
 
+  it('a failing liveness probe restarts the container, with Unhealthy and Killing events; readiness gates Ready', async () => {
+    // Nothing listens on 9999: the liveness probe fails, the readiness probe keeps the pod unready.
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: sick\nspec:\n  containers:\n  - name: sick\n    image: busybox\n    args: [sleep, "60"]\n' +
+      '    livenessProbe: {tcpSocket: {port: 9999}, periodSeconds: 1, failureThreshold: 2}\n    readinessProbe: {httpGet: {path: /, port: 9999}, periodSeconds: 1}\n';
+    await lab.kubectl(['apply', '-f', '-'], { input: pod });
+    await waitFor('a restart', async () => Number((await lab.kubectl(['get', 'pod', 'sick', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout) >= 1, 30_000);
+    const row = (await lab.kubectl(['get', 'pod', 'sick', '--no-headers'])).stdout.split(/\s+/);
+    expect(row[1]).toBe('0/1');
+    const d = (await lab.kubectl(['describe', 'pod', 'sick'])).stdout;
+    expect(d).toMatch(/Warning\s+Unhealthy\s+.*\s+Liveness probe failed\n/);
+    expect(d).toMatch(/Normal\s+Killing\s+.*\s+Container sick failed liveness probe, will be restarted\n/);
+    expect(d).not.toMatch(/Readiness probe failed/);
+    await lab.kubectl(['delete', 'pod', 'sick', '--grace-period=1']);
+  }, 40_000);
+
   it('fails an unknown image like a kubelet: ErrImagePull, then ImagePullBackOff', async () => {
     await lab.kubectl(['run', 'nope', '--image=registry.example/nope:1']);
     const status = await waitFor('ImagePullBackOff', async () => {

@@ -9,7 +9,7 @@ import type { LogOptions } from '../api/index.ts';
 import { containerArgv, ImagePullError } from './images.ts';
 import { ContainerLog } from './logs.ts';
 import { recordEvent } from './events.ts';
-import { runProbe } from './probes.ts';
+import { runProbe, scheduleProbes } from './probes.ts';
 import type { ContainerIO, Kubelet } from './types.ts';
 import { resizePty } from './tty.ts';
 
@@ -189,41 +189,21 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
   }
 
   function startProbes(rt: PodRuntime, c: Container, proc: ChildProcess) {
-    const alive = () => c.proc === proc && proc.exitCode === null && proc.signalCode === null && !rt.stopping;
-    const loop = (probe: Obj, kind: 'readiness' | 'liveness') => {
-      let failures = 0;
-      let everOk = false;
-      const period = (probe.periodSeconds ?? 10) * 1000;
-      const tick = async () => {
-        if (!alive() || !rt.sandbox) return;
-        const ok = await runProbe(probe, c.spec, rt.sandbox, dp);
-        if (!alive()) return;
-        failures = ok ? 0 : failures + 1;
-        if (ok) everOk = true;
-        if (kind === 'readiness' && c.ready !== ok && (ok || failures >= (probe.failureThreshold ?? 3))) {
-          c.ready = ok;
-          sync(rt);
-        }
-        if (!ok && everOk) {
-          const p = store.get('pods', rt.ns, rt.name);
-          if (p) recordEvent(store, p, { type: 'Warning', reason: 'Unhealthy', message: `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed`, container: c.spec.name });
-        }
-        if (kind === 'liveness' && failures >= (probe.failureThreshold ?? 3)) {
-          const p = store.get('pods', rt.ns, rt.name);
-          if (p) recordEvent(store, p, { reason: 'Killing', message: `Container ${c.spec.name} failed liveness probe, will be restarted`, container: c.spec.name });
-          proc.kill('SIGTERM');
-          return;
-        }
-        // Until the first success, probe often: the lab wants pods Ready as soon as the app listens.
-        const next = !everOk && kind === 'readiness' ? Math.min(period, 250) : period;
-        const t = setTimeout(tick, next);
-        c.timers.push(t);
-      };
-      const t = setTimeout(tick, (probe.initialDelaySeconds ?? 0) * 1000 || 100);
-      c.timers.push(t);
+    const event = (e: { type?: 'Normal' | 'Warning'; reason: string; message: string }) => {
+      const p = store.get('pods', rt.ns, rt.name);
+      if (p) recordEvent(store, p, { ...e, container: c.spec.name });
     };
-    if (c.spec.readinessProbe) loop(c.spec.readinessProbe, 'readiness');
-    if (c.spec.livenessProbe) loop(c.spec.livenessProbe, 'liveness');
+    scheduleProbes(c.spec, c.timers, {
+      alive: () => c.proc === proc && proc.exitCode === null && proc.signalCode === null && !rt.stopping && !!rt.sandbox,
+      probe: (probe) => runProbe(probe, c.spec, rt.sandbox!, dp),
+      ready: () => c.ready,
+      setReady: (ok) => {
+        c.ready = ok;
+        sync(rt);
+      },
+      event,
+      kill: () => proc.kill('SIGTERM'),
+    });
   }
 
   function onExit(rt: PodRuntime, c: Container, proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {

@@ -1,4 +1,5 @@
-// Probes as the kubelet runs them: HTTP and TCP from the node's network namespace to the pod IP, exec inside.
+// Probes as the kubelet runs them: HTTP and TCP from the node's network namespace to the pod IP, exec inside;
+// readiness and liveness loops with their periods, thresholds and events.
 import type { Obj } from '../store/index.ts';
 import type { Dataplane, Sandbox } from '../net/index.ts';
 
@@ -54,4 +55,45 @@ export async function runProbe(probe: Obj, container: Obj, sb: Sandbox, dp: Data
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface ProbeHooks {
+  /** The container still runs the process these probes are for. */
+  alive(): boolean;
+  probe(probe: Obj): Promise<boolean>;
+  ready(): boolean;
+  setReady(ok: boolean): void;
+  event(e: { type?: 'Normal' | 'Warning'; reason: string; message: string }): void;
+  /** Liveness failed: stop the container (its restart policy decides what comes next). */
+  kill(): void;
+}
+
+/** Starts the container's readiness and liveness loops; their timers go into `timers` (cleared on exit). */
+export function scheduleProbes(spec: Obj, timers: NodeJS.Timeout[], hooks: ProbeHooks): void {
+  const loop = (probe: Obj, kind: 'readiness' | 'liveness') => {
+    let failures = 0;
+    let everOk = false;
+    const period = (probe.periodSeconds ?? 10) * 1000;
+    const tick = async () => {
+      if (!hooks.alive()) return;
+      const ok = await hooks.probe(probe);
+      if (!hooks.alive()) return;
+      failures = ok ? 0 : failures + 1;
+      if (ok) everOk = true;
+      if (kind === 'readiness' && hooks.ready() !== ok && (ok || failures >= (probe.failureThreshold ?? 3))) hooks.setReady(ok);
+      // Readiness failures before the first success are the app still starting (probed every 250 ms): not events.
+      if (!ok && (everOk || kind === 'liveness')) hooks.event({ type: 'Warning', reason: 'Unhealthy', message: `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed` });
+      if (kind === 'liveness' && failures >= (probe.failureThreshold ?? 3)) {
+        hooks.event({ reason: 'Killing', message: `Container ${spec.name} failed liveness probe, will be restarted` });
+        hooks.kill();
+        return;
+      }
+      // Until the first success, probe often: the lab wants pods Ready as soon as the app listens.
+      const next = !everOk && kind === 'readiness' ? Math.min(period, 250) : period;
+      timers.push(setTimeout(tick, next));
+    };
+    timers.push(setTimeout(tick, (probe.initialDelaySeconds ?? 0) * 1000 || 100));
+  };
+  if (spec.readinessProbe) loop(spec.readinessProbe, 'readiness');
+  if (spec.livenessProbe) loop(spec.livenessProbe, 'liveness');
 }
