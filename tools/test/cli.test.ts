@@ -161,8 +161,8 @@ current-context: c
 
 describe('the client-node bundle made by npm install', () => {
   it('exists for the installed version, and imports of @kubernetes/client-node load it', async () => {
-    const script = path.join(import.meta.dirname, '..', 'scripts', 'bundle-client-node.ts');
-    const { bundlePath } = await import('../scripts/bundle-client-node.ts');
+    const script = path.join(import.meta.dirname, '..', 'scripts', 'bundle-client-node.js');
+    const { bundlePath } = await import('../scripts/bundle-client-node.js');
     const version = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'node_modules', '@kubernetes', 'client-node', 'package.json'), 'utf8')).version;
     if (!fs.existsSync(bundlePath(version))) {
       // CI installs with `npm ci`, whose prepare step makes it: there, its absence is a failure.

@@ -13,11 +13,11 @@ if (major < 22 || (major === 22 && minor < 18)) {
 }
 
 // Loading @kubernetes/client-node dominates start-up. `npm install` bundles it into one file
-// (tools/scripts/bundle-client-node.ts), which loads ~3× faster; it is used only if made from the installed version.
+// (tools/scripts/bundle-client-node.js), which loads ~3× faster; it is used only if made from the installed version.
 // Node's compile cache trims what is left on later runs.
 nodeModule.enableCompileCache?.();
 if (!process.env.KIADA_NO_BUNDLE) {
-  const { useClientNodeBundle } = await import('../../scripts/bundle-client-node.ts');
+  const { useClientNodeBundle } = await import('../../scripts/bundle-client-node.js');
   useClientNodeBundle();
 }
 const { main } = await import('../cli.ts');

@@ -2,41 +2,44 @@
 // Why: loading the package as published means ~1000 ES modules and costs ~0.25 s at every start of the CLI;
 // one bundled file loads in a fraction of that. The bin uses the bundle only when it was made from the
 // installed version (the file name carries it); without it, the CLI works the same, only slower to start.
+// Plain JavaScript on purpose: `npm install` may run it on an old Node (say 20, without the node@24
+// devDependency under --omit=dev), where it must say so and succeed rather than fail the install.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire, registerHooks } from 'node:module';
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const TOOLS = path.resolve(import.meta.dirname, '..');
 export const CACHE_DIR = path.join(TOOLS, '.cache');
 
-export function bundlePath(version: string): string {
+/** @param {string} version */
+export function bundlePath(version) {
   return path.join(CACHE_DIR, `client-node-${version}.mjs`);
 }
 
-function installedVersion(): string {
-  const require = createRequire(path.join(TOOLS, 'package.json'));
+function installedVersion() {
+  const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
   return JSON.parse(fs.readFileSync(require.resolve('@kubernetes/client-node/package.json'), 'utf8')).version;
 }
 
 /** Makes `import … from '@kubernetes/client-node'` load the bundle, if there is one for the installed version. */
-export function useClientNodeBundle(): boolean {
+export function useClientNodeBundle() {
   try {
     const file = bundlePath(installedVersion());
-    if (!registerHooks || !fs.existsSync(file)) return false;
+    if (!nodeModule.registerHooks || !fs.existsSync(file)) return false;
     const url = pathToFileURL(file).href;
-    registerHooks({ resolve: (specifier, context, next) => (specifier === '@kubernetes/client-node' ? { url, format: 'module', shortCircuit: true } : next(specifier, context)) });
+    nodeModule.registerHooks({ resolve: (specifier, context, next) => (specifier === '@kubernetes/client-node' ? { url, format: 'module', shortCircuit: true } : next(specifier, context)) });
     return true;
   } catch {
     return false;
   }
 }
 
-async function main(): Promise<number> {
-  const require = createRequire(path.join(TOOLS, 'package.json'));
+async function main() {
+  const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
   const version = installedVersion();
   const out = bundlePath(version);
-  let esbuild: typeof import('esbuild');
+  let esbuild;
   try {
     esbuild = await import('esbuild');
   } catch {
@@ -65,7 +68,7 @@ async function main(): Promise<number> {
 
 if (path.resolve(process.argv[1] ?? '') === import.meta.filename) {
   // Never fail an install over this: the CLI works without the bundle.
-  process.exitCode = await main().catch((err: Error) => {
+  process.exitCode = await main().catch((err) => {
     console.log(`kiada: could not bundle @kubernetes/client-node (${err.message}); the CLI loads it unbundled.`);
     return 0;
   });
