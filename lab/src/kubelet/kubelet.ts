@@ -1,5 +1,5 @@
 // The lab's kubelet and scheduler: turns Pod objects into sandboxes and processes, and reports their status.
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import { randomBytes, createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
@@ -11,7 +11,7 @@ import { ContainerLog } from './logs.ts';
 import { recordEvent } from './events.ts';
 import { runProbe, scheduleProbes } from './probes.ts';
 import type { ContainerIO, Kubelet } from './types.ts';
-import { resizePty } from './tty.ts';
+import { execInSandbox, attachTo } from './exec.ts';
 
 export interface KubeletOptions {
   store: Store;
@@ -352,50 +352,12 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       const [rt, c] = runtime(ns, name, container);
       if (!rt.sandbox || !c.proc) throw badRequest(`container ${c.spec.name} is not running`);
       if (argv.length === 0) throw badRequest('you must specify at least one command for the container');
-      const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: name, HOME: '/root', TERM: o.tty ? 'xterm' : 'dumb' };
-      for (const e of c.spec.env ?? []) if (e.value !== undefined) env[e.name] = String(e.value);
-      // A pseudo-terminal without native addons: util-linux's `script` allocates one and runs the command in it.
-      const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-      const full = o.tty ? ['script', '-qfec', quoted, '/dev/null'] : argv;
-      const proc = dp.spawnInSandbox(rt.sandbox, full, { env, stdin: o.stdin || o.tty });
-      const exitCode = new Promise<number>((resolve) => {
-        proc.once('error', () => resolve(126));
-        proc.once('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
-      });
-      return {
-        stdin: proc.stdin,
-        stdout: proc.stdout!,
-        stderr: o.tty ? null : proc.stderr!,
-        resize(w, h) {
-          if (o.tty && proc.pid) resizePty(proc.pid, w, h);
-        },
-        exitCode,
-        kill: () => proc.kill('SIGKILL'),
-      };
+      return execInSandbox(dp, rt.sandbox, name, c.spec, argv, o);
     },
     attach(ns, name, container, o) {
       const [, c] = runtime(ns, name, container);
-      const proc = c.proc;
-      if (!proc) throw badRequest(`container ${c.spec.name} is not running`);
-      const out = new PassThrough();
-      const forward = (d: Buffer | string) => out.write(d);
-      c.live.on('data', forward);
-      const exitCode = new Promise<number>((resolve) => {
-        proc.once('exit', (code) => {
-          c.live.off('data', forward);
-          // Let the last output through before the stream ends.
-          setImmediate(() => out.end());
-          resolve(code ?? 1);
-        });
-      });
-      return {
-        stdin: o.stdin && proc.stdin ? proc.stdin : null,
-        stdout: out,
-        stderr: null,
-        resize() {},
-        exitCode,
-        kill: () => c.live.off('data', forward),
-      };
+      if (!c.proc) throw badRequest(`container ${c.spec.name} is not running`);
+      return attachTo(c.proc, c.live, o);
     },
     async portForward(ns, name, port) {
       const rt = pods.get(k(ns, name));
