@@ -3,8 +3,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '../src/testing.ts';
 import { nodeShellSpawn } from '../src/control.ts';
+import { REPO_ROOT } from '../src/paths.ts';
+import path from 'node:path';
 
 const skip = skipUnlessLab();
+// The book's file, as a reader applies it.
+const MANIFEST = path.join(REPO_ROOT, 'k8s', 'pod.kiada.yaml');
 
 describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
   let lab: TestLab;
@@ -38,8 +42,8 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
     expect(r.stderr).toBe('Error from server (NotFound): pods "nope" not found\n');
   });
 
-  it('creates the kiada pod with apply and runs it on a worker with a 10.244 IP', async () => {
-    const r = await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
+  it('creates the kiada pod with apply -f k8s/pod.kiada.yaml and runs it on a worker with a 10.244 IP', async () => {
+    const r = await lab.kubectl(['apply', '-f', MANIFEST]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('pod/kiada created\n');
     const pod = await waitFor('kiada Running', async () => {
@@ -55,7 +59,16 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
     const [head, row] = wide.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/));
     expect(head).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
     expect([row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[8]]).toEqual(['kiada', '1/1', 'Running', '0', podIP, nodeName, '<none>', '<none>']);
-    expect((await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD })).stdout).toBe('pod/kiada unchanged\n');
+    expect((await lab.kubectl(['apply', '-f', MANIFEST])).stdout).toBe('pod/kiada unchanged\n');
+    // describe: the events in the order they happened, as on kind; no probe failed while the app started.
+    const d = (await lab.kubectl(['describe', 'pod', 'kiada'])).stdout;
+    const events = d.slice(d.indexOf('\nEvents:')).split('\n').slice(4).filter(Boolean).map((l) => l.trim().split(/\s{2,}/));
+    expect(events.map((e) => [e[0], e[1], e[3], e[4]])).toEqual([
+      ['Normal', 'Scheduled', 'default-scheduler', `Successfully assigned default/kiada to ${nodeName}`],
+      ['Normal', 'Pulled', 'kubelet', 'Container image "kiada:0.1" already present on machine'],
+      ['Normal', 'Created', 'kubelet', 'Created container kiada'],
+      ['Normal', 'Started', 'kubelet', 'Started container kiada'],
+    ]);
   }, 60_000);
 
   it('curl from the node reaches the pod, from the node bridge address', async () => {

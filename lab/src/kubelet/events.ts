@@ -1,8 +1,16 @@
 // Kubernetes Events as the kubelet and the scheduler record them (kubectl describe / get events show these).
-import { randomBytes } from 'node:crypto';
 import type { Obj, Store } from '../store/index.ts';
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+// Named as the kubelet's recorder names them, <object>.<UnixNano in hex>: lists come sorted by name (etcd key
+// order), so a pod's events read in the order they happened, as kubectl describe shows them on a real cluster.
+let lastNano = 0n;
+function eventName(object: string): string {
+  const nano = BigInt(Date.now()) * 1_000_000n;
+  lastNano = nano > lastNano ? nano : lastNano + 1n;
+  return `${object}.${lastNano.toString(16)}`;
+}
 
 export function recordEvent(
   store: Store,
@@ -27,7 +35,7 @@ export function recordEvent(
   store.create('events', {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: `${pod.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+    metadata: { name: eventName(pod.metadata.name), namespace: ns },
     involvedObject: {
       kind: 'Pod',
       namespace: ns,

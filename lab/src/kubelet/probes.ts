@@ -92,7 +92,10 @@ export function scheduleProbes(spec: Obj, timers: NodeJS.Timeout[], hooks: Probe
       const next = !everOk && kind === 'readiness' ? Math.min(period, 250) : period;
       timers.push(setTimeout(tick, next));
     };
-    timers.push(setTimeout(tick, (probe.initialDelaySeconds ?? 0) * 1000 || 100));
+    // Readiness is probed at once (the lab wants pods Ready as soon as the app listens); liveness, as on a
+    // kubelet, one period after the start: an app still starting is not "unhealthy".
+    const first = (probe.initialDelaySeconds ?? 0) * 1000 || (kind === 'readiness' ? 100 : period);
+    timers.push(setTimeout(tick, first));
   };
   if (spec.readinessProbe) loop(spec.readinessProbe, 'readiness');
   if (spec.livenessProbe) loop(spec.livenessProbe, 'liveness');
