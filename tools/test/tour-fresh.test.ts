@@ -55,5 +55,18 @@ describe.skipIf(skip)('tour on a machine without a cluster', () => {
     expect(again.code).toBe(0);
     expect(again.stdout.split('\n').slice(0, 1)).toEqual(['Cluster: context kiada-lab, namespace default.']);
     expect(again.stderr).not.toContain('kiada is not deployed yet');
+    // After `lab down`, a reader who kept `export KUBECONFIG=…` of the lab: the tour starts the lab again.
+    const kubeconfig = lines[1].replace('The commands below use it through: export KUBECONFIG=', '');
+    expect((await kiada(['lab', 'down'], 60_000)).code).toBe(0);
+    expect(fs.existsSync(kubeconfig)).toBe(false);
+    const kept = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'tour', '-q'], { env: { ...env, KUBECONFIG: kubeconfig }, timeout: 120_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }));
+    });
+    expect(kept.code).toBe(0);
+    expect(kept.stdout.split('\n').slice(0, 3)).toEqual([
+      'No cluster configured: starting the lab, a kind-like cluster of network namespaces.',
+      `The commands below use it through: export KUBECONFIG=${kubeconfig}`,
+      'Cluster: context kiada-lab, namespace default.',
+    ]);
   }, 240_000);
 });

@@ -47,7 +47,10 @@ async function ensureKiada(ctx: Ctx): Promise<void> {
 
 export async function tour(opts: GlobalOptions & { step?: boolean }): Promise<void> {
   let startedLab = false;
-  if (!findKubeconfig(opts)) {
+  const found = findKubeconfig(opts);
+  // A KUBECONFIG naming a file that is not there (the lab's own after `lab down`) is no cluster either;
+  // an explicit --kubeconfig must exist (createCtx says so).
+  if (!found || (!opts.kubeconfig && !fs.existsSync(found))) {
     process.stdout.write('No cluster configured: starting the lab, a kind-like cluster of network namespaces.\n');
     const r = await labUp({ id: opts.labId });
     // As a reader would after `kiada lab up`: the printed kubectl commands then work as they are.
