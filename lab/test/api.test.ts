@@ -53,6 +53,24 @@ describe.skipIf(skip)('lab API server', () => {
     expect(JSON.parse(ok.body).gitVersion).toBe('v1.32.0');
   });
 
+  it('serves lists that follow every change (repeated lists come from a cache keyed by resourceVersion)', async () => {
+    const names = async (query = '') => {
+      const r = await curl(['-H', `Authorization: Bearer ${token}`, `${server}/api/v1/namespaces/default/pods${query}`]);
+      const list = JSON.parse(r.body);
+      return { rv: list.metadata.resourceVersion as string, names: list.items.map((p: { metadata: { name: string } }) => p.metadata.name) as string[] };
+    };
+    const before = await names();
+    expect(await names()).toEqual(before);
+    await lab.kubectl(['run', 'cached', '--image=busybox', '--labels=app=cached', '--', 'sleep', '60']);
+    const after = await names();
+    expect(Number(after.rv)).toBeGreaterThan(Number(before.rv));
+    expect(after.names).toEqual([...before.names, 'cached'].sort());
+    expect((await names('?labelSelector=app%3Dcached')).names).toEqual(['cached']);
+    expect((await names('?labelSelector=app%3Dnone')).names).toEqual([]);
+    await lab.kubectl(['delete', 'pod', 'cached', '--grace-period=0', '--force']);
+    expect((await names()).names).toEqual(before.names);
+  });
+
   it('answers malformed JSON with 400 and a bad manifest with 422 naming the field', async () => {
     const bad = await curl(['-H', `Authorization: Bearer ${token}`, '-H', 'Content-Type: application/json', '-d', '{"kind": "Pod", ', `${server}/api/v1/namespaces/default/pods`]);
     expect(bad.code).toBe(400);

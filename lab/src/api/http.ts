@@ -7,7 +7,11 @@ import { isProtobuf, decodeProtobuf } from './protobuf.ts';
 const MAX_BODY = 3 * 1024 * 1024;
 
 export function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, code, JSON.stringify(body));
+}
+
+/** The same, for a body already serialized (a cached list). */
+export function sendJsonText(res: http.ServerResponse, code: number, text: string): void {
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }

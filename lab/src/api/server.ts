@@ -8,7 +8,7 @@ import {
   ApiError, NAMESPACED, badRequest, fieldMatcher, labelMatcher, notFound,
   type Obj, type Resource, type Store, type WatchEvent,
 } from '../store/index.ts';
-import { sendJson, sendError, readBody } from './http.ts';
+import { sendJson, sendJsonText, sendError, readBody } from './http.ts';
 import { VERSION, apiVersions, apiGroupList, apiResourceList, openapiIndex, openapiV1 } from './discovery.ts';
 import { toTable, wantsTable } from './tables.ts';
 import { GROUP_VERSION as LEASES, leaseResourceList, serveLeases } from './leases.ts';
@@ -90,12 +90,28 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     return (o: Obj) => (!route.namespace || o.metadata.namespace === route.namespace) && labels(o) && fields(o);
   }
 
+  // JSON lists by query, valid while nothing in the store changes (its resourceVersion is one global counter):
+  // clients that poll the same list (controllers, client-node, the bench's 10 clients) get the same bytes.
+  let listCacheRv = '';
+  const listCache = new Map<string, string>();
+
   function list(route: Route, q: URLSearchParams, accept: string | undefined, res: http.ServerResponse) {
     const rv = store.resourceVersion;
     // Serialized at once and never changed: no copies (they were most of a list's cost).
-    const items = store.list(route.resource, route.namespace, listFilter(route, q), { copy: false });
-    if (wantsTable(accept)) return sendJson(res, 200, toTable(route.resource, items, rv));
-    sendJson(res, 200, { kind: `${KINDS[route.resource]}List`, apiVersion: 'v1', metadata: { resourceVersion: rv }, items });
+    const items = () => store.list(route.resource, route.namespace, listFilter(route, q), { copy: false });
+    // Tables are not cached: their Age column moves with the clock.
+    if (wantsTable(accept)) return sendJson(res, 200, toTable(route.resource, items(), rv));
+    if (listCacheRv !== rv) {
+      listCache.clear();
+      listCacheRv = rv;
+    }
+    const key = `${route.resource}|${route.namespace ?? ''}|${q.get('labelSelector') ?? ''}|${q.get('fieldSelector') ?? ''}`;
+    let text = listCache.get(key);
+    if (text === undefined) {
+      text = JSON.stringify({ kind: `${KINDS[route.resource]}List`, apiVersion: 'v1', metadata: { resourceVersion: rv }, items: items() });
+      if (listCache.size < 100) listCache.set(key, text);
+    }
+    sendJsonText(res, 200, text);
   }
 
   function watch(route: Route, q: URLSearchParams, accept: string | undefined, req: http.IncomingMessage, res: http.ServerResponse) {
