@@ -182,3 +182,15 @@ describe('the client-node bundle made by npm install', () => {
     expect(JSON.parse(out)).toEqual({ used: true, same: true });
   });
 });
+
+describe('POD defaults to kiada for exec too', () => {
+  it('puts kiada before -- when no pod comes first; leaves a given pod and option values alone', async () => {
+    const { withDefaultExecPod } = await import('../src/cli.ts');
+    expect(withDefaultExecPod(['exec', '--', 'hostname'])).toEqual(['exec', 'kiada', '--', 'hostname']);
+    expect(withDefaultExecPod(['exec', '-it', '-c', 'app', '--', 'sh'])).toEqual(['exec', '-it', '-c', 'app', 'kiada', '--', 'sh']);
+    expect(withDefaultExecPod(['-n', 'ns', 'exec', '-q', '--', 'sh'])).toEqual(['-n', 'ns', 'exec', '-q', 'kiada', '--', 'sh']);
+    expect(withDefaultExecPod(['exec', 'mypod', '--', 'sh'])).toEqual(['exec', 'mypod', '--', 'sh']);
+    expect(withDefaultExecPod(['exec', '-c', 'app', 'mypod', '--', 'sh'])).toEqual(['exec', '-c', 'app', 'mypod', '--', 'sh']);
+    expect(withDefaultExecPod(['logs', '--', 'x'])).toEqual(['logs', '--', 'x']);
+  });
+});

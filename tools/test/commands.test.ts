@@ -285,6 +285,31 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(r).toEqual({ code: 3, stdout: 'kiada\n', stderr: 'command terminated with exit code 3\n' });
   });
 
+  it('exec without a pod name runs in kiada; -i passes stdin to its end; output after stdin ends still arrives', async () => {
+    expect(await kiada(['exec', '-q', '--', 'hostname'])).toEqual({ code: 0, stdout: 'kiada\n', stderr: '' });
+    expect(await kiada(['exec', '-c', 'kiada', '-q', '--', 'hostname'])).toEqual({ code: 0, stdout: 'kiada\n', stderr: '' });
+    const input = 'x'.repeat(300_000);
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [BIN, 'exec', '-i', '-q', '--', 'sh', '-c', 'wc -c; sleep 0.2; echo done; exit 4'], { env: env() }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      child.stdin!.end(input);
+    });
+    expect(r).toEqual({ code: 4, stdout: '300000\ndone\n', stderr: 'command terminated with exit code 4\n' });
+  });
+
+  it('exec -it gives the command a terminal of the size of ours (client-node sends it as {"width","height"})', async () => {
+    // A terminal of its own (util-linux `script`), whose stdin stays open for the session (as a user's would).
+    const child = spawn('script', ['-qec', `stty cols 91 rows 27; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} exec -it -q -- sh -c 'sleep 0.5; tty; stty size; exit 5'`, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c) => (out += c));
+    const [code] = await exited(child, 'exec -it', 30_000);
+    child.stdin!.end();
+    expect(code).toBe(5);
+    // \r\r\n: libuv's raw mode keeps the terminal's ONLCR (kubectl's Go raw mode clears it); a terminal shows the same.
+    expect(out).toMatch(/\/dev\/pts\/\d+\r\r?\n27 91\r\r?\n/);
+    expect(out).toContain('command terminated with exit code 5');
+  }, 40_000);
+
   it('bad input: unknown pod, hostile name, unknown port name — one line, exit 1', async () => {
     expect(await kiada(['pod-ip', 'nope', '-q'])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' });
     expect(await kiada(['curl-from-pod', 'x;touch /tmp/pwned'])).toEqual({

@@ -30,6 +30,22 @@ export function exitStatus(code: number): object {
   };
 }
 
+/**
+ * A resize message, {"Width":80,"Height":24}. The kubelet decodes it with Go's encoding/json, whose field names
+ * match case-insensitively: client-node sends {"width":…,"height":…}. Malformed ones are ignored, as there.
+ */
+export function terminalSize(text: string): { width: number; height: number } | null {
+  try {
+    const o = JSON.parse(text);
+    const field = (name: string) => Number(Object.entries(o).find(([k]) => k.toLowerCase() === name)?.[1]);
+    const width = field('width');
+    const height = field('height');
+    return Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 ? { width, height } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Starts the command; if it cannot start (no such container…), ends the session with the error instead. */
 export function startOrFinish(opts: RemoteCommandOptions, finish: (status: object, text: string) => void): ContainerIO | undefined {
   try {
@@ -96,12 +112,8 @@ function wire(
     const payload = data.subarray(1);
     if (channel === 0) io.stdin?.write(payload);
     else if (channel === 4) {
-      try {
-        const { Width, Height } = JSON.parse(payload.toString());
-        io.resize(Number(Width), Number(Height));
-      } catch {
-        /* a malformed resize is ignored, as the kubelet does */
-      }
+      const size = terminalSize(payload.toString());
+      if (size) io.resize(size.width, size.height);
     } else if (channel === 255 && version >= 5 && payload[0] === 0) io.stdin?.end();
   });
   io.stdin?.on('error', () => {});

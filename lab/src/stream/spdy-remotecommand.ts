@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from '../store/index.ts';
 import { SpdySession, type SpdyStream } from './spdy/session.ts';
-import { exitStatus, startOrFinish, type RemoteCommandOptions } from './remotecommand.ts';
+import { exitStatus, startOrFinish, terminalSize, type RemoteCommandOptions } from './remotecommand.ts';
 import { rejectUpgrade } from './websocket.ts';
 
 // v5 is v4 on SPDY: the close signal it adds is WebSocket-only, a SPDY stream half-closes by itself.
@@ -92,12 +92,8 @@ function run(session: SpdySession, streams: Map<string, SpdyStream>, opts: Remot
     const lines = (pendingResize + d.toString()).split('\n');
     pendingResize = lines.pop() ?? '';
     for (const line of lines) {
-      try {
-        const { Width, Height } = JSON.parse(line);
-        io.resize(Number(Width), Number(Height));
-      } catch {
-        /* a malformed resize is ignored, as the kubelet does */
-      }
+      const size = terminalSize(line);
+      if (size) io.resize(size.width, size.height);
     }
   });
 
