@@ -44,10 +44,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--image <image>', 'client image', 'curlimages/curl').option('--name <name>', 'client pod name', 'client-pod')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
     .action(async (pod, o) => setExit(await curlFromPod(ctx(), pod, o)));
-  program.command('port-forward').argument('[pod]', 'pod name', podName, 'kiada').argument('[ports...]', '[LOCAL:]REMOTE or a port name', ['8080'])
+  // `kiada port-forward 8080` leaves POD out: a port spec (digits, or with a colon) where POD goes is a port.
+  const isPortSpec = (v: string) => /^\d+$/.test(v) || v.includes(':');
+  program.command('port-forward').argument('[pod]', 'pod name (kiada when the first word is a port)', (v: string) => (isPortSpec(v) ? v : podName(v)), 'kiada')
+    .argument('[ports...]', '[LOCAL:]REMOTE or a port name', ['8080'])
     .description("forward local ports to the pod's loopback (kubectl port-forward)")
     .option('--address <addresses>', 'addresses to listen on, comma-separated', (v: string) => v.split(','))
-    .action(async (pod, specs, o) => portForward(ctx(), pod, specs, o));
+    .action(async (pod: string, specs: string[], o, cmd: Command) =>
+      isPortSpec(pod) ? portForward(ctx(), 'kiada', cmd.args, o) : portForward(ctx(), pod, specs, o));
   program.command('logs').argument('[pod]', 'pod name', podName, 'kiada').description("the container's log (kubectl logs)")
     .option('-f, --follow', 'stream new lines').option('--tail <n>', 'last N lines').option('-c, --container <name>', 'container')
     .action(async (pod, o) => logs(ctx(), pod, o));

@@ -239,6 +239,23 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     }
   }, 30_000);
 
+  it('port-forward without a pod name forwards to kiada (the first word is a port)', async () => {
+    const child = spawn(process.execPath, [BIN, 'port-forward', '0:8080', '--address', '127.0.0.1'], { env: env() });
+    try {
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (err += c));
+      const port = await waitFor('Forwarding', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080\n/.exec(out)?.[1], 15_000);
+      expect(err).toBe('$ kubectl port-forward kiada 0:8080 --address 127.0.0.1\n');
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
+      child.kill('SIGINT');
+      expect((await exited(child, 'port-forward + SIGINT'))[0]).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
+
   it('port-forward says so when the local port is taken', async () => {
     const blocker = net.createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
