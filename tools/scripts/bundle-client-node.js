@@ -58,6 +58,9 @@ async function main() {
     minifySyntax: true,
     minifyWhitespace: true,
     logLevel: 'warning',
+    // Native addons stay outside, loaded from node_modules at run time: bundled, bufferutil cannot find its
+    // binary and ws silently masks every WebSocket byte in JavaScript (port-forward's bulk speed).
+    external: ['bufferutil', 'utf-8-validate'],
     // Some of its dependencies are CommonJS and require Node's built-ins.
     banner: { js: "import { createRequire as __kiadaRequire } from 'node:module'; const require = __kiadaRequire(import.meta.url);" },
   });

@@ -175,11 +175,15 @@ describe('the client-node bundle made by npm install', () => {
       const used = useClientNodeBundle();
       const viaName = await import('@kubernetes/client-node');
       const direct = await import(${JSON.stringify(`file://${bundlePath(version)}`)});
-      console.log(JSON.stringify({ used, same: viaName.KubeConfig === direct.KubeConfig }));`;
+      // ws inside the bundle must still find bufferutil's native masking (bundled, it silently fell back to JavaScript).
+      const { createRequire } = await import('node:module');
+      const cache = createRequire(import.meta.url).cache;
+      const bufferutil = Object.entries(cache).find(([k]) => k.endsWith('/bufferutil/index.js'))?.[1]?.exports;
+      console.log(JSON.stringify({ used, same: viaName.KubeConfig === direct.KubeConfig, nativeMask: String(bufferutil?.mask).includes('[native code]') }));`;
     const out = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, ['--input-type=module', '-e', probe], { cwd: path.join(import.meta.dirname, '..') }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
     );
-    expect(JSON.parse(out)).toEqual({ used: true, same: true });
+    expect(JSON.parse(out)).toEqual({ used: true, same: true, nativeMask: true });
   });
 });
 
