@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import { parse } from 'yaml';
 import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
@@ -105,6 +106,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(st.code).toBe(0);
     expect(st.stdout).toMatch(new RegExp(`^running: pid \\d+, API https://127\\.0\\.0\\.1:\\d+, kubeconfig ${lab.kubeconfig.replace(/[.]/g, '\\.')}\n$`));
     expect(JSON.parse((await kiada(['lab', 'status', '-o', 'json'])).stdout)).toMatchObject({ running: true, id: lab.id });
+    expect(parse((await kiada(['lab', 'status', '-o', 'yaml'])).stdout)).toMatchObject({ running: true, id: lab.id });
     expect(await kiada(['lab', 'node-shell', node, '--', 'sh', '-c', 'hostname; exit 4'])).toEqual({ code: 4, stdout: `${node}\n`, stderr: '' });
     expect(await kiada(['lab', 'node-shell', 'nope', '--', 'true'])).toEqual({
       code: 1, stdout: '', stderr: 'error: node "nope" not found; nodes: kind-control-plane, kind-worker, kind-worker2\n',
@@ -115,6 +117,10 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     const r = await kiada(['ports', '-q']);
     expect(r.stdout).toBe('CONTAINER   NAME   PORT   PROTOCOL\nkiada       http   8080   TCP\n');
     expect(r.stderr).toBe('Note: the ports in a pod spec are informative only; the app may listen on other ports, and these need not be open.\n');
+    const data = [{ container: 'kiada', name: 'http', port: 8080, protocol: 'TCP' }];
+    expect(JSON.parse((await kiada(['ports', '-q', '-o', 'json'])).stdout)).toEqual(data);
+    expect((await kiada(['ports', '-q', '-o', 'yaml'])).stdout).toBe('- container: kiada\n  name: http\n  port: 8080\n  protocol: TCP\n');
+    expect((await kiada(['ports', '-q', '-o', 'wide'])).stdout).toBe(r.stdout);
   });
 
   it('curl-from-node curls from the node, seen as the node bridge address', async () => {

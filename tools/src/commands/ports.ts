@@ -1,6 +1,7 @@
 // `kiada ports [POD]`: the container ports from the pod spec.
 import type { Ctx } from '../lib/context.ts';
 import { getPod } from '../lib/pods.ts';
+import { stringify } from 'yaml';
 import { table } from './pod-ip.ts';
 
 export async function ports(ctx: Ctx, name: string, opts: { output?: string }): Promise<void> {
@@ -10,6 +11,7 @@ export async function ports(ctx: Ctx, name: string, opts: { output?: string }): 
     (c.ports ?? []).map((p) => ({ container: c.name, name: p.name ?? '', port: p.containerPort, protocol: p.protocol ?? 'TCP' })),
   );
   if (opts.output === 'json') return void ctx.print.out(JSON.stringify(rows, null, 2) + '\n');
+  if (opts.output === 'yaml') return void ctx.print.out(stringify(rows));
   ctx.print.out(table([['CONTAINER', 'NAME', 'PORT', 'PROTOCOL'], ...rows.map((r) => [r.container, r.name || '<none>', String(r.port), r.protocol])]));
   ctx.print.info('Note: the ports in a pod spec are informative only; the app may listen on other ports, and these need not be open.\n');
 }
