@@ -156,6 +156,9 @@ current-context: c
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('compgen -W "pod-ip ports curl-from-node curl-from-pod port-forward logs exec diagnose tour lab completion"');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('complete -F _kiada kiada kubectl-kiada');
+    const zsh = await kiada(['completion', 'zsh']);
+    expect(zsh.stdout.split('\n')[0]).toBe('autoload -U +X bashcompinit && bashcompinit');
+    expect(await kiada(['completion', 'fish'])).toEqual({ code: 1, stdout: '', stderr: 'error: unsupported shell type "fish" (bash or zsh)\n' });
   });
 });
 

@@ -1,7 +1,9 @@
 // `kiada completion bash|zsh`: completes subcommands and pod names (through kubectl, as kubectl's own does).
 import type { Command } from 'commander';
+import { CliError } from '../lib/errors.ts';
 
 export function completionScript(program: Command, shell: string): string {
+  if (shell !== 'bash' && shell !== 'zsh') throw new CliError(`error: unsupported shell type "${shell}" (bash or zsh)`);
   const cmds = program.commands.map((c) => c.name()).join(' ');
   const script = `_kiada() {
   local cur=\${COMP_WORDS[COMP_CWORD]}
