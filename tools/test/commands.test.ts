@@ -113,6 +113,27 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     });
   });
 
+  it('-n works as kubectl\'s: the commands act in that namespace and print it', async () => {
+    await lab.kubectl(['create', 'namespace', 'workshop']);
+    try {
+      await lab.kubectl(['apply', '-n', 'workshop', '-f', '-'], { input: KIADA_POD });
+      const ip = await waitFor('kiada ready in workshop', async () => {
+        const p = JSON.parse((await lab.kubectl(['get', 'pod', 'kiada', '-n', 'workshop', '-o', 'json'])).stdout);
+        return p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p.status.podIP;
+      });
+      expect(ip).not.toBe(podIP);
+      expect(await kiada(['pod-ip', '-n', 'workshop'])).toEqual({ code: 0, stdout: `${ip}\n`, stderr: '$ kubectl -n workshop get pod kiada -o jsonpath={.status.podIP}\n' });
+      const c = await kiada(['curl-from-pod', '-n', 'workshop', '-q']);
+      expect(c.stdout).toMatch(/^Kiada version 0\.1\. Request processed by "kiada"\. Client IP: ::ffff:10\.244\.\d+\.\d+\npod "client-pod" deleted\n$/);
+      expect(await kiada(['exec', '-n', 'workshop', '-q', '--', 'hostname'])).toEqual({ code: 0, stdout: 'kiada\n', stderr: '' });
+      expect((await kiada(['logs', '-n', 'workshop', '-q', '--tail', '1'])).stdout).toMatch(/^Received request for \/ from ::ffff:10\.244\./);
+      expect((await lab.kubectl(['get', 'pods', '-n', 'workshop', '-o', 'name'])).stdout).toBe('pod/kiada\n');
+    } finally {
+      await lab.kubectl(['delete', 'namespace', 'workshop'], { timeoutMs: 60_000 });
+    }
+    await noPodsBut('kiada');
+  }, 60_000);
+
   it('ports lists the named port and says it is informative', async () => {
     const r = await kiada(['ports', '-q']);
     expect(r.stdout).toBe('CONTAINER   NAME   PORT   PROTOCOL\nkiada       http   8080   TCP\n');

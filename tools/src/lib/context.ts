@@ -68,6 +68,7 @@ export function createCtx(opts: GlobalOptions): Ctx {
     kubeconfigPath: file,
     labId: opts.labId ?? process.env.KIADA_LAB_ID ?? 'lab',
     print: createPrinter({ quiet: opts.quiet }),
-    kubectl: (...args) => ['kubectl', ...args.slice(0, 1), ...flags, ...args.slice(1)],
+    // Global flags first, as in `kubectl -n workshop get pod kiada`: valid for every verb, also before `--`.
+    kubectl: (...args) => ['kubectl', ...flags, ...args],
   };
 }
