@@ -153,7 +153,7 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
 
   it('kubectl exec -it gives a terminal of the size kubectl asks for, and passes the exit code', async () => {
     // kubectl needs a terminal of its own for -t: util-linux `script` gives it one, sized 100x30.
-    const r = await lab.kubectlInTerminal(100, 30, "exec -it kiada -- sh -c 'sleep 0.3; tty; stty size; exit 5'");
+    const r = await lab.kubectlInTerminal(100, 30, "exec -it kiada -- sh -c 'tty; stty size; exit 5'");
     expect(r.code).toBe(5);
     expect(r.out).toMatch(/\/dev\/pts\/\d+\r\n30 100\r\n/);
     expect(r.out).toContain('command terminated with exit code 5');

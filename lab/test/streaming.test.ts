@@ -128,7 +128,7 @@ describe.skipIf(skip)('streaming on the lab', () => {
     }, 30_000);
 
     it('exec -it: a terminal of the size kubectl asks for', async () => {
-      const r = await lab.kubectlInTerminal(90, 20, "exec -it echo -- sh -c 'sleep 0.3; tty; stty size; exit 6'", 'KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false');
+      const r = await lab.kubectlInTerminal(90, 20, "exec -it echo -- sh -c 'tty; stty size; exit 6'", 'KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false');
       expect(r.code).toBe(6);
       expect(r.out).toMatch(/\/dev\/pts\/\d+\r\n20 90\r\n/);
       expect(r.out).toContain('command terminated with exit code 6');

@@ -343,7 +343,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
 
   it('exec -it gives the command a terminal of the size of ours (client-node sends it as {"width","height"})', async () => {
     // A terminal of its own (util-linux `script`), whose stdin stays open for the session (as a user's would).
-    const child = spawn('script', ['-qec', `stty cols 91 rows 27; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} exec -it -q -- sh -c 'sleep 0.5; tty; stty size; exit 5'`, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', `stty cols 91 rows 27; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} exec -it -q -- sh -c 'tty; stty size; exit 5'`, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (c) => (out += c));
     const [code] = await exited(child, 'exec -it', 30_000);

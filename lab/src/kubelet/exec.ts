@@ -8,27 +8,63 @@ import type { Dataplane, Sandbox } from '../net/index.ts';
 import type { ContainerIO } from './types.ts';
 import { resizePty } from './tty.ts';
 
+// How long a -t exec waits for the client's terminal size before starting without it.
+const FIRST_SIZE_WAIT_MS = 300;
+
 export function execInSandbox(dp: Dataplane, sandbox: Sandbox, podName: string, container: Obj, argv: string[], o: { stdin: boolean; tty: boolean }): ContainerIO {
   const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: podName, HOME: '/root', TERM: o.tty ? 'xterm' : 'dumb' };
   for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = String(e.value);
+  if (!o.tty) {
+    const proc = dp.spawnInSandbox(sandbox, argv, { env, stdin: o.stdin });
+    return { stdin: proc.stdin, stdout: proc.stdout!, stderr: proc.stderr!, resize() {}, exitCode: exited(proc), kill: () => proc.kill('SIGKILL') };
+  }
   // A pseudo-terminal without native addons: util-linux's `script` allocates one and runs the command in it.
+  // Clients send their terminal size first thing: the command starts once it is there (or after a short wait),
+  // sized from its first instant, as a runtime creates the console with the size it was given.
   const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const full = o.tty ? ['script', '-qfec', quoted, '/dev/null'] : argv;
-  const proc = dp.spawnInSandbox(sandbox, full, { env, stdin: o.stdin || o.tty });
-  const exitCode = new Promise<number>((resolve) => {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  let proc: ChildProcess | undefined;
+  let killed = false;
+  let onExit!: (code: number) => void;
+  const exitCode = new Promise<number>((resolve) => (onExit = resolve));
+  const start = (size?: { cols: number; rows: number }) => {
+    clearTimeout(timer);
+    if (proc || killed) return;
+    const command = size ? `stty cols ${size.cols} rows ${size.rows} 2>/dev/null; exec ${quoted}` : quoted;
+    const p = (proc = dp.spawnInSandbox(sandbox, ['script', '-qfec', command, '/dev/null'], { env, stdin: true }));
+    stdin.pipe(p.stdin!);
+    p.stdin!.on('error', () => {});
+    p.stdout!.pipe(stdout);
+    void exited(p).then(onExit);
+  };
+  const timer = setTimeout(() => start(), FIRST_SIZE_WAIT_MS);
+  return {
+    stdin,
+    stdout,
+    stderr: null,
+    resize(cols, rows) {
+      if (!proc) start({ cols, rows });
+      else if (proc.pid) resizePty(proc.pid, cols, rows);
+    },
+    exitCode,
+    kill() {
+      killed = true;
+      clearTimeout(timer);
+      if (proc) proc.kill('SIGKILL');
+      else {
+        stdout.end();
+        onExit(137);
+      }
+    },
+  };
+}
+
+function exited(proc: ChildProcess): Promise<number> {
+  return new Promise<number>((resolve) => {
     proc.once('error', () => resolve(126));
     proc.once('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
   });
-  return {
-    stdin: proc.stdin,
-    stdout: proc.stdout!,
-    stderr: o.tty ? null : proc.stderr!,
-    resize(w, h) {
-      if (o.tty && proc.pid) resizePty(proc.pid, w, h);
-    },
-    exitCode,
-    kill: () => proc.kill('SIGKILL'),
-  };
 }
 
 /** The container's output from now on (`live` emits it as it happens) and, with -i, its stdin. */
