@@ -248,39 +248,34 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     }
   }, 30_000);
 
-  it('port-forward --address listens only there, and takes a port name', async () => {
-    const child = spawn(process.execPath, [BIN, 'port-forward', 'kiada', ':http', '--address', '127.0.0.1'], { env: env() });
+  /** `kiada port-forward ARGS --address 127.0.0.1`: its printed command, its port, and one request through it. */
+  async function forwardOnce(args: string[], printed: string, check: (port: string, out: string) => Promise<void> = async () => {}) {
+    const child = spawn(process.execPath, [BIN, 'port-forward', ...args, '--address', '127.0.0.1'], { env: env() });
     try {
       let out = '';
       let err = '';
       child.stdout.on('data', (c) => (out += c));
       child.stderr.on('data', (c) => (err += c));
       const port = await waitFor('Forwarding', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080\n/.exec(out)?.[1], 15_000);
-      expect(err).toBe('$ kubectl port-forward kiada :http --address 127.0.0.1\n');
+      expect(err).toBe(`$ ${printed}\n`);
       expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
-      expect(out).toBe(`Forwarding from 127.0.0.1:${port} -> 8080\nHandling connection for ${port}\n`);
-      await expect(new Promise((resolve, reject) => net.connect(Number(port), '::1').on('connect', resolve).on('error', reject))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    } finally {
+      await check(port, out);
       child.kill('SIGINT');
-      await exited(child, 'port-forward --address + SIGINT');
-    }
-  }, 30_000);
-
-  it('port-forward without a pod name forwards to kiada (the first word is a port)', async () => {
-    const child = spawn(process.execPath, [BIN, 'port-forward', '0:8080', '--address', '127.0.0.1'], { env: env() });
-    try {
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c) => (out += c));
-      child.stderr.on('data', (c) => (err += c));
-      const port = await waitFor('Forwarding', async () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080\n/.exec(out)?.[1], 15_000);
-      expect(err).toBe('$ kubectl port-forward kiada 0:8080 --address 127.0.0.1\n');
-      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
-      child.kill('SIGINT');
-      expect((await exited(child, 'port-forward + SIGINT'))[0]).toBe(0);
+      expect((await exited(child, `port-forward ${args.join(' ')} + SIGINT`))[0]).toBe(0);
     } finally {
       child.kill('SIGKILL');
     }
+  }
+
+  it('port-forward --address listens only there, and takes a port name', async () => {
+    await forwardOnce(['kiada', ':http'], 'kubectl port-forward kiada :http --address 127.0.0.1', async (port, out) => {
+      expect(out).toBe(`Forwarding from 127.0.0.1:${port} -> 8080\nHandling connection for ${port}\n`);
+      await expect(new Promise((resolve, reject) => net.connect(Number(port), '::1').on('connect', resolve).on('error', reject))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
+  }, 30_000);
+
+  it('port-forward without a pod name forwards to kiada (the first word is a port)', async () => {
+    await forwardOnce(['0:8080'], 'kubectl port-forward kiada 0:8080 --address 127.0.0.1');
   }, 30_000);
 
   it('port-forward says so when the local port is taken', async () => {
