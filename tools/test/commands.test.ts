@@ -336,6 +336,20 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(r).toEqual({ code: 4, stdout: '300000\ndone\n', stderr: 'command terminated with exit code 4\n' });
   });
 
+  it('exec: Ctrl-C ends the command in the pod too (no process left behind)', async () => {
+    const mark = `31.${Date.now() % 100000}`; // a sleep nobody else runs
+    const running = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
+      try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8') === `sleep\0${mark}\0`; } catch { return false; }
+    });
+    for (const args of [['exec', '-q', '--', 'sleep', mark], ['exec', '-it', '-q', '--', 'sleep', mark]]) {
+      const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+      await waitFor(`sleep ${mark} running (${args.join(' ')})`, async () => running(), 10_000);
+      child.kill('SIGINT');
+      await exited(child, `${args.join(' ')} + SIGINT`);
+      await waitFor(`sleep ${mark} gone (${args.join(' ')})`, async () => !running(), 10_000);
+    }
+  }, 40_000);
+
   it('exec -it gives the command a terminal of the size of ours (client-node sends it as {"width","height"})', async () => {
     // A terminal of its own (util-linux `script`), whose stdin stays open for the session (as a user's would).
     const child = spawn('script', ['-qec', `stty cols 91 rows 27; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} exec -it -q -- sh -c 'tty; stty size; exit 5'`, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
