@@ -1,4 +1,5 @@
 // The `kiada` command line (also `kubectl kiada …` as a plugin): one subcommand per way of reaching a pod.
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { createCtx, type GlobalOptions } from './lib/context.ts';
 import { CliError, describeError } from './lib/errors.ts';
@@ -15,15 +16,19 @@ import { tour } from './commands/tour.ts';
 import * as lab from './commands/lab.ts';
 import { completionScript } from './commands/completion.ts';
 
+const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('kiada')
-    .description('Every way of chapter 5 of Kubernetes in Action to talk to a pod; each prints the kubectl command it stands for.')
+    .description('Every way of chapter 5 of Kubernetes in Action to talk to a pod; each prints the kubectl command it stands for. POD defaults to kiada.')
     .option('--kubeconfig <file>', 'path to the kubeconfig file')
     .option('--context <name>', 'the kubeconfig context to use')
     .option('-n, --namespace <ns>', 'the namespace')
     .option('-q, --quiet', 'do not print the kubectl commands')
     .option('--lab-id <id>', 'which lab (default: lab, or $KIADA_LAB_ID)')
-    .showHelpAfterError()
+    .version(VERSION, '--version', 'the version of kiada')
+    // One line for the mistake and where help is, as kubectl does, not the whole help again.
+    .showHelpAfterError("See 'kiada --help' for usage.")
     .configureOutput({ outputError: (s, write) => write(s) });
   const g = (): GlobalOptions => program.opts();
   const labId = () => g().labId ?? process.env.KIADA_LAB_ID;

@@ -98,7 +98,10 @@ describe('the bin without a cluster', () => {
   it('rejects unknown options and providers as commander does, with exit code 1', async () => {
     const r = await kiada(['curl-from-node', '--provider', 'docker']);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe("error: option '--provider <name>' argument 'docker' is invalid. Allowed choices are lab, kind, minikube, gke, generic.");
+    expect(r.stderr).toBe("error: option '--provider <name>' argument 'docker' is invalid. Allowed choices are lab, kind, minikube, gke, generic.\nSee 'kiada --help' for usage.\n");
+    expect(await kiada(['nope'])).toEqual({ code: 1, stdout: '', stderr: "error: unknown command 'nope'\nSee 'kiada --help' for usage.\n" });
+    expect(await kiada(['pod-ip', '--bogus'])).toEqual({ code: 1, stdout: '', stderr: "error: unknown option '--bogus'\nSee 'kiada --help' for usage.\n" });
+    expect(await kiada(['--version'])).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });
   });
 
   it('says when the API server cannot be reached, or the context does not exist', async () => {
