@@ -5,7 +5,8 @@ import type { Obj, Store } from './store/index.ts';
 import type { Kubelet } from './kubelet/index.ts';
 import type { UpgradeHandler, UpgradeKind } from './api/index.ts';
 import { handleRemoteCommand } from './stream/remotecommand.ts';
-import { handleSpdyRemoteCommand, isSpdyUpgrade } from './stream/spdy-remotecommand.ts';
+import { handleSpdyRemoteCommand } from './stream/spdy-remotecommand.ts';
+import { isSpdyUpgrade } from './stream/spdy/upgrade.ts';
 import { handlePortForward } from './stream/portforward.ts';
 
 export function createUpgradeHandler(kubelet: Kubelet, store: Store): UpgradeHandler {

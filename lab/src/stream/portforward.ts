@@ -8,6 +8,7 @@ import { createWebSocketStream } from 'ws';
 import { ApiError } from '../store/index.ts';
 import { acceptWebSocket, isWebSocket, offeredProtocols, pumpToWebSocket, rejectUpgrade } from './websocket.ts';
 import { servePortForwardSession } from './spdy-portforward.ts';
+import { acceptSpdyUpgrade, isSpdyUpgrade, offeredVersions } from './spdy/upgrade.ts';
 
 const SPDY_OVER_WEBSOCKET = 'SPDY/3.1+portforward.k8s.io';
 
@@ -19,12 +20,11 @@ export async function handlePortForward(req: http.IncomingMessage, socket: Duple
     servePortForwardSession(createWebSocketStream(ws, { allowHalfOpen: true }), connect);
     return;
   }
-  if (String(req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1') {
-    const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim());
-    if (!versions.includes('portforward.k8s.io')) {
+  if (isSpdyUpgrade(req)) {
+    if (!offeredVersions(req).includes('portforward.k8s.io')) {
       return rejectUpgrade(socket, 403, 'Forbidden', new ApiError(403, 'Forbidden', 'unable to upgrade: no supported protocol version (portforward.k8s.io)').toStatus());
     }
-    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n');
+    acceptSpdyUpgrade(socket, 'portforward.k8s.io');
     servePortForwardSession(socket, connect, head);
     return;
   }

@@ -46,6 +46,37 @@ export function terminalSize(text: string): { width: number; height: number } | 
   }
 }
 
+/** What goes on the error channel at the end: v4+ a metav1.Status as JSON; older versions the error text, nothing on success. */
+export function finalMessage(version: number, status: object, text: string): string {
+  return version >= 4 ? JSON.stringify(status) : text;
+}
+
+/** Resolves once a stream has given all it has (or failed). */
+export function drained(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', resolve);
+  });
+}
+
+/**
+ * Once the command has exited and its output has all been sent (`outputs`), ends the session with its status.
+ * Returns what to do when the client hangs up first: the command goes too.
+ */
+export function finishOnExit(io: ContainerIO, outputs: Promise<void>[], finish: (status: object, text: string) => void): () => void {
+  let done = false;
+  void io.exitCode.then(async (code) => {
+    await Promise.all(outputs);
+    done = true;
+    finish(exitStatus(code), code === 0 ? '' : `command terminated with non-zero exit code: ${code}`);
+  });
+  return () => {
+    io.stdin?.end();
+    if (!done) io.kill();
+  };
+}
+
 /** Starts the command; if it cannot start (no such container…), ends the session with the error instead. */
 export function startOrFinish(opts: RemoteCommandOptions, finish: (status: object, text: string) => void): ContainerIO | undefined {
   try {
@@ -71,9 +102,8 @@ export async function handleRemoteCommand(req: http.IncomingMessage, socket: Dup
     ws.send(Buffer.concat([Buffer.of(channel), payload]), { binary: true });
   };
   const finish = (status: object, text: string) => {
-    // v4+ carry a metav1.Status; older versions a plain error text (nothing on success).
-    if (version >= 4) send(3, JSON.stringify(status));
-    else if (text) send(3, text);
+    const message = finalMessage(version, status, text);
+    if (message) send(3, message);
     ws.close(1000);
   };
 
@@ -89,18 +119,12 @@ function wire(
   send: (channel: number, data: Buffer | string) => void,
   finish: (status: object, text: string) => void,
 ) {
-  const pending: Promise<void>[] = [];
+  const outputs: Promise<void>[] = [];
   const pump = (stream: NodeJS.ReadableStream | null, channel: number, wanted: boolean) => {
     if (!stream) return;
-    pending.push(
-      new Promise<void>((resolve) => {
-        if (wanted) pumpToWebSocket(ws, stream, (d) => Buffer.concat([Buffer.of(channel), d]));
-        else stream.resume();
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', resolve);
-      }),
-    );
+    outputs.push(drained(stream));
+    if (wanted) pumpToWebSocket(ws, stream, (d) => Buffer.concat([Buffer.of(channel), d]));
+    else stream.resume();
   };
   pump(io.stdout, 1, opts.stdout);
   pump(io.stderr, opts.tty ? 1 : 2, opts.stderr || opts.tty);
@@ -117,15 +141,5 @@ function wire(
     } else if (channel === 255 && version >= 5 && payload[0] === 0) io.stdin?.end();
   });
   io.stdin?.on('error', () => {});
-  ws.on('close', () => {
-    io.stdin?.end();
-    if (!done) io.kill();
-  });
-
-  let done = false;
-  void io.exitCode.then(async (code) => {
-    await Promise.all(pending);
-    done = true;
-    finish(exitStatus(code), code === 0 ? '' : `command terminated with non-zero exit code: ${code}`);
-  });
+  ws.on('close', finishOnExit(io, outputs, finish));
 }

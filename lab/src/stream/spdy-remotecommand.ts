@@ -7,7 +7,8 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from '../store/index.ts';
 import { SpdySession, type SpdyStream } from './spdy/session.ts';
-import { exitStatus, startOrFinish, terminalSize, type RemoteCommandOptions } from './remotecommand.ts';
+import { acceptSpdyUpgrade, offeredVersions } from './spdy/upgrade.ts';
+import { drained, finalMessage, finishOnExit, startOrFinish, terminalSize, type RemoteCommandOptions } from './remotecommand.ts';
 import { rejectUpgrade } from './websocket.ts';
 
 // v5 is v4 on SPDY: the close signal it adds is WebSocket-only, a SPDY stream half-closes by itself.
@@ -15,13 +16,9 @@ const SPDY_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8
 // The kubelet's default streamCreationTimeout.
 const STREAM_CREATION_TIMEOUT_MS = 30_000;
 
-export function isSpdyUpgrade(req: http.IncomingMessage): boolean {
-  return String(req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1';
-}
-
 export function handleSpdyRemoteCommand(req: http.IncomingMessage, socket: Duplex, head: Buffer, opts: RemoteCommandOptions): void {
   // httpstream.Handshake: the first of the client's versions the server knows; none asked for means v1.
-  const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const offered = offeredVersions(req);
   const protocol = offered.length === 0 ? 'channel.k8s.io' : offered.find((p) => SPDY_PROTOCOLS.includes(p));
   if (!protocol) {
     const message = `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server accepts [${SPDY_PROTOCOLS.join(' ')}]`;
@@ -31,7 +28,7 @@ export function handleSpdyRemoteCommand(req: http.IncomingMessage, socket: Duple
   const stderr = opts.stderr && !opts.tty; // the kubelet bypasses stderr with a tty: it is all one terminal
   const expected = 1 + Number(opts.stdin) + Number(opts.stdout) + Number(stderr) + Number(opts.tty && version >= 3);
 
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+  acceptSpdyUpgrade(socket, protocol);
   const streams = new Map<string, SpdyStream>();
   const timer = setTimeout(() => session.close(), STREAM_CREATION_TIMEOUT_MS);
   const session = new SpdySession(
@@ -53,9 +50,8 @@ function run(session: SpdySession, streams: Map<string, SpdyStream>, opts: Remot
   const error = streams.get('error')!;
   error.resume(); // the client writes nothing on it
   const finish = (status: object, text: string) => {
-    // v4+ carry a metav1.Status; older versions the error text, nothing on success.
-    if (version >= 4) error.write(JSON.stringify(status));
-    else if (text) error.write(text);
+    const message = finalMessage(version, status, text);
+    if (message) error.write(message);
     // GOAWAY only once every stream has sent its last byte and its FIN.
     const ends = [...streams.values()].map((s) => new Promise((resolve) => s.end(resolve)));
     void Promise.all(ends).then(() => session.goAway());
@@ -64,18 +60,12 @@ function run(session: SpdySession, streams: Map<string, SpdyStream>, opts: Remot
   const io = startOrFinish(opts, finish);
   if (!io) return;
 
-  const pending: Promise<void>[] = [];
+  const outputs: Promise<void>[] = [];
   const pump = (from: NodeJS.ReadableStream | null, to: SpdyStream | undefined) => {
     if (!from) return;
-    pending.push(
-      new Promise<void>((resolve) => {
-        if (to) from.pipe(to, { end: false });
-        else from.resume();
-        from.on('end', resolve);
-        from.on('close', resolve);
-        from.on('error', resolve);
-      }),
-    );
+    outputs.push(drained(from));
+    if (to) from.pipe(to, { end: false });
+    else from.resume();
   };
   pump(io.stdout, streams.get('stdout'));
   pump(io.stderr, streams.get(opts.tty ? 'stdout' : 'stderr'));
@@ -97,15 +87,6 @@ function run(session: SpdySession, streams: Map<string, SpdyStream>, opts: Remot
     }
   });
 
-  let done = false;
   // The client went away (Ctrl-C on kubectl): the exec'd process goes too.
-  session.onClose(() => {
-    io.stdin?.end();
-    if (!done) io.kill();
-  });
-  void io.exitCode.then(async (code) => {
-    await Promise.all(pending);
-    done = true;
-    finish(exitStatus(code), code === 0 ? '' : `command terminated with non-zero exit code: ${code}`);
-  });
+  session.onClose(finishOnExit(io, outputs, finish));
 }
