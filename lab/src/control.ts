@@ -86,7 +86,6 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   try {
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
     for (;;) {
-      if (cancelling) await cancelling; // never returns: the process ends once the cleanup is done
       const state = readState(paths.state);
       if (state && state.pid === child.pid) {
         return { kubeconfig: state.kubeconfig, port: state.port, pid: state.pid, alreadyRunning: false };
@@ -97,7 +96,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
         throw new LabError(`the lab did not become ready in time; see ${paths.log}:\n${tail(paths.log)}`);
       }
       await sleep(50);
-      if (cancelling) await cancelling;
+      if (cancelling) await cancelling; // never returns: the process ends once the cleanup is done
     }
   } finally {
     process.off('SIGINT', cancel);

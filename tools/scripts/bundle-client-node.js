@@ -10,6 +10,8 @@ import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const TOOLS = path.resolve(import.meta.dirname, '..');
+// Resolves packages as the tools package sees them.
+const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
 export const CACHE_DIR = path.join(TOOLS, '.cache');
 
 /** @param {string} version */
@@ -18,7 +20,6 @@ export function bundlePath(version) {
 }
 
 function installedVersion() {
-  const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
   return JSON.parse(fs.readFileSync(require.resolve('@kubernetes/client-node/package.json'), 'utf8')).version;
 }
 
@@ -36,7 +37,6 @@ export function useClientNodeBundle() {
 }
 
 async function main() {
-  const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
   const version = installedVersion();
   const out = bundlePath(version);
   let esbuild;
