@@ -1,6 +1,6 @@
 // `kiada lab up | down | status | node-shell`: the embedded cluster's life cycle.
 import { labUp, labDown, labStatus, nodeShell, LabError } from '@kiada/lab/control.ts';
-import { stringify } from 'yaml';
+import { formatData } from '../lib/print.ts';
 import { CliError } from '../lib/errors.ts';
 import { withSpinner } from '../lib/spinner.ts';
 import { validateName } from '../lib/names.ts';
@@ -36,8 +36,7 @@ export async function down(opts: { id?: string }): Promise<void> {
 
 export function status(opts: { id?: string; output?: string }): number {
   const s = labStatus({ id: opts.id });
-  if (opts.output === 'json') process.stdout.write(JSON.stringify(s, null, 2) + '\n');
-  else if (opts.output === 'yaml') process.stdout.write(stringify(s));
+  if (opts.output === 'json' || opts.output === 'yaml') process.stdout.write(formatData(opts.output, s));
   else if (s.running) process.stdout.write(`running: pid ${s.state!.pid}, API https://127.0.0.1:${s.state!.port}, kubeconfig ${s.state!.kubeconfig}\n`);
   else process.stdout.write('not running\n');
   return s.running ? 0 : 1;

@@ -1,7 +1,7 @@
 // `kiada pod-ip [POD]`: the pod's IP, as `kubectl get pod -o wide` shows it (and all its IPs).
-import { stringify } from 'yaml';
 import type { Ctx } from '../lib/context.ts';
 import { getPod, requireIP } from '../lib/pods.ts';
+import { formatData } from '../lib/print.ts';
 
 const age = (ts: Date | undefined) => {
   if (!ts) return '<unknown>';
@@ -42,7 +42,7 @@ export async function podIp(ctx: Ctx, name: string, opts: { output?: string }): 
   if (opts.output === 'json' || opts.output === 'yaml') {
     ctx.print.command(ctx.kubectl('get', 'pod', name, '-o', `jsonpath={.status.podIPs}`));
     const data = { name, podIP: pod.status?.podIP ?? null, podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip), node: pod.spec?.nodeName ?? null };
-    ctx.print.out(opts.output === 'json' ? JSON.stringify(data, null, 2) + '\n' : stringify(data));
+    ctx.print.out(formatData(opts.output, data));
     return;
   }
   ctx.print.command(ctx.kubectl('get', 'pod', name, '-o', 'jsonpath={.status.podIP}'));

@@ -1,5 +1,6 @@
 // Output conventions: data on stdout; the kubectl command we stand for, dimmed, and errors on stderr.
 import type { Writable } from 'node:stream';
+import { stringify } from 'yaml';
 
 export interface Printer {
   /** The real command this step stands for (hidden by --quiet). */
@@ -27,3 +28,9 @@ export function createPrinter(opts: { quiet?: boolean; stdout?: Writable; stderr
     info: (text) => void stderr.write(text),
   };
 }
+
+/** Data as `-o json` or `-o yaml` print it, kubectl-style: JSON indented by two, YAML as the yaml package writes it. */
+export function formatData(format: 'json' | 'yaml', data: unknown): string {
+  return format === 'json' ? JSON.stringify(data, null, 2) + '\n' : stringify(data);
+}
+
