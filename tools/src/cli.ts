@@ -83,30 +83,34 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-// Options that take a value, for telling `kiada exec -c app -- cmd` (no POD) from `kiada exec mypod -- cmd`.
-const VALUE_OPTIONS = new Set(['-c', '--container', '-n', '--namespace', '--kubeconfig', '--context', '--lab-id']);
+/** The flags that take a value (`-c app`), on the program and on `exec`: read from their definitions. */
+function execValueFlags(program: Command): Set<string> {
+  const exec = program.commands.find((c) => c.name() === 'exec')!;
+  return new Set([...program.options, ...exec.options].filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f) => f !== undefined)));
+}
 
 /**
  * POD defaults to kiada, also for exec: `kiada exec -- curl -s localhost:8080`. Commander would take the first word
- * after `--` for the pod, so when no pod comes before `--`, the default is put there.
+ * after `--` for the pod, so when no pod comes before `--`, the default is put there. A flag's value (`-c app`) is
+ * not a pod.
  */
-export function withDefaultExecPod(argv: string[]): string[] {
+export function withDefaultExecPod(argv: string[], valueFlags = execValueFlags(buildProgram(() => {}))): string[] {
   const at = argv.indexOf('exec');
   const dd = argv.indexOf('--', at);
   if (at < 0 || dd < 0) return argv;
   for (let i = at + 1; i < dd; i++) {
-    if (VALUE_OPTIONS.has(argv[i])) i++;
+    if (valueFlags.has(argv[i])) i++;
     else if (!argv[i].startsWith('-')) return argv; // a pod was given
   }
   return [...argv.slice(0, dd), 'kiada', ...argv.slice(dd)];
 }
 
 export async function main(argv: string[]): Promise<number> {
-  argv = withDefaultExecPod(argv);
   let code = 0;
   const program = buildProgram((c) => {
     code = c;
   });
+  argv = withDefaultExecPod(argv, execValueFlags(program));
   program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
