@@ -31,6 +31,8 @@ export interface TestLab {
   cacheDir: string;
   kubectl(args: string[], opts?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string; stderr: string }>;
   spawnKubectl(args: string[]): ChildProcess;
+  /** Waits until the pod is Running and Ready (its app answers, when it has a readiness probe); gives the pod. */
+  waitReady(name: string, namespace?: string): Promise<any>;
   /** kubectl in a terminal of its own (util-linux `script`) of the given size, as `-t` needs one; `args` are shell words. */
   kubectlInTerminal(cols: number, rows: number, args: string, env?: string): Promise<{ code: number | null; out: string }>;
   down(): Promise<void>;
@@ -59,6 +61,11 @@ export async function startTestLab(): Promise<TestLab> {
     cacheDir,
     kubectl,
     spawnKubectl: (args) => spawn('kubectl', [...base, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),
+    waitReady: (name, namespace = 'default') =>
+      waitFor(`${namespace}/${name} ready`, async () => {
+        const p = JSON.parse((await kubectl(['get', 'pod', name, '-n', namespace, '-o', 'json'])).stdout);
+        return p.status?.phase === 'Running' && p.status.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p;
+      }),
     kubectlInTerminal: (cols, rows, args, env = '') =>
       new Promise((resolve) => {
         const cmd = `stty cols ${cols} rows ${rows}; ${env} kubectl --kubeconfig ${up.kubeconfig} --cache-dir ${cacheDir} ${args}`;

@@ -46,11 +46,7 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
     const r = await lab.kubectl(['apply', '-f', MANIFEST]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('pod/kiada created\n');
-    const pod = await waitFor('kiada Running', async () => {
-      const g = await lab.kubectl(['get', 'pod', 'kiada', '-o', 'json']);
-      const p = JSON.parse(g.stdout);
-      return p.status?.phase === 'Running' && p.status.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p;
-    });
+    const pod = await lab.waitReady('kiada');
     podIP = pod.status.podIP;
     nodeName = pod.spec.nodeName;
     expect(podIP).toMatch(/^10\.244\.[12]\.\d+$/);

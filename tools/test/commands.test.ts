@@ -54,10 +54,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   beforeAll(async () => {
     lab = await startTestLab();
     await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
-    const pod = await waitFor('kiada ready', async () => {
-      const p = JSON.parse((await lab.kubectl(['get', 'pod', 'kiada', '-o', 'json'])).stdout);
-      return p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p;
-    });
+    const pod = await lab.waitReady('kiada');
     podIP = pod.status.podIP;
     node = pod.spec.nodeName;
   }, 90_000);
@@ -117,10 +114,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     await lab.kubectl(['create', 'namespace', 'workshop']);
     try {
       await lab.kubectl(['apply', '-n', 'workshop', '-f', '-'], { input: KIADA_POD });
-      const ip = await waitFor('kiada ready in workshop', async () => {
-        const p = JSON.parse((await lab.kubectl(['get', 'pod', 'kiada', '-n', 'workshop', '-o', 'json'])).stdout);
-        return p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p.status.podIP;
-      });
+      const ip = (await lab.waitReady('kiada', 'workshop')).status.podIP;
       expect(ip).not.toBe(podIP);
       expect(await kiada(['pod-ip', '-n', 'workshop'])).toEqual({ code: 0, stdout: `${ip}\n`, stderr: '$ kubectl -n workshop get pod kiada -o jsonpath={.status.podIP}\n' });
       const c = await kiada(['curl-from-pod', '-n', 'workshop', '-q']);
@@ -176,7 +170,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     if ((await lab.kubectl(['get', 'pod', 'silent'])).code === 0) return;
     await lab.kubectl(['apply', '-f', '-'], { input: SILENT });
     // Ready, not only Running: its port must be listening, or a client's curl ends at once, refused.
-    await waitFor('silent ready', async () => (await lab.kubectl(['get', 'pod', 'silent', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True');
+    await lab.waitReady('silent');
   };
 
   it('curl-from-pod deletes its pod on SIGINT and SIGTERM', async () => {
@@ -440,10 +434,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
 
   it('diagnose names port-forward as the first failing hop for an app bound to eth0 only; port-forward says why', async () => {
     await lab.kubectl(['apply', '-f', '-'], { input: ETH0_ONLY });
-    const ip = await waitFor('eth0-only running', async () => {
-      const p = JSON.parse((await lab.kubectl(['get', 'pod', 'eth0-only', '-o', 'json'])).stdout);
-      return p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && p.status.podIP;
-    });
+    const ip = (await lab.waitReady('eth0-only')).status.podIP;
     try {
       const r = await kiada(['diagnose', 'eth0-only', '-q']);
       expect(r.code).toBe(1);
