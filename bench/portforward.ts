@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { waitFor, type TestLab } from '@kiada/lab/testing.ts';
 import { withLab, deploy } from './cluster.ts';
-import { load, ratio, fmt, table, SECONDS, median } from './lib.ts';
+import { load, ratio, fmt, table, SECONDS, median, type Load } from './lib.ts';
 
 const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
 
@@ -52,15 +52,15 @@ export async function run(): Promise<string> {
         mb.theirs.push(await roundTripMBps(theirs.echo.port, payload));
       }
       // Three alternating rounds, the median of each side: one round on two shared cores swings by ±15 %.
-      const rounds = { ours: [] as Awaited<ReturnType<typeof load>>[], theirs: [] as Awaited<ReturnType<typeof load>>[] };
+      const rounds = { ours: [] as Load[], theirs: [] as Load[] };
       for (let i = 0; i < 3; i++) {
         rounds.ours.push(await load(`http://127.0.0.1:${ours.kiada.port}/`, 100));
         rounds.theirs.push(await load(`http://127.0.0.1:${theirs.kiada.port}/`, 100));
       }
-      const mid = (rs: Awaited<ReturnType<typeof load>>[]) => [...rs].sort((a, b) => a.rps - b.rps)[1];
+      const mid = (rs: Load[]) => [...rs].sort((a, b) => a.rps - b.rps)[1];
       const rOurs = mid(rounds.ours);
       const rTheirs = mid(rounds.theirs);
-      const errors = (rs: Awaited<ReturnType<typeof load>>[]) => rs.reduce((n, r) => n + r.errors + r.non2xx, 0);
+      const errors = (rs: Load[]) => rs.reduce((n, r) => n + r.errors + r.non2xx, 0);
       const mo = median(mb.ours), mt = median(mb.theirs);
       return `### Port-forward (target ≥ 1.0× kubectl; same lab, same pods)\n\n` + table(
         ['measure', 'kiada port-forward', 'kubectl port-forward', 'ratio'],
