@@ -1,71 +1,225 @@
-// The three patch types kubectl and client-node send: JSON merge patch (RFC 7386), strategic merge patch
-// (lists of named things merged by their key, directives ignored) and JSON patch (RFC 6902).
-import { badRequest, type Obj } from '../store/index.ts';
+// The three patch types kubectl and client-node send: JSON merge patch (RFC 7386), strategic merge patch (lists of
+// named things merged by their key; $patch, $setElementOrder, $retainKeys, $deleteFromPrimitiveList) and JSON patch
+// (RFC 6902, all six operations). Keys are own data properties only: "__proto__", "constructor" or "prototype" are
+// field names like any other (unknown ones, which validation then refuses or drops), never a way into a prototype.
+import { ApiError, badRequest, type Obj } from '../store/index.ts';
 
-const MERGE_KEYS: Record<string, string> = { containers: 'name', initContainers: 'name', env: 'name', ports: 'containerPort', volumes: 'name', volumeMounts: 'mountPath', conditions: 'type' };
+const MERGE_KEYS: Record<string, string> = {
+  containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name', ports: 'containerPort', volumes: 'name',
+  volumeMounts: 'mountPath', volumeDevices: 'devicePath', conditions: 'type', imagePullSecrets: 'name', ownerReferences: 'uid',
+  hostAliases: 'ip', readinessGates: 'conditionType', resizePolicy: 'resourceName', topologySpreadConstraints: 'topologyKey',
+};
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The most operations one JSON patch may hold, as on kube-apiserver. */
+export const MAX_JSON_PATCH_OPS = 10000;
 
-export function mergePatch(target: unknown, patch: unknown, strategic = false, field = ''): unknown {
-  if (!isObj(patch)) return patch;
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const has = (o: unknown, k: string) => (isObj(o) || Array.isArray(o)) && Object.hasOwn(o, k);
+const get = (o: unknown, k: string): unknown => (has(o, k) ? (o as Obj)[k] : undefined);
+/** Defines an own property: plain `o[k] = v` with k "__proto__" would replace o's prototype instead. */
+export function setOwn(o: Obj, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+/** A deep copy made of own properties only (structuredClone keeps "__proto__" keys too, but this needs no care). */
+export function copyJson<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(copyJson) as T;
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const k of Object.keys(v)) setOwn(out, k, copyJson(v[k]));
+  return out as T;
+}
+
+export function mergePatch(target: unknown, patch: unknown, strategic = false): unknown {
+  if (!isObj(patch)) return copyJson(patch);
+  if (strategic && patch.$patch === 'replace') return withoutDirectives(patch);
   const out: Obj = isObj(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (k.startsWith('$')) continue; // $setElementOrder, $patch, $retainKeys: order and directives are not needed here
-    if (v === null) delete out[k];
-    else if (strategic && Array.isArray(v) && MERGE_KEYS[k] && Array.isArray(out[k])) {
-      const mk = MERGE_KEYS[k];
-      const list: Obj[] = [...out[k]];
-      for (const item of v as Obj[]) {
-        if (isObj(item) && item.$patch === 'delete') {
-          const i = list.findIndex((x) => x[mk] === item[mk]);
-          if (i >= 0) list.splice(i, 1);
-          continue;
-        }
-        const i = list.findIndex((x) => isObj(item) && x[mk] === item[mk]);
-        if (i >= 0) list[i] = mergePatch(list[i], item, true, k) as Obj;
-        else list.push(item);
+  for (const k of Object.keys(patch)) {
+    const v = patch[k];
+    if (strategic && k.startsWith('$')) {
+      if (k.startsWith('$deleteFromPrimitiveList/')) {
+        const list = k.slice('$deleteFromPrimitiveList/'.length);
+        const cur = get(out, list);
+        if (Array.isArray(cur) && Array.isArray(v)) setOwn(out, list, cur.filter((x: unknown) => !v.includes(x)));
+        continue;
       }
-      out[k] = list;
-    } else out[k] = mergePatch(out[k], v, strategic, k);
+      // $setElementOrder and $retainKeys only order or prune what the patch already says; other "$" keys are fields.
+      if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/')) continue;
+    }
+    if (v === null || (strategic && isObj(v) && v.$patch === 'delete')) delete out[k];
+    else if (strategic && Array.isArray(v) && MERGE_KEYS[k] && Array.isArray(get(out, k))) setOwn(out, k, mergeList(out[k], v, MERGE_KEYS[k]));
+    else setOwn(out, k, mergePatch(get(out, k), v, strategic));
   }
-  void field;
   return out;
 }
 
-function pointer(path: string): string[] {
+function withoutDirectives(o: Obj): Obj {
+  const out: Obj = {};
+  for (const k of Object.keys(o)) if (!k.startsWith('$')) setOwn(out, k, copyJson(o[k]));
+  return out;
+}
+
+/** A strategic list: items with the merge key of one in the list are merged into it, others appended. */
+function mergeList(current: unknown[], patch: unknown[], key: string): unknown[] {
+  if (patch.some((item) => isObj(item) && item.$patch === 'replace')) return patch.filter((item) => !(isObj(item) && item.$patch === 'replace')).map(copyJson);
+  const list = [...current];
+  for (const item of patch) {
+    const i = isObj(item) ? list.findIndex((x) => isObj(x) && x[key] === item[key]) : -1;
+    if (isObj(item) && item.$patch === 'delete') {
+      if (i >= 0) list.splice(i, 1);
+    } else if (i >= 0) list[i] = mergePatch(list[i], item, true);
+    else list.push(mergePatch(undefined, item, true));
+  }
+  return list;
+}
+
+/** Why an RFC 6902 patch did not apply; the API server answers every such failure with one generic 422. */
+export class JsonPatchError extends ApiError {
+  detail: string;
+  constructor(detail: string) {
+    super(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+    this.detail = detail;
+  }
+}
+
+function pointer(path: unknown, what: string): string[] {
+  if (typeof path !== 'string') throw new JsonPatchError(`${what}: missing or invalid path`);
+  if (path === '') return [];
+  if (!path.startsWith('/')) throw new JsonPatchError(`${what}: invalid JSON pointer "${path}"`);
   return path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-export function jsonPatch(doc: Obj, ops: Obj[]): Obj {
-  if (!Array.isArray(ops)) throw badRequest('json patch must be an array of operations');
-  const out = structuredClone(doc);
+/** RFC 6901 array index: digits without leading zeros ("-" where the caller allows the end). */
+function index(arr: unknown[], tok: string, path: string, allowEnd: boolean): number {
+  if (allowEnd && tok === '-') return arr.length;
+  if (!/^(0|[1-9][0-9]*)$/.test(tok)) throw new JsonPatchError(`invalid array index "${tok}" in ${path}`);
+  const i = Number(tok);
+  if (i > arr.length || (!allowEnd && i === arr.length)) throw new JsonPatchError(`array index ${i} out of bounds in ${path}`);
+  return i;
+}
+
+/** The container a pointer's last token lives in, walking own properties only. */
+function parentOf(doc: unknown, parts: string[], path: string): unknown {
+  let cur = doc;
+  for (const p of parts.slice(0, -1)) {
+    if (Array.isArray(cur)) cur = cur[index(cur, p, path, false)];
+    else if (isObj(cur) && Object.hasOwn(cur, p)) cur = cur[p];
+    else throw new JsonPatchError(`doc is missing path: "${path}"`);
+  }
+  if (!isObj(cur) && !Array.isArray(cur)) throw new JsonPatchError(`doc is missing path: "${path}"`);
+  return cur;
+}
+
+function read(doc: unknown, path: string, what: string): unknown {
+  const parts = pointer(path, what);
+  if (!parts.length) return doc;
+  const parent = parentOf(doc, parts, path);
+  const last = parts[parts.length - 1];
+  if (Array.isArray(parent)) return parent[index(parent, last, path, false)];
+  if (!Object.hasOwn(parent as Obj, last)) throw new JsonPatchError(`${what} operation does not apply: doc is missing key: ${path}`);
+  return (parent as Obj)[last];
+}
+
+/** Returns the new document: `add` at the root replaces it. */
+function add(doc: unknown, path: string, value: unknown, what: string): unknown {
+  const parts = pointer(path, what);
+  if (!parts.length) return value;
+  const parent = parentOf(doc, parts, path);
+  const last = parts[parts.length - 1];
+  if (Array.isArray(parent)) parent.splice(index(parent, last, path, true), 0, value);
+  else setOwn(parent as Obj, last, value);
+  return doc;
+}
+
+function remove(doc: unknown, path: string, what: string): unknown {
+  const parts = pointer(path, what);
+  if (!parts.length) throw new JsonPatchError(`${what} operation does not apply: cannot remove the whole document`);
+  const parent = parentOf(doc, parts, path);
+  const last = parts[parts.length - 1];
+  if (Array.isArray(parent)) parent.splice(index(parent, last, path, false), 1);
+  else if (Object.hasOwn(parent as Obj, last)) delete (parent as Obj)[last];
+  else throw new JsonPatchError(`${what} operation does not apply: doc is missing key: ${path}`);
+  return doc;
+}
+
+function replace(doc: unknown, path: string, value: unknown): unknown {
+  const parts = pointer(path, 'replace');
+  if (!parts.length) return value;
+  read(doc, path, 'replace');
+  const parent = parentOf(doc, parts, path);
+  const last = parts[parts.length - 1];
+  if (Array.isArray(parent)) parent[index(parent, last, path, false)] = value;
+  else setOwn(parent as Obj, last, value);
+  return doc;
+}
+
+/** JSON equality: key order does not matter, array order does. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  if (isObj(a)) {
+    if (!isObj(b)) return false;
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/** Checks the patch's shape as the API server decodes it: 400 when it is no list of operations. */
+export function decodeJsonPatch(ops: unknown): Obj[] {
+  const type = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
+  if (!Array.isArray(ops)) throw badRequest(`error decoding patch: json: cannot unmarshal ${type(ops)} into Go value of type []handlers.jsonPatchOp`);
   for (const op of ops) {
-    const parts = pointer(op.path ?? '');
-    const last = parts.pop()!;
-    let parent: any = out;
-    for (const p of parts) {
-      parent = parent?.[p];
-      if (parent === undefined) throw badRequest(`jsonpatch ${op.op} operation does not apply: doc is missing path: ${op.path}`);
-    }
-    switch (op.op) {
-      case 'add':
-        if (Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, op.value);
-        else parent[last] = op.value;
-        break;
-      case 'replace':
-        if (!(last in parent)) throw badRequest(`jsonpatch replace operation does not apply: doc is missing key: ${op.path}`);
-        parent[last] = op.value;
-        break;
-      case 'remove':
-        if (Array.isArray(parent)) parent.splice(Number(last), 1);
-        else delete parent[last];
-        break;
-      case 'test':
-        if (JSON.stringify(parent[last]) !== JSON.stringify(op.value)) throw badRequest(`testing value ${op.path} failed`);
-        break;
-      default:
-        throw badRequest(`unsupported json patch operation: ${op.op}`);
+    if (op === null) continue;
+    if (!isObj(op)) throw badRequest(`error decoding patch: json: cannot unmarshal ${type(op)} into Go value of type handlers.jsonPatchOp`);
+    for (const f of ['op', 'path', 'from']) {
+      if (has(op, f) && op[f] !== null && typeof op[f] !== 'string') {
+        throw badRequest(`error decoding patch: json: cannot unmarshal ${type(op[f])} into Go struct field jsonPatchOp.${f} of type string`);
+      }
     }
   }
+  if (ops.length > MAX_JSON_PATCH_OPS) {
+    throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPS}, got ${ops.length}`);
+  }
+  return ops as Obj[];
+}
+
+/** RFC 6902 on a copy: all operations apply, or none (the first failure throws). */
+export function jsonPatch(doc: Obj, ops: unknown): Obj {
+  let out: unknown = copyJson(doc);
+  for (const op of decodeJsonPatch(ops)) {
+    const kind = get(op, 'op');
+    const path = get(op, 'path') as string;
+    const value = () => {
+      if (!has(op, 'value')) throw new JsonPatchError(`${kind} operation does not apply: missing value`);
+      return copyJson(op.value);
+    };
+    switch (kind) {
+      case 'add':
+        out = add(out, path, value(), 'add');
+        break;
+      case 'remove':
+        out = remove(out, path, 'remove');
+        break;
+      case 'replace':
+        out = replace(out, path, value());
+        break;
+      case 'move': {
+        const from = get(op, 'from') as string;
+        const v = read(out, from, 'move');
+        if (typeof path === 'string' && path.startsWith(`${from}/`)) throw new JsonPatchError(`move operation does not apply: "from" ${from} is a prefix of "path" ${path}`);
+        if (from !== path) out = add(remove(out, from, 'move'), path, v, 'move');
+        break;
+      }
+      case 'copy':
+        out = add(out, path, copyJson(read(out, get(op, 'from') as string, 'copy')), 'copy');
+        break;
+      case 'test':
+        if (!jsonEqual(read(out, path, 'test'), value())) throw new JsonPatchError(`testing value ${path} failed`);
+        break;
+      default:
+        throw new JsonPatchError(`Unexpected kind: ${String(kind)}`);
+    }
+  }
+  if (!isObj(out)) throw new JsonPatchError('the patched document is not an object');
   return out;
 }

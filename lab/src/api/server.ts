@@ -199,7 +199,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     if (!patch) next = body as Obj;
     else {
       const type = (req.headers['content-type'] ?? '').split(';')[0];
-      if (type === 'application/json-patch+json') next = jsonPatch(cur, body as Obj[]);
+      if (type === 'application/json-patch+json') next = jsonPatch(cur, body);
       else if (type === 'application/merge-patch+json') next = mergePatch(cur, body) as Obj;
       else if (type === 'application/strategic-merge-patch+json') next = mergePatch(cur, body, true) as Obj;
       else throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);

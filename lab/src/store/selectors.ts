@@ -49,9 +49,12 @@ function matches(reqs: Requirement[], get: (key: string) => string | undefined):
   });
 }
 
+/** Own properties only: a selector key such as `__proto__` or `constructor` names no label or field. */
+const own = (o: unknown, k: string): any => (typeof o === 'object' && o !== null && Object.hasOwn(o, k) ? (o as Obj)[k] : undefined);
+
 export function labelMatcher(selector: string | null | undefined) {
   const reqs = parseSelector(selector);
-  return (obj: Obj) => matches(reqs, (k) => obj.metadata?.labels?.[k]);
+  return (obj: Obj) => matches(reqs, (k) => own(obj.metadata?.labels, k));
 }
 
 export function fieldMatcher(selector: string | null | undefined) {
@@ -59,7 +62,7 @@ export function fieldMatcher(selector: string | null | undefined) {
   return (obj: Obj) =>
     matches(reqs, (path) => {
       let v: any = obj;
-      for (const p of path.split('.')) v = v?.[p];
+      for (const p of path.split('.')) v = own(v, p);
       // Unset fields compare as the empty string, as on a real server (spec.nodeName= selects unscheduled pods).
       return v === undefined || v === null ? '' : String(v);
     });
