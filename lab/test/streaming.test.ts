@@ -5,6 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { parse } from 'yaml';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, Exec, Attach, PortForward, type V1Status } from '@kubernetes/client-node';
@@ -39,6 +40,28 @@ function spdyUpgrade(lab: TestLab, urlPath: string, version: string): Promise<{ 
       const i = stdout.lastIndexOf('\n');
       resolve({ status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) });
     });
+  });
+}
+
+/** A raw WebSocket handshake to the lab's API: the response head as sent (status line and headers), then closed. */
+function wsHandshake(lab: TestLab, urlPath: string, headers: Record<string, string>): Promise<string> {
+  const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
+  const url = new URL(kc.clusters[0].cluster.server);
+  const head = [`GET ${urlPath} HTTP/1.1`, `Host: ${url.host}`, `Authorization: Bearer ${kc.users[0].user.token}`, 'Connection: Upgrade', 'Upgrade: websocket',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const s = tls.connect({ host: url.hostname, port: Number(url.port), rejectUnauthorized: false }, () => s.write(head));
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      const end = got.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        s.destroy();
+        resolve(got.slice(0, end));
+      }
+    });
+    s.on('error', reject);
+    s.on('close', () => reject(new Error(`closed before a response head: ${JSON.stringify(got)}`)));
   });
 }
 
@@ -170,6 +193,23 @@ describe.skipIf(skip)('streaming on the lab', () => {
       expect(status.status).toBe('Failure');
       expect(status.reason).toBe('NonZeroExitCode');
       expect(status.details?.causes).toEqual([{ reason: 'ExitCode', message: '4' }]);
+    });
+
+    it('a handshake that ws refuses leaves nothing behind: the next exec gets one Sec-WebSocket-Protocol', async () => {
+      const exec = '/api/v1/namespaces/default/pods/echo/exec?command=hostname&stdout=true';
+      const refused = await wsHandshake(lab, exec, { 'Sec-WebSocket-Version': '7', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' });
+      expect(refused.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      const ok = (await wsHandshake(lab, exec, { 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' })).split('\r\n');
+      expect(ok[0]).toBe('HTTP/1.1 101 Switching Protocols');
+      expect(ok.filter((h) => /^sec-websocket-protocol:/i.test(h))).toEqual(['Sec-WebSocket-Protocol: v5.channel.k8s.io']);
+      // Both clients after it: the real kubectl, and client-node (which refuses an answer with two protocols).
+      expect(await lab.kubectl(['exec', 'echo', '--', 'hostname'])).toEqual({ code: 0, stdout: 'echo\n', stderr: '' });
+      const out = sink();
+      const status = await new Promise<V1Status>((resolve, reject) => {
+        new Exec(kc()).exec('default', 'echo', 'echo', ['hostname'], out.w, null, null, false, resolve).catch(reject);
+      });
+      expect(status.status).toBe('Success');
+      expect(out.text()).toBe('echo\n');
     });
 
     it('Attach talks to a running container with stdin', async () => {

@@ -17,6 +17,7 @@ const PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io'
 export async function handlePortForward(req: http.IncomingMessage, socket: Duplex, head: Buffer, connect: (port: number) => Promise<Duplex>): Promise<void> {
   if (isWebSocket(req) && offeredProtocols(req).includes(SPDY_OVER_WEBSOCKET)) {
     const ws = await acceptWebSocket(req, socket, head, SPDY_OVER_WEBSOCKET);
+    if (!ws) return;
     servePortForwardSession(createWebSocketStream(ws, { allowHalfOpen: true }), connect);
     return;
   }
@@ -36,6 +37,7 @@ export async function handlePortForward(req: http.IncomingMessage, socket: Duple
     return rejectUpgrade(socket, 400, 'Bad Request', new ApiError(400, 'BadRequest', msg).toStatus());
   }
   const ws = await acceptWebSocket(req, socket, head, protocol);
+  if (!ws) return;
   // Channels 2i (data) and 2i+1 (error) for the i-th port; the first frame on each carries the port (LE).
   const portPrefix = (channel: number, port: number) => Buffer.from([channel, port & 0xff, (port >> 8) & 0xff]);
   const upstreams: (Duplex | null)[] = [];

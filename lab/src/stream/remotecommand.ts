@@ -95,6 +95,7 @@ export async function handleRemoteCommand(req: http.IncomingMessage, socket: Dup
     return rejectUpgrade(socket, 400, 'Bad Request', new ApiError(400, 'BadRequest', message).toStatus());
   }
   const ws = await acceptWebSocket(req, socket, head, protocol);
+  if (!ws) return;
   const version = protocol === 'channel.k8s.io' ? 1 : Number(protocol[1]);
   const send = (channel: number, data: Buffer | string) => {
     if (ws.readyState !== ws.OPEN) return;

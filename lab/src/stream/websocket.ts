@@ -17,14 +17,27 @@ export function isWebSocket(req: http.IncomingMessage): boolean {
   return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
 }
 
-/** Completes the handshake with `protocol` (one the client offered) and gives the socket. */
-export function acceptWebSocket(req: http.IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket> {
+// The protocol chosen for each request, added to its 101 answer by one permanent listener: a handshake that ws
+// refuses (bad version, no key) never reaches the 'headers' event, so a per-request listener would be left behind
+// and add its protocol to the next answer (client-node refuses two).
+const chosen = new WeakMap<http.IncomingMessage, string>();
+wss.on('headers', (headers: string[], req: http.IncomingMessage) => {
+  const protocol = chosen.get(req);
+  if (protocol) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+});
+
+/**
+ * Completes the handshake with `protocol` (one the client offered) and gives the socket; null when ws refused the
+ * handshake (it has answered the client with the reason and closed the connection).
+ */
+export function acceptWebSocket(req: http.IncomingMessage, socket: Duplex, head: Buffer, protocol: string): Promise<WebSocket | null> {
   delete req.headers['sec-websocket-protocol'];
-  const addHeader = (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
-  wss.once('headers', addHeader);
+  chosen.set(req, protocol);
   return new Promise((resolve) => {
+    const refused = () => resolve(null);
+    socket.once('close', refused);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      wss.off('headers', addHeader);
+      socket.off('close', refused);
       (ws as unknown as { _protocol: string })._protocol = protocol;
       resolve(ws);
     });
