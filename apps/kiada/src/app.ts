@@ -48,6 +48,13 @@ function loadAssets(): Map<string, { type: string; body: Buffer }> {
   return map;
 }
 
+// Browsers must take the Content-Type as sent (the 404 page echoes the URL: sniffed as HTML it would be a page an
+// attacker wrote), so every response says so; express's own answers (OPTIONS, errors) included.
+function noSniff(_req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next?.();
+}
+
 function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer) {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
@@ -57,6 +64,7 @@ export function createApp({ hostname, logger, isReady = () => true }: AppOptions
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  app.use(noSniff);
   const template = readFileSync(path.join(PUBLIC_DIR, 'index.html'), 'utf8');
   const assets = loadAssets();
 
@@ -113,6 +121,7 @@ export function createHandler(opts: AppOptions): http.RequestListener {
   return (req, res) => {
     if (req.method === 'GET' && (req.url === '/' || req.url === '/text') && (req.url === '/text' || !isGraphicalBrowser(req.headers.accept))) {
       opts.logger?.line(`Received request for ${req.url} from ${req.socket.remoteAddress}`);
+      noSniff(req, res);
       return send(res, 200, 'text/plain', textResponse(opts.hostname, req.socket.remoteAddress));
     }
     app(req, res);

@@ -80,6 +80,24 @@ describe.each([
     expect(res.text).toBe('/nope?x=1 not found');
   });
 
+  it('tells browsers not to sniff the content type, on every response (404 and the hot path included)', async () => {
+    const responses = [
+      await request(app).get('/').set('Accept', '*/*'),
+      await request(app).get('/text'),
+      await request(app).get('/').set('Accept', 'text/html'),
+      await request(app).get('/html'),
+      await request(app).get('/stylesheet.css'),
+      await request(app).get('/healthz'),
+      await request(app).get('/nope'),
+      await request(app).get('/%E0%A4%A'),
+      await request(app).options('/'),
+      await request(app).post('/'),
+    ];
+    expect(responses.map((r) => [r.status, r.headers['x-content-type-options']])).toEqual(
+      [200, 200, 302, 200, 200, 200, 404, 404, 404, 404].map((status) => [status, 'nosniff']),
+    );
+  });
+
   it('has probes that are not logged, and readiness follows shutdown', async () => {
     let ready = true;
     const { lines: probeLines, logger: l2 } = recordingLogger();
