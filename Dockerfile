@@ -1,6 +1,6 @@
 # kiada 0.1 — production image. Build: docker build -t kiada:0.1 .
-# Stage 1 compiles the app's TypeScript to JavaScript; stage 2 ships that JavaScript, the page assets and the
-# production dependencies only, as the non-root `node` user.
+# Stage `build` compiles the app's TypeScript to JavaScript; stage `deps` installs the app's production
+# dependencies and nothing else; the final stage ships those two and the page assets, as uid 1000 (`node`).
 FROM node:24.21.0-alpine AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.base.json ./
@@ -11,8 +11,18 @@ COPY test/package.json test/
 # --ignore-scripts: the image has its own Node 24; the `node` devDependency's download is not needed.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY apps/kiada/ apps/kiada/
-RUN npx tsc -p apps/kiada/tsconfig.build.json \
- && npm ci --ignore-scripts --omit=dev --workspace @kiada/app --no-audit --no-fund
+RUN npx tsc -p apps/kiada/tsconfig.build.json
+
+# The app's production dependencies only: express and what it requires, at the lockfile's versions. npm sees
+# the app as the only workspace here (the other manifests are not copied): with all of them, --omit=dev still
+# keeps what the app's devDependencies share with another workspace's dependencies (@types/node, form-data …,
+# npm/cli#5969). The workspace's link goes too: in the image the app is /app, not node_modules/@kiada/app.
+FROM node:24.21.0-alpine AS deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY apps/kiada/package.json apps/kiada/
+RUN npm ci --ignore-scripts --omit=dev --workspace @kiada/app --no-audit --no-fund \
+ && rm -r node_modules/@kiada node_modules/.package-lock.json
 
 FROM node:24.21.0-alpine
 LABEL org.opencontainers.image.title="kiada" \
@@ -22,11 +32,13 @@ LABEL org.opencontainers.image.title="kiada" \
       org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/apps/kiada/package.json ./package.json
+COPY --from=deps /src/node_modules ./node_modules
+COPY apps/kiada/package.json ./package.json
 COPY --from=build /src/apps/kiada/dist ./dist
-COPY --from=build /src/apps/kiada/public ./public
-USER node
+COPY apps/kiada/public ./public
+# Numeric, so that a pod's `runAsNonRoot: true` can verify it without a runAsUser of its own (the kubelet
+# cannot look a user name up in the image). 1000 is the base image's `node` user.
+USER 1000:1000
 EXPOSE 8080
 # The app is PID 1 and handles SIGTERM/SIGINT itself (graceful stop, exit 0), so no init is needed.
 CMD ["node", "dist/main.js"]

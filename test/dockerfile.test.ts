@@ -1,18 +1,27 @@
-// No Docker engine runs here, so the Dockerfile is checked by parsing it, and its payload (the compiled app)
-// is built and run the way the image runs it.
+// CI has no Docker engine, so the Dockerfile is checked by parsing it, its payload (the compiled app) is built
+// and run the way the image runs it, and its `deps` stage runs for real in a temp dir. KIADA_TEST_IMAGE=kiada:0.1
+// also checks a built image (needs a Docker engine).
 import { describe, it, expect, afterAll } from 'vitest';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { spawn, execFileSync } from 'node:child_process';
 import { DockerfileParser, type Copy } from 'dockerfile-ast';
+import { lockClosure, installedPackages, danglingLinks } from './node-modules.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const dockerfile = DockerfileParser.parse(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
 const instructions = dockerfile.getInstructions();
 const stages = dockerfile.getFROMs();
-const lastStageStart = stages.at(-1)!.getRange().start.line;
-const finalStage = instructions.filter((i) => i.getRange().start.line >= lastStageStart);
+/** The instructions of the stage that starts with `from` (up to the next FROM). */
+const stageOf = (from: (typeof stages)[number]) => {
+  const start = from.getRange().start.line;
+  const next = stages.find((f) => f.getRange().start.line > start)?.getRange().start.line ?? Infinity;
+  return instructions.filter((i) => i.getRange().start.line > start && i.getRange().start.line < next);
+};
+const finalStage = stageOf(stages.at(-1)!);
+const depsStage = stageOf(stages.find((f) => f.getBuildStage() === 'deps')!);
 const args = (keyword: string, list = instructions) => list.filter((i) => i.getKeyword() === keyword).map((i) => i.getArgumentsContent() ?? '');
 // COPY's --from flag is not part of its arguments: read it from the instruction.
 const copies = (list = instructions) =>
@@ -20,7 +29,7 @@ const copies = (list = instructions) =>
 
 describe('Dockerfile', () => {
   it('is multi-stage on an exact node:24 alpine version, the same Node 24 as the project', () => {
-    expect(stages.length).toBe(2);
+    expect(stages.map((f) => f.getBuildStage())).toEqual(['build', 'deps', null]);
     const nodeVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/node/package.json'), 'utf8')).version;
     for (const from of stages) {
       expect(from.getImageName()).toBe('node');
@@ -28,8 +37,8 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('runs as a non-root user, exposes 8080, starts in exec form', () => {
-    expect(args('USER', finalStage)).toEqual(['node']);
+  it('runs as a numeric non-root user (runAsNonRoot can check it), exposes 8080, starts in exec form', () => {
+    expect(args('USER', finalStage)).toEqual(['1000:1000']);
     expect(args('EXPOSE', finalStage)).toEqual(['8080']);
     const cmd = args('CMD', finalStage);
     expect(cmd).toEqual(['["node", "dist/main.js"]']);
@@ -37,16 +46,13 @@ describe('Dockerfile', () => {
     expect(args('LABEL', finalStage).join(' ')).toContain('org.opencontainers.image.title="kiada"');
   });
 
-  it('ships compiled JavaScript, assets and production dependencies only', () => {
-    const final = copies(finalStage);
-    expect(final.map((c) => c.from)).toEqual(['build', 'build', 'build', 'build']);
-    expect(final.map((c) => c.args.split(/\s+/)[0])).toEqual([
-      '/src/node_modules',
-      '/src/apps/kiada/package.json',
-      '/src/apps/kiada/dist',
-      '/src/apps/kiada/public',
+  it('ships compiled JavaScript, assets and the deps stage\'s node_modules only', () => {
+    expect(copies(finalStage)).toEqual([
+      { from: 'deps', args: '/src/node_modules ./node_modules' },
+      { from: null, args: 'apps/kiada/package.json ./package.json' },
+      { from: 'build', args: '/src/apps/kiada/dist ./dist' },
+      { from: null, args: 'apps/kiada/public ./public' },
     ]);
-    expect(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toContain('--omit=dev --workspace @kiada/app');
   });
 
   it('copies only files that exist and holds no secret', () => {
@@ -55,6 +61,66 @@ describe('Dockerfile', () => {
     }
     expect(args('ENV').join(' ')).not.toMatch(/TOKEN|SECRET|PASSWORD|KEY/i);
     expect(args('ARG').join(' ')).not.toMatch(/TOKEN|SECRET|PASSWORD|KEY/i);
+  });
+
+  describe('its dependencies', () => {
+    // What the image must hold in /app/node_modules: the app's dependency closure as the lockfile pins it.
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+    const expected = lockClosure(lock, 'apps/kiada');
+
+    it('are express 5 and what it requires, nothing else', () => {
+      expect(Object.keys(lock.packages['apps/kiada'].dependencies)).toEqual(['express']);
+      expect(expected.find((p) => p.startsWith('node_modules/express@'))).toMatch(/^node_modules\/express@5\./);
+      // Not express's: what the tools workspace or the app's devDependencies bring.
+      for (const name of ['@types/node', 'form-data', 'undici-types', '@kubernetes/client-node', 'supertest']) {
+        expect(expected.some((p) => p.startsWith(`node_modules/${name}@`)), name).toBe(false);
+      }
+    });
+
+    it('are what the deps stage installs, run for real: the closure, no link left dangling', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-deps-stage-'));
+      try {
+        // The stage's COPY instructions (context → WORKDIR /src), then its RUN commands in a shell, as docker runs them.
+        for (const c of copies(depsStage)) {
+          expect(c.from).toBe(null);
+          const srcs = c.args.split(/\s+/);
+          const dest = srcs.pop()!;
+          for (const src of srcs) {
+            const to = path.join(dir, dest, dest.endsWith('/') ? path.basename(src) : '');
+            fs.mkdirSync(path.dirname(to), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, src), to);
+          }
+        }
+        // The image's Node 24 first on the PATH; no npm_* variables of the npm that runs this test.
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+        env.PATH = `${path.dirname(process.execPath)}:${env.PATH}`;
+        for (const run of args('RUN', depsStage)) execFileSync('sh', ['-c', run], { cwd: dir, env, stdio: 'pipe' });
+        const shipped = path.join(dir, 'node_modules');
+        expect(installedPackages(shipped)).toEqual(expected);
+        expect(danglingLinks(shipped)).toEqual([]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }, 180_000);
+  });
+
+  // Opt-in: a Docker engine and an image built from this Dockerfile (`docker build -t kiada:0.1 .`).
+  const image = process.env.KIADA_TEST_IMAGE;
+  describe.skipIf(!image)(`the built image ${image ?? '(set KIADA_TEST_IMAGE=kiada:0.1 to check one)'}`, () => {
+    it('runs as 1000:1000 and holds exactly the closure in /app/node_modules, no link left dangling', () => {
+      expect.soft(execFileSync('docker', ['image', 'inspect', '--format', '{{.Config.User}}', image!], { encoding: 'utf8' })).toBe('1000:1000\n');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-image-'));
+      const cid = execFileSync('docker', ['create', image!], { encoding: 'utf8' }).trim();
+      try {
+        execFileSync('docker', ['cp', `${cid}:/app/node_modules`, dir]);
+        const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+        expect(installedPackages(path.join(dir, 'node_modules'))).toEqual(lockClosure(lock, 'apps/kiada'));
+        expect(danglingLinks(path.join(dir, 'node_modules'))).toEqual([]);
+      } finally {
+        execFileSync('docker', ['rm', cid], { stdio: 'ignore' });
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
   });
 
   describe('its payload', () => {
