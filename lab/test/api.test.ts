@@ -1,7 +1,7 @@
 // The lab's API server as kubectl and curl see it: auth, errors, validation, watch, describe, events,
 // restarts, logs options, image pull failures, and cleanup after a SIGKILLed daemon.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
@@ -205,15 +205,20 @@ describe.skipIf(skip)('lab API server', () => {
 
 describe.skipIf(skip)('lab life cycle', () => {
   it('refuses to start without root, saying exactly what it needs', () => {
-    let out = '';
-    try {
-      execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e',
-        `import('${new URL('../src/control.ts', import.meta.url).pathname}').then(m => m.labUp({ id: 'noroot' })).catch(e => { console.error(e.message); process.exit(1) })`],
-      { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, KIADA_LAB_HOME: '/tmp/kiada-noroot-home' } });
-    } catch (e) {
-      out = (e as { stderr: string }).stderr;
-    }
-    expect(out).toBe('The lab needs root to create network namespaces: run it with sudo (it creates kiada-* network namespaces and removes them on `kiada lab down`).\n');
+    // The checkout may sit where uid 65534 cannot read (a clone under a 0700 /root): the lab's modules are
+    // loaded as root, then the process drops to 65534 for good (no group, no capability left) and calls labUp.
+    const home = `/tmp/kiada-noroot-${process.pid}`;
+    const script = `const m = await import(${JSON.stringify(new URL('../src/control.ts', import.meta.url).pathname)});
+      process.setgroups([]); process.setgid(65534); process.setuid(65534);
+      console.log((await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/^(Uid|Gid|Groups|CapPrm|CapEff):.*$/gm).join('\\n'));
+      await m.labUp({ id: 'noroot' }).catch((e) => { console.error(e.message); process.exit(1); });`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, KIADA_LAB_HOME: home } });
+    // The kernel's view: real, effective, saved and filesystem ids all 65534, no supplementary group, no capability.
+    expect(r.stdout.split('\n').map((l) => l.split(/\s+/).filter(Boolean).join(' '))).toEqual(
+      ['Uid: 65534 65534 65534 65534', 'Gid: 65534 65534 65534 65534', 'Groups:', 'CapPrm: 0000000000000000', 'CapEff: 0000000000000000', '']);
+    expect(r.stderr).toBe('The lab needs root to create network namespaces: run it with sudo (it creates kiada-* network namespaces and removes them on `kiada lab down`).\n');
+    expect(r.status).toBe(1);
+    expect(fs.existsSync(home)).toBe(false);
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain('kiada-noroot-');
   });
 
