@@ -1,5 +1,5 @@
 // Reads the app's settings from flags and environment variables (flags win).
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import os from 'node:os';
 
 export interface Config {
@@ -17,6 +17,19 @@ export const USAGE = `Usage: kiada [--port N] [--bind all|loopback|<interface>|<
                  loopback   127.0.0.1 and ::1 only
                  eth0       the addresses of that interface only (port-forward then fails)
                  10.244.1.2 that address only`;
+
+/** The flags kiada takes (apps/kiada/README.md's table lists exactly these; a test keeps it so). */
+export const OPTIONS = {
+  port: { type: 'string', short: 'p' },
+  bind: { type: 'string', short: 'b' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** What a flag falls back to when it is not given: an environment variable, then a default. */
+export const FALLBACKS = {
+  port: { env: 'PORT', default: '8080' },
+  bind: { env: 'KIADA_BIND', default: 'all' },
+} as const;
 
 export class ConfigError extends Error {}
 
@@ -44,21 +57,13 @@ export function parsePort(value: string): number {
 export function loadConfig(argv = process.argv.slice(2), env = process.env): Config {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string', short: 'p' },
-        bind: { type: 'string', short: 'b' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
   if (parsed.values.help) throw new ConfigError(USAGE);
-  const port = parsePort(parsed.values.port ?? env.PORT ?? '8080');
-  const addresses = resolveBind(parsed.values.bind ?? env.KIADA_BIND ?? 'all');
+  const { port: p, bind: b } = FALLBACKS;
+  const port = parsePort(parsed.values.port ?? env[p.env] ?? p.default);
+  const addresses = resolveBind(parsed.values.bind ?? env[b.env] ?? b.default);
   return { port, addresses, hostname: os.hostname() };
 }
