@@ -1,17 +1,21 @@
 // Wires the lab together: dataplane (namespaces) → store (objects) → kubelet (pods) → API server (kubectl).
-import fs from 'node:fs';
 import { createDataplane } from './net/index.ts';
 import { createStore } from './store/index.ts';
 import { createKubelet } from './kubelet/index.ts';
 import { createApiServer, generateCerts, writeKubeconfig, buildNodes } from './api/index.ts';
+import { removeKubeconfig } from './api/kubeconfig.ts';
+import type { Owner } from './owned-dir.ts';
 import { createUpgradeHandler } from './upgrades.ts';
 import { REPO_ROOT } from './paths.ts';
 import { randomBytes } from 'node:crypto';
 
 export interface LabOptions {
   id: string;
-  home: string;
+  /** Where the namespace agents' sockets go: a directory only root can enter. */
+  socketDir: string;
   kubeconfig: string;
+  /** Whose kubeconfig it is (the user the lab works for; under sudo, not root). */
+  owner: Owner;
   /** 0 = any free port on 127.0.0.1. */
   port?: number;
   log?: (msg: string) => void;
@@ -37,7 +41,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     }
   };
   try {
-    const dataplane = await createDataplane({ id: opts.id, stateDir: opts.home });
+    const dataplane = await createDataplane({ id: opts.id, socketDir: opts.socketDir });
     undo.push(() => dataplane.destroy());
     log(`dataplane up: ${dataplane.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}`);
 
@@ -58,8 +62,8 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       upgrades: createUpgradeHandler(kubelet, store),
     });
     undo.push(() => api.close());
-    writeKubeconfig(opts.kubeconfig, { server: `https://127.0.0.1:${api.port}`, ca: tls.ca, token });
-    undo.push(async () => fs.rmSync(opts.kubeconfig, { force: true }));
+    writeKubeconfig(opts.kubeconfig, { server: `https://127.0.0.1:${api.port}`, ca: tls.ca, token }, opts.owner);
+    undo.push(async () => removeKubeconfig(opts.kubeconfig, opts.owner));
     log(`API server on https://127.0.0.1:${api.port}`);
 
     return {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { labUp, labDown } from './control.ts';
+import { invokingUser } from './invoker.ts';
 
 export function prerequisites(): string | null {
   if (process.platform !== 'linux') return 'the lab needs Linux';
@@ -38,12 +39,25 @@ export interface TestLab {
   down(): Promise<void>;
 }
 
+/** A lab id of its own for each test lab: tests never touch a lab they did not start (nor the default "lab"). */
+export const randomLabId = (prefix = 't') => `${prefix}${randomBytes(3).toString('hex')}`;
+
+/**
+ * A fresh state directory for a test lab, owned by the user the lab works for (under `sudo npm test`, the one who
+ * typed sudo), as the lab requires of its state directory.
+ */
+export function makeTestHome(prefix = 'kiada-test-'): string {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const who = invokingUser();
+  fs.chownSync(home, who.uid, who.gid);
+  return home;
+}
+
 export async function startTestLab(): Promise<TestLab> {
-  const id = `t${randomBytes(3).toString('hex')}`;
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-lab-'));
+  const id = randomLabId();
+  const home = makeTestHome();
   const cacheDir = path.join(home, 'kubectl-cache');
-  process.env.KIADA_LAB_HOME = home;
-  const up = await labUp({ id, timeoutMs: 60_000 });
+  const up = await labUp({ id, home, timeoutMs: 60_000 });
   const base = ['--kubeconfig', up.kubeconfig, '--cache-dir', cacheDir];
   const kubectl: TestLab['kubectl'] = (args, opts = {}) =>
     new Promise((resolve) => {
@@ -75,8 +89,7 @@ export async function startTestLab(): Promise<TestLab> {
         child.once('exit', (code) => resolve({ code, out }));
       }),
     down: async () => {
-      process.env.KIADA_LAB_HOME = home;
-      await labDown({ id });
+      await labDown({ id, home });
       fs.rmSync(home, { recursive: true, force: true });
     },
   };

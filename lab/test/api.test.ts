@@ -1,13 +1,10 @@
 // The lab's API server as kubectl and curl see it: auth, errors, validation, watch, describe, events,
-// restarts, logs options, image pull failures, and cleanup after a SIGKILLed daemon.
+// restarts, logs options, image pull failures. (The lab's life cycle is in life-cycle.test.ts.)
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
-import { labUp, labDown } from '../src/control.ts';
-import { readState } from '../src/state.ts';
-import { labPaths } from '../src/paths.ts';
 
 const skip = skipUnlessLab();
 
@@ -201,87 +198,4 @@ describe.skipIf(skip)('lab API server', () => {
     expect(pod.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     await lab.kubectl(['delete', 'pod', 'defaults', '--grace-period=1']);
   }, 30_000);
-});
-
-describe.skipIf(skip)('lab life cycle', () => {
-  it('refuses to start without root, saying exactly what it needs', () => {
-    // The checkout may sit where uid 65534 cannot read (a clone under a 0700 /root): the lab's modules are
-    // loaded as root, then the process drops to 65534 for good (no group, no capability left) and calls labUp.
-    const home = `/tmp/kiada-noroot-${process.pid}`;
-    const script = `const m = await import(${JSON.stringify(new URL('../src/control.ts', import.meta.url).pathname)});
-      process.setgroups([]); process.setgid(65534); process.setuid(65534);
-      console.log((await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/^(Uid|Gid|Groups|CapPrm|CapEff):.*$/gm).join('\\n'));
-      await m.labUp({ id: 'noroot' }).catch((e) => { console.error(e.message); process.exit(1); });`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, KIADA_LAB_HOME: home } });
-    // The kernel's view: real, effective, saved and filesystem ids all 65534, no supplementary group, no capability.
-    expect(r.stdout.split('\n').map((l) => l.split(/\s+/).filter(Boolean).join(' '))).toEqual(
-      ['Uid: 65534 65534 65534 65534', 'Gid: 65534 65534 65534 65534', 'Groups:', 'CapPrm: 0000000000000000', 'CapEff: 0000000000000000', '']);
-    expect(r.stderr).toBe('The lab needs root to create network namespaces: run it with sudo (it creates kiada-* network namespaces and removes them on `kiada lab down`).\n');
-    expect(r.status).toBe(1);
-    expect(fs.existsSync(home)).toBe(false);
-    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain('kiada-noroot-');
-  });
-
-  it('is idempotent, and `lab down` cleans everything after the daemon was SIGKILLed', async () => {
-    const id = `k${Date.now().toString(36).slice(-6)}`;
-    const home = fs.mkdtempSync('/tmp/kiada-kill-');
-    process.env.KIADA_LAB_HOME = home;
-    try {
-      const first = await labUp({ id });
-      const again = await labUp({ id });
-      expect(again).toEqual({ ...first, alreadyRunning: true });
-      const state = readState(labPaths(id).state)!;
-      process.kill(state.pid, 'SIGKILL');
-      await waitFor('daemon gone', async () => { try { process.kill(state.pid, 0); return false; } catch { return true; } });
-      expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).toContain(`kiada-${id}-`);
-      await labDown({ id });
-      expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${id}-`);
-      // Gone, or at most a zombie waiting for PID 1 to reap it: nothing runs any more.
-      const running = (pid: number) => { try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
-      for (const n of state.nodes) expect(running(n.agentPid)).toBe(false);
-      expect(fs.existsSync(home)).toBe(false);
-    } finally {
-      await labDown({ id }).catch(() => {});
-      fs.rmSync(home, { recursive: true, force: true });
-    }
-  }, 60_000);
-
-  it('Ctrl-C or SIGTERM while `lab up` waits cancels it: no namespace, process, file or kubeconfig is left', async () => {
-    const control = new URL('../src/control.ts', import.meta.url).pathname;
-    // Processes of this lab, found by their command line (to look, never to kill).
-    const processesOf = (id: string) => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').includes(`--id ${id} `); } catch { return false; }
-    });
-    for (const [delay, signal] of [[150, 'SIGINT'], [300, 'SIGTERM'], [450, 'SIGINT']] as const) {
-      const id = `c${Date.now().toString(36).slice(-6)}`;
-      const home = fs.mkdtempSync('/tmp/kiada-cancel-');
-      process.env.KIADA_LAB_HOME = home; // the child's home, for labPaths and labDown here
-      const kubeconfig = `${home}-kubeconfig`;
-      const child = spawn(process.execPath, ['--input-type=module', '-e', `const { labUp } = await import(${JSON.stringify(control)}); await labUp({ id: '${id}', kubeconfig: '${kubeconfig}' }); console.log('up');`],
-        { env: { ...process.env, KIADA_LAB_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (c) => (out += c));
-      try {
-        // Signalled once the daemon is starting (its log exists), at different points of its start.
-        await waitFor('daemon started', async () => fs.existsSync(labPaths(id).log) || child.exitCode !== null, 10_000);
-        await new Promise((r) => setTimeout(r, delay));
-        child.kill(signal);
-        const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
-        if (out.includes('up')) {
-          // It was up before the signal: that is a started lab, which `lab down` stops.
-          expect(code).toBe(0);
-          await labDown({ id });
-        } else expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
-        expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${id}-`);
-        expect(processesOf(id)).toEqual([]);
-        expect(fs.existsSync(home)).toBe(false);
-        expect(fs.existsSync(kubeconfig)).toBe(false);
-      } finally {
-        child.kill('SIGKILL');
-        await labDown({ id }).catch(() => {});
-        fs.rmSync(home, { recursive: true, force: true });
-        fs.rmSync(kubeconfig, { force: true });
-      }
-    }
-  }, 90_000);
 });

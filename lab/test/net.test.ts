@@ -37,7 +37,7 @@ describe.skipIf(skip)('dataplane', () => {
   const servers: ChildProcess[] = [];
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-net-'));
   beforeAll(async () => {
-    dp = await createDataplane({ id, stateDir: home });
+    dp = await createDataplane({ id, socketDir: path.join(home, 'sockets') });
     a = await dp.createSandbox('kind-worker', 'pod-a');
     b = await dp.createSandbox('kind-worker2', 'pod-b');
   }, 30_000);

@@ -31,7 +31,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .showHelpAfterError("See 'kiada --help' for usage.")
     .configureOutput({ outputError: (s, write) => write(s) });
   const g = (): GlobalOptions => program.opts();
-  const labId = () => g().labId ?? process.env.KIADA_LAB_ID;
+  // The lab id is resolved in one place (lab/src/paths.ts): --lab-id, else $KIADA_LAB_ID, else "lab".
+  const labId = () => g().labId;
   const ctx = () => createCtx(g());
   const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
   // Names are checked while parsing, before any cluster is contacted.
@@ -72,7 +73,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   const labCmd = program.command('lab').description('the embedded kind-like cluster (needs root for network namespaces)');
   labCmd.command('up').description('start the lab in the background').option('--foreground', 'stay attached; Ctrl-C stops it')
-    .action(async (o) => lab.up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground }));
+    .action(async (o) => setExit(await lab.up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground })));
   labCmd.command('down').description('stop the lab and remove everything it made').action(async () => lab.down({ id: labId() }));
   labCmd.command('status').description('is the lab running?').addOption(output()).action((o) => setExit(lab.status({ id: labId(), output: o.output })));
   labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')

@@ -1,19 +1,19 @@
 // `kiada tour` with no cluster configured at all: it starts the lab, deploys kiada from k8s/pod.kiada.yaml and
 // walks the steps; the lab keeps running afterwards (and is removed here).
 import { describe, it, expect, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labDown } from '@kiada/lab/control.ts';
-import { skipUnlessLab } from '@kiada/lab/testing.ts';
+import { randomLabId, skipUnlessLab } from '@kiada/lab/testing.ts';
+import { readOwner } from '@kiada/lab/registry.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const skip = skipUnlessLab();
 
 describe.skipIf(skip)('tour on a machine without a cluster', () => {
-  const id = `t${randomBytes(3).toString('hex')}`;
+  const id = randomLabId();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-tour-'));
   const home = path.join(root, 'home');
   const labHome = path.join(root, 'lab');
@@ -26,13 +26,9 @@ describe.skipIf(skip)('tour on a machine without a cluster', () => {
     });
 
   afterAll(async () => {
-    const saved = process.env.KIADA_LAB_HOME;
-    process.env.KIADA_LAB_HOME = labHome;
     try {
-      await labDown({ id });
+      await labDown({ id, home: labHome });
     } finally {
-      if (saved === undefined) delete process.env.KIADA_LAB_HOME;
-      else process.env.KIADA_LAB_HOME = saved;
       fs.rmSync(root, { recursive: true, force: true });
     }
   }, 60_000);
@@ -47,13 +43,17 @@ describe.skipIf(skip)('tour on a machine without a cluster', () => {
     expect(r.stderr.split('\n').slice(0, 2)).toEqual(['kiada is not deployed yet: creating it from k8s/pod.kiada.yaml.', '$ kubectl apply -f k8s/pod.kiada.yaml']);
     expect(lines.filter((l) => l.startsWith('── Step ')).length).toBe(7);
     expect(lines.at(-2)).toBe('The lab keeps running for you to try them; `npx kiada lab down` stops it and removes everything it made.');
+    // The lab of $KIADA_LAB_ID, not the default "lab" (a reader's own lab is never touched by the tests).
+    expect(readOwner(id)).toMatchObject({ id, stateDir: labHome, kubeconfig: path.join(labHome, 'kubeconfig') });
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).toContain(`kiada-${id}-n0`);
     const status = await kiada(['lab', 'status'], 20_000);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^running: pid \d+, API https:\/\/127\.0\.0\.1:\d+, kubeconfig /);
-    // A second tour finds the lab and kiada there already.
+    // A second tour (a new shell: no $KUBECONFIG) finds the lab and kiada there already, and says again how its
+    // printed kubectl commands reach the lab.
     const again = await kiada(['tour']);
     expect(again.code).toBe(0);
-    expect(again.stdout.split('\n').slice(0, 1)).toEqual(['Cluster: context kiada-lab, namespace default.']);
+    expect(again.stdout.split('\n').slice(0, 2)).toEqual([lines[1], 'Cluster: context kiada-lab, namespace default.']);
     expect(again.stderr).not.toContain('kiada is not deployed yet');
     // After `lab down`, a reader who kept `export KUBECONFIG=…` of the lab: the tour starts the lab again.
     const kubeconfig = lines[1].replace('The commands below use it through: export KUBECONFIG=', '');

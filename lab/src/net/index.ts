@@ -58,16 +58,23 @@ export async function checkPrivileges(): Promise<string | null> {
 
 const prefix = (id: string) => `kiada-${id}-`;
 
-/** Kills what runs inside the lab's namespaces and deletes them: for a daemon that died without cleaning. */
-export async function cleanupLeftovers(id: string): Promise<void> {
+/** The `kiada-<id>-*` network namespaces that exist now. */
+export async function labNamespaces(id: string): Promise<string[]> {
   let list = '';
   try {
     list = await ip('netns', 'list');
   } catch {
-    return;
+    return [];
   }
-  const names = list.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix(id)));
-  for (const ns of names) await deleteNetns(ns);
+  return list.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix(id)));
+}
+
+/**
+ * Kills what runs inside the lab's namespaces and deletes them: for a daemon that died without cleaning. Call it
+ * only when no live daemon owns the id (the registry says so): the names are the id's, whoever made them.
+ */
+export async function cleanupLeftovers(id: string): Promise<void> {
+  for (const ns of await labNamespaces(id)) await deleteNetns(ns);
 }
 
 async function deleteNetns(ns: string): Promise<void> {
@@ -149,10 +156,16 @@ function agentConnect(socket: string, host: string, port: number): Promise<Duple
   });
 }
 
-export async function createDataplane(opts: { id: string; stateDir: string }): Promise<Dataplane> {
+/**
+ * `socketDir` holds the agents' unix sockets: a directory only root can enter (the lab puts it in its registry,
+ * /run/kiada/<id>/sockets), never the user-writable state directory — whoever can replace a socket there
+ * answers the kubelet's probes and port-forwards.
+ */
+export async function createDataplane(opts: { id: string; socketDir: string }): Promise<Dataplane> {
   const p = prefix(opts.id);
-  const sockDir = path.join(opts.stateDir, 'sockets');
+  const sockDir = opts.socketDir;
   fs.mkdirSync(sockDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(sockDir, 0o700);
   const agents = new Map<string, Agent>();
   const nodes: NodeInfo[] = [];
   const netnsOf = (suffix: string) => `${p}${suffix}`;

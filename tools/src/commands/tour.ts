@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { V1Pod } from '@kubernetes/client-node';
 import { labUp } from '@kiada/lab/control.ts';
-import { createCtx, findKubeconfig, type Ctx, type GlobalOptions } from '../lib/context.ts';
+import { createCtx, kubeconfigSource, type Ctx, type GlobalOptions } from '../lib/context.ts';
+import { exportLine } from './lab.ts';
 import { withSpinner } from '../lib/spinner.ts';
 import { CliError } from '../lib/errors.ts';
 import { podIp } from './pod-ip.ts';
@@ -47,16 +48,20 @@ async function ensureKiada(ctx: Ctx): Promise<void> {
 
 export async function tour(opts: GlobalOptions & { step?: boolean }): Promise<void> {
   let startedLab = false;
-  const found = findKubeconfig(opts);
+  const found = kubeconfigSource(opts);
+  let labKubeconfig = found.fromLab ? found.file : undefined;
   // A KUBECONFIG naming a file that is not there (the lab's own after `lab down`) is no cluster either;
   // an explicit --kubeconfig must exist (createCtx says so).
-  if (!found || (!opts.kubeconfig && !fs.existsSync(found))) {
+  if (!found.file || (!opts.kubeconfig && !fs.existsSync(found.file))) {
     process.stdout.write('No cluster configured: starting the lab, a kind-like cluster of network namespaces.\n');
-    const r = await labUp({ id: opts.labId });
-    // As a reader would after `kiada lab up`: the printed kubectl commands then work as they are.
-    process.env.KUBECONFIG = r.kubeconfig;
-    process.stdout.write(`The commands below use it through: export KUBECONFIG=${r.kubeconfig}\n`);
+    labKubeconfig = (await labUp({ id: opts.labId })).kubeconfig;
     startedLab = true;
+  }
+  // Whenever the tour uses the lab's kubeconfig without $KUBECONFIG saying so (every run, not only the first),
+  // it says how: the kubectl commands it prints then work as they are when pasted into a new shell.
+  if (labKubeconfig) {
+    process.env.KUBECONFIG = labKubeconfig;
+    process.stdout.write(`The commands below use it through: ${exportLine(labKubeconfig)}\n`);
   }
   const ctx = createCtx(opts);
   process.stdout.write(`Cluster: context ${ctx.contextName}, namespace ${ctx.namespace}.\n`);

@@ -1,10 +1,12 @@
 // The cluster a command talks to, chosen as kubectl does: --kubeconfig, then $KUBECONFIG, then ~/.kube/config,
-// and, when none exists, the running lab's kubeconfig.
+// and, when none exists, the kubeconfig of the caller's own running lab (the id from --lab-id, $KIADA_LAB_ID or
+// "lab"; a lab of that id started by someone else is not used).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { labStatus } from '@kiada/lab/control.ts';
+import { resolveLabId } from '@kiada/lab/paths.ts';
 import { CliError } from './errors.ts';
 import { createPrinter, type Printer } from './print.ts';
 
@@ -29,13 +31,18 @@ export interface Ctx {
   kubectl(...args: string[]): string[];
 }
 
-export function findKubeconfig(opts: GlobalOptions): string | undefined {
-  if (opts.kubeconfig) return opts.kubeconfig;
-  if (process.env.KUBECONFIG) return process.env.KUBECONFIG.split(':')[0];
+/** The kubeconfig file to use, and whether it is the running lab's found for want of any other. */
+export function kubeconfigSource(opts: GlobalOptions): { file?: string; fromLab: boolean } {
+  if (opts.kubeconfig) return { file: opts.kubeconfig, fromLab: false };
+  if (process.env.KUBECONFIG) return { file: process.env.KUBECONFIG.split(':')[0], fromLab: false };
   const home = path.join(os.homedir(), '.kube', 'config');
-  if (fs.existsSync(home)) return home;
-  const lab = labStatus({ id: opts.labId ?? process.env.KIADA_LAB_ID });
-  return lab.state?.kubeconfig;
+  if (fs.existsSync(home)) return { file: home, fromLab: false };
+  const lab = labStatus({ id: opts.labId });
+  return lab.running && lab.mine ? { file: lab.state!.kubeconfig, fromLab: true } : { fromLab: false };
+}
+
+export function findKubeconfig(opts: GlobalOptions): string | undefined {
+  return kubeconfigSource(opts).file;
 }
 
 export function createCtx(opts: GlobalOptions): Ctx {
@@ -66,7 +73,7 @@ export function createCtx(opts: GlobalOptions): Ctx {
     contextName: kc.getCurrentContext(),
     clusterName: current?.cluster ?? '',
     kubeconfigPath: file,
-    labId: opts.labId ?? process.env.KIADA_LAB_ID ?? 'lab',
+    labId: resolveLabId(opts.labId),
     print: createPrinter({ quiet: opts.quiet }),
     // Global flags first, as in `kubectl -n workshop get pod kiada`: valid for every verb, also before `--`.
     kubectl: (...args) => ['kubectl', ...flags, ...args],
