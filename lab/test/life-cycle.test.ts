@@ -155,6 +155,12 @@ describe.skipIf(skip)('labs never step on each other', () => {
       expect(st.mode & 0o7777).toBe(0o600);
     }
     expect(a.kubeconfig).toBe(path.join(home, 'kubeconfig'));
+    expect(fs.readdirSync(home).sort()).toEqual(['daemon.log', 'kubeconfig']);
+    // The agents' sockets live in the registry, where only root can enter, not in the user's state directory.
+    const sockets = path.join(registryDir(id), 'sockets');
+    expect(mode(sockets)).toBe(0o700);
+    expect(fs.readdirSync(sockets).sort()).toEqual(['n0.sock', 'n1.sock', 'n2.sock']);
+    expect(mode(path.join(registryDir(id), 'owner.json'))).toBe(0o644);
     expect((await kubectl(a.kubeconfig, ['get', 'nodes', '-o', 'name'])).stdout).toBe('node/kind-control-plane\nnode/kind-worker\nnode/kind-worker2\n');
   });
 
@@ -255,6 +261,20 @@ describe.skipIf(skip)('the state directory cannot be turned against root', () =>
     fs.chmodSync(kcDir, 0o775);
     await refused(id, { home, kubeconfig: path.join(kcDir, 'config') }, `the kubeconfig's directory ${kcDir} is writable by its group (mode 0775): fix it with \`chmod go-w ${kcDir}\``);
     expect(fs.readdirSync(home)).toEqual([]);
+  });
+
+  it('trusts the registry only as root\'s own: an entry of another user is refused, by up and status alike', async () => {
+    const id = randomLabId('r');
+    fs.mkdirSync(registryDir(id));
+    try {
+      fs.chownSync(registryDir(id), 65534, 65534);
+      const message = `the lab registry ${registryDir(id)} belongs to uid 65534, not root: the lab trusts it only as root's own; remove it (\`sudo rm -rf ${registryDir(id)}\`) and start again`;
+      expect(() => labStatus({ id })).toThrow(message);
+      await expect(labUp({ id, home: dir('kiada-reg-') })).rejects.toThrow(message);
+      expect(netns()).not.toContain(`kiada-${id}-`);
+    } finally {
+      fs.rmSync(registryDir(id), { recursive: true, force: true });
+    }
   });
 
   it('leaves the kubeconfig 0600 even if it existed 0644, and never replaces a kubeconfig that is not a lab\'s', async () => {
