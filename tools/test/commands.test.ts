@@ -173,9 +173,10 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     await lab.waitReady('silent');
   };
 
-  it('curl-from-pod deletes its pod on SIGINT and SIGTERM', async () => {
+  it('curl-from-pod deletes its pod on SIGINT, SIGTERM and SIGHUP', async () => {
     await silent();
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const exitCodes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       // Interrupted once its pod exists, while its curl waits for an answer that never comes.
       const child = spawn(process.execPath, [BIN, 'curl-from-pod', 'silent', '--port', '9000', '--name', 'sig-client', '-q'], { env: env() });
       await waitFor('client pod created', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 0, 15_000);
@@ -183,9 +184,31 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
       child.stdout!.on('data', (d) => (out += d));
       child.kill(signal);
       const [code] = await exited(child, `curl-from-pod + ${signal}`);
-      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(code).toBe(exitCodes[signal]);
       expect(out).toBe('pod "sig-client" deleted\n');
       await waitFor('client pod gone', async () => (await lab.kubectl(['get', 'pod', 'sig-client'])).code === 1, 15_000);
+    }
+    await lab.kubectl(['delete', 'pod', 'silent', '--grace-period=0']);
+    await noPodsBut('kiada');
+  }, 60_000);
+
+  it('closing the terminal during curl-from-pod deletes its pod, as Ctrl-C does', async () => {
+    await silent();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-hup-'));
+    try {
+      // A terminal of its own (util-linux `script`) in which kiada is the session leader, as in a terminal window.
+      const pidFile = path.join(dir, 'pid');
+      const cmd = `echo $$ > ${pidFile}; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} curl-from-pod silent --port 9000 --name hup-client`;
+      const term = spawn('script', ['-qec', cmd, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+      await waitFor('client pod created', async () => (await lab.kubectl(['get', 'pod', 'hup-client'])).code === 0, 15_000);
+      const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+      await new Promise((r) => setTimeout(r, 600)); // its spinner is drawing on the terminal
+      // The window closes: the terminal is gone, its session leader gets SIGHUP and can no longer write to it.
+      term.kill('SIGKILL');
+      await waitFor('kiada ended', async () => !fs.existsSync(`/proc/${pid}`), 20_000);
+      expect((await lab.kubectl(['get', 'pod', 'hup-client'])).stderr).toBe('Error from server (NotFound): pods "hup-client" not found\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
     await lab.kubectl(['delete', 'pod', 'silent', '--grace-period=0']);
     await noPodsBut('kiada');

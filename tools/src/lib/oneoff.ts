@@ -1,11 +1,13 @@
 // A short-lived pod that runs one command and is deleted on every path: success, failure, timeout, Ctrl-C,
-// SIGTERM. Used by curl-from-pod (the book's `kubectl run --rm -it`) and the generic curl-from-node.
+// SIGTERM, the terminal closing. Used by curl-from-pod (the book's `kubectl run --rm -it`) and the generic
+// curl-from-node.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Log, Watch, type V1Pod } from '@kubernetes/client-node';
 import type { Ctx } from './context.ts';
 import { CliError } from './errors.ts';
 import { withSpinner } from './spinner.ts';
+import { onStopSignal } from './signals.ts';
 
 export interface OneOffSpec {
   name: string;
@@ -107,10 +109,9 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
       const deleted = await ctx.core.deleteNamespacedPod({ name, namespace: ctx.namespace, gracePeriodSeconds: 0 }).then(() => true, () => false);
       if (deleted) spec.onDeleted?.(name);
     })());
-  // On a signal: delete, then exit 130/143 like a shell. The wait is bounded: an API server that no longer
-  // answers must not keep a Ctrl-C'd command alive; then the pod left behind is named.
-  const onSignal = (signal: NodeJS.Signals) => {
-    const code = signal === 'SIGINT' ? 130 : 143;
+  // On a signal (also the terminal closing): delete, then exit 129/130/143 like a shell. The wait is bounded: an
+  // API server that no longer answers must not keep a Ctrl-C'd command alive; then the pod left behind is named.
+  const offSignal = onStopSignal((_signal, code) => {
     const timer = setTimeout(() => {
       void creating?.then((name) => process.stderr.write(`error: could not delete pod ${name} in time; delete it with: kubectl delete pod ${name}\n`)).finally(() => process.exit(code));
       setTimeout(() => process.exit(code), 100).unref();
@@ -119,9 +120,7 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
       clearTimeout(timer);
       process.exit(code);
     });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   let watch: ReturnType<typeof watchPod> | undefined;
   let logAbort: AbortController | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -156,7 +155,6 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
     watch?.stop();
     logAbort?.abort();
     await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignal();
   }
 }
