@@ -58,8 +58,13 @@ export function invokingUser(env: NodeJS.ProcessEnv = process.env): Invoker {
     if (!pw) throw new LabError(`cannot find the user of SUDO_UID=${sudoUid} in the passwd database: run the lab as that user with sudo, or as root without SUDO_UID`);
     who = { uid: pw.uid, gid: pw.gid, name: pw.name, home: pw.home, sudo: true };
   } else {
-    const u = os.userInfo();
-    who = { uid: u.uid, gid: u.gid, name: u.username, home: os.homedir(), sudo: false };
+    let name = String(uid); // a uid without a passwd entry (some containers) has no name
+    try {
+      name = os.userInfo().username;
+    } catch {
+      /* keep the number */
+    }
+    who = { uid, gid: process.getgid!(), name, home: os.homedir(), sudo: false };
   }
   cached = { key, who };
   return who;

@@ -206,15 +206,27 @@ describe.skipIf(skip)('labs never step on each other', () => {
     expect(out).toBe('kind-worker\n');
   });
 
-  it('after a SIGKILL and PID reuse, status says not running and `lab down` kills nothing else', async () => {
-    const real = readOwner(id)!;
-    process.kill(a.pid, 'SIGKILL');
-    await waitFor('daemon gone', async () => gone(a.pid));
-    // The daemon's PID now belongs to a harmless process of ours (start time and command line differ).
-    const s = await sleeper();
-    writeRecord({ ...real, pid: s.pid! });
+  it('after a SIGKILL and PID reuse, status says not running, `lab up` starts afresh and `lab down` kills nothing else', async () => {
+    /** Kills the lab's daemon and gives its PID, in the record, to a harmless process of ours (another start time and command line). */
+    const killAndReuse = async () => {
+      const real = readOwner(id)!;
+      process.kill(real.pid, 'SIGKILL');
+      await waitFor('daemon gone', async () => gone(real.pid));
+      const s = await sleeper();
+      writeRecord({ ...real, pid: s.pid! });
+      return s;
+    };
+    const first = await killAndReuse();
+    expect(labStatus({ id, home })).toMatchObject({ running: false, id, stale: { pid: first.pid } });
+    const again = await labUp({ id, home });
+    expect(again.alreadyRunning).toBe(false);
+    expect(again.pid).not.toBe(first.pid);
+    expect(gone(first.pid!)).toBe(false);
+    expect((await kubectl(again.kubeconfig, ['get', 'nodes', '-o', 'name'])).code).toBe(0);
+    const s = await killAndReuse();
     expect(labStatus({ id, home })).toMatchObject({ running: false, id, stale: { pid: s.pid } });
     expect((await labDown({ id, home })).wasRunning).toBe(false);
+    expect(gone(first.pid!)).toBe(false);
     expect(gone(s.pid!)).toBe(false);
     expect(netns()).not.toContain(`kiada-${id}-`);
     expect(fs.existsSync(registryDir(id))).toBe(false);
