@@ -406,10 +406,18 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     await waitFor('client pod gone', async () => (await lab.kubectl(['get', 'pod', 'client-pod'])).code === 1, 15_000);
   }, 30_000);
 
-  it('the generic curl-from-node deletes its node pod on SIGINT too', async () => {
+  it('the generic curl-from-node runs the pod it prints, and deletes it on SIGINT too', async () => {
     await silent();
-    const child = spawn(process.execPath, [BIN, 'curl-from-node', 'silent', '--provider', 'generic', '--port', '9000', '-q'], { env: env() });
+    const child = spawn(process.execPath, [BIN, 'curl-from-node', 'silent', '--provider', 'generic', '--port', '9000'], { env: env() });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
     await waitFor('node pod created', async () => (await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('pod/kiada-node-curl'), 15_000);
+    const pod = JSON.parse((await lab.kubectl(['get', 'pod', 'kiada-node-curl', '-o', 'json'])).stdout);
+    const url = `http://${(await lab.waitReady('silent')).status.podIP}:9000/`;
+    const overrides = JSON.stringify({ spec: { nodeName: pod.spec.nodeName, hostNetwork: true } });
+    // The printed command, and the pod it stands for: the same image, node, host network and curl words.
+    expect(err).toBe(`$ kubectl run kiada-node-curl --rm -i --restart=Never --image=curlimages/curl '--overrides=${overrides}' -- curl -s --max-time 10 ${url}\n`);
+    expect([pod.spec.containers[0].image, pod.spec.hostNetwork, pod.spec.containers[0].args]).toEqual(['curlimages/curl', true, ['curl', '-s', '--max-time', '10', url]]);
     child.kill('SIGINT');
     expect((await exited(child, 'generic curl-from-node + SIGINT'))[0]).toBe(130);
     await waitFor('node pod gone', async () => !(await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout.includes('kiada-node-curl'), 15_000);

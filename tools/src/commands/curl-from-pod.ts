@@ -4,6 +4,7 @@ import type { Ctx } from '../lib/context.ts';
 import { getPod, requireIP, resolvePort, firstPort } from '../lib/pods.ts';
 import { validateName, validatePath } from '../lib/names.ts';
 import { runOneOff } from '../lib/oneoff.ts';
+import { hostPort } from '../providers/curl.ts';
 
 export async function curlFromPod(ctx: Ctx, name: string, opts: { image?: string; name?: string; port?: string; path?: string }): Promise<number> {
   const client = validateName('pod', opts.name ?? 'client-pod');
@@ -11,7 +12,7 @@ export async function curlFromPod(ctx: Ctx, name: string, opts: { image?: string
   const pod = await getPod(ctx, name);
   const ip = requireIP(pod);
   const port = opts.port ? resolvePort(pod, opts.port) : firstPort(pod);
-  const target = `${ip}:${port}${path === '/' ? '' : path}`;
+  const target = `${hostPort(ip, port)}${path === '/' ? '' : path}`;
   const image = opts.image ?? 'curlimages/curl';
   ctx.print.command(ctx.kubectl('run', `--image=${image}`, '-it', '--restart=Never', '--rm', client, '--', 'curl', '-s', target));
   const r = await runOneOff(ctx, { name: client, image, args: ['curl', '-s', '--max-time', '10', target], onOutput: ctx.print.out,

@@ -2,6 +2,7 @@
 import type { Ctx } from '../lib/context.ts';
 import { getPod, requireIP, firstPort } from '../lib/pods.ts';
 import { chooseProvider } from '../providers/index.ts';
+import { hostPort, nodeCurlRequest } from '../providers/curl.ts';
 import { runOneOff } from '../lib/oneoff.ts';
 import { startPortForward } from './port-forward.ts';
 import http from 'node:http';
@@ -38,8 +39,7 @@ export async function diagnose(ctx: Ctx, name: string, opts: { provider?: string
       check: async () => {
         const pod = await getPod(ctx, name);
         const provider = chooseProvider(ctx.contextName, ctx.clusterName, opts.provider);
-        const node = await ctx.core.readNode({ name: pod.spec!.nodeName! });
-        const r = await provider.run(quiet, { node, nodeName: pod.spec!.nodeName!, url: `http://${requireIP(pod)}:${firstPort(pod)}/` });
+        const r = await provider.command(quiet, await nodeCurlRequest(ctx, pod, firstPort(pod), '/')).run();
         if (r.exitCode !== 0 || !r.output) throw new Error(`curl on the node failed (exit code ${r.exitCode}): is the app listening on the pod IP?`);
         return r.output.trim();
       },
@@ -48,7 +48,7 @@ export async function diagnose(ctx: Ctx, name: string, opts: { provider?: string
       name: 'from another pod',
       check: async () => {
         const pod = await getPod(ctx, name);
-        const r = await runOneOff(quiet, { name: 'kiada-diagnose', image: 'curlimages/curl', args: ['curl', '-s', '--max-time', '5', `${requireIP(pod)}:${firstPort(pod)}`] });
+        const r = await runOneOff(quiet, { name: 'kiada-diagnose', image: 'curlimages/curl', args: ['curl', '-s', '--max-time', '5', hostPort(requireIP(pod), firstPort(pod))] });
         if (r.exitCode !== 0) throw new Error(`curl from a pod failed (exit code ${r.exitCode}): the pod network does not reach it`);
         return r.output.trim();
       },

@@ -12,8 +12,10 @@ export function validateName(kind: string, name: string): string {
 }
 
 export function validatePath(path: string): string {
-  if (!path.startsWith('/') || !/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(path)) {
-    throw new CliError(`error: invalid path "${path}": must start with / and contain only URL characters`);
+  // RFC 3986's path and query characters, `%` only in a %XX escape: no space, `"`, `#`, `<>`, `\` or control
+  // characters. Some are shell syntax (`;`, `&`, `$(…)`): whatever hands the URL to a shell quotes it.
+  if (!/^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*$/.test(path)) {
+    throw new CliError(`error: invalid path ${JSON.stringify(path.length > 60 ? `${path.slice(0, 57)}...` : path)}: must start with / and contain only URL characters`);
   }
   return path;
 }

@@ -1,4 +1,5 @@
 // Reading the pod the commands are about, with kubectl's errors for the cases readers hit.
+import net from 'node:net';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Ctx } from './context.ts';
 import { CliError } from './errors.ts';
@@ -17,6 +18,8 @@ export function requireRunning(pod: V1Pod): void {
 export function requireIP(pod: V1Pod): string {
   const ip = pod.status?.podIP;
   if (!ip) throw new CliError(`error: pod ${pod.metadata?.name} has no IP yet (phase ${pod.status?.phase ?? 'Unknown'})`);
+  // It goes into URLs and, on GKE, into a node's command line: an IP address and nothing else, whatever the API said.
+  if (!net.isIP(ip)) throw new CliError(`error: pod ${pod.metadata?.name} has an invalid status.podIP ${JSON.stringify(ip.length > 60 ? `${ip.slice(0, 57)}...` : ip)}: not an IP address`);
   return ip;
 }
 

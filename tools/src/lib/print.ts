@@ -1,6 +1,7 @@
 // Output conventions: data on stdout; the kubectl command we stand for, dimmed, and errors on stderr.
 import type { Writable } from 'node:stream';
 import { stringify } from 'yaml';
+import { shellJoin } from './shell.ts';
 
 export interface Printer {
   /** The real command this step stands for (hidden by --quiet). */
@@ -12,17 +13,12 @@ export interface Printer {
 export const useColor = (stream: Writable & { isTTY?: boolean }) => !!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 const dim = (s: string, on: boolean) => (on ? `\x1b[2m${s}\x1b[22m` : s);
 
-/** Shell-quotes an argument for display, so the printed command can be pasted as it is. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_\-.,:/=@%+[\]{}]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 export function createPrinter(opts: { quiet?: boolean; stdout?: Writable; stderr?: Writable & { isTTY?: boolean } } = {}): Printer {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   return {
     command(argv) {
-      if (!opts.quiet) stderr.write(dim(`$ ${argv.map(shellQuote).join(' ')}`, useColor(stderr)) + '\n');
+      if (!opts.quiet) stderr.write(dim(`$ ${shellJoin(argv)}`, useColor(stderr)) + '\n');
     },
     out: (text) => void stdout.write(text),
     info: (text) => void stderr.write(text),

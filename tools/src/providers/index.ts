@@ -21,4 +21,4 @@ export function chooseProvider(contextName: string, clusterName: string, overrid
   return generic;
 }
 
-export type { Provider, NodeCurl } from './types.ts';
+export type { Provider, NodeCurl, NodeCommand } from './types.ts';

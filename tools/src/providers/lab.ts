@@ -1,16 +1,23 @@
-// The lab: the node is a network namespace; `kiada lab node-shell` is its `docker exec`.
+// The lab: the node is a network namespace; `kiada lab node-shell NODE -- CMD` is its `docker exec`, and running
+// it is entering that namespace with CMD, which is what run does here (in this process, no second CLI).
 import { nodeShellSpawn } from '@kiada/lab/control.ts';
 import type { Provider } from './types.ts';
+import { curlArgv } from './curl.ts';
 
 export const lab: Provider = {
   name: 'lab',
-  argv: (r) => ['kiada', 'lab', 'node-shell', r.nodeName, '--', 'curl', '-s', '--max-time', '10', r.url],
-  run: (ctx, r) =>
-    new Promise((resolve, reject) => {
-      const child = nodeShellSpawn({ id: ctx.labId, node: r.nodeName, argv: ['curl', '-s', '--max-time', '10', r.url], stdio: ['ignore', 'pipe', 'inherit'] });
-      let output = '';
-      child.stdout!.on('data', (d) => (output += d));
-      child.once('error', reject);
-      child.once('exit', (code) => resolve({ output, exitCode: code ?? 1 }));
-    }),
+  command: (ctx, r) => {
+    const argv = ['kiada', 'lab', 'node-shell', r.nodeName, '--', ...curlArgv(r.url)];
+    return {
+      argv,
+      run: () =>
+        new Promise((resolve, reject) => {
+          const child = nodeShellSpawn({ id: ctx.labId, node: argv[3], argv: argv.slice(argv.indexOf('--') + 1), stdio: ['ignore', 'pipe', 'inherit'] });
+          let output = '';
+          child.stdout!.on('data', (d) => (output += d));
+          child.once('error', reject);
+          child.once('exit', (code) => resolve({ output, exitCode: code ?? 1 }));
+        }),
+    };
+  },
 };

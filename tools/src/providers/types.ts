@@ -7,10 +7,19 @@ export interface NodeCurl {
   url: string;
 }
 
+export interface CurlResult {
+  output: string;
+  exitCode: number;
+}
+
+/** A command ready to go, as kind's exec.Command: the argv that is printed is the argv that runs. */
+export interface NodeCommand {
+  argv: string[];
+  run(): Promise<CurlResult>;
+}
+
 /** One way of logging into a node and running curl there. */
 export interface Provider {
   name: string;
-  /** The exact argv it runs (also what is printed), never a shell string. */
-  argv(req: NodeCurl): string[];
-  run(ctx: Ctx, req: NodeCurl): Promise<{ output: string; exitCode: number }>;
+  command(ctx: Ctx, req: NodeCurl): NodeCommand;
 }

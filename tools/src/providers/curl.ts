@@ -1,0 +1,23 @@
+// The curl that every provider runs on the node, and the request it makes, checked before anything runs.
+import net from 'node:net';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Ctx } from '../lib/context.ts';
+import type { NodeCurl } from './types.ts';
+import { requireIP } from '../lib/pods.ts';
+import { validateName, validatePath } from '../lib/names.ts';
+import { CliError } from '../lib/errors.ts';
+
+/** `curl -s --max-time 10 URL`: bounded, so a node that cannot reach the pod answers within 10 s. */
+export const curlArgv = (url: string) => ['curl', '-s', '--max-time', '10', url];
+
+/** host:port with an IPv6 address in brackets, as URLs and curl want it. */
+export const hostPort = (ip: string, port: number) => (net.isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+/** The pod's node and the URL to curl there: the node a valid name, the IP an IP address, the path a URL path. */
+export async function nodeCurlRequest(ctx: Ctx, pod: V1Pod, port: number, path: string): Promise<NodeCurl> {
+  const url = `http://${hostPort(requireIP(pod), port)}${validatePath(path)}`;
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw new CliError(`error: pod ${pod.metadata?.name} is not scheduled to a node yet`);
+  validateName('node', nodeName);
+  return { node: await ctx.core.readNode({ name: nodeName }), nodeName, url };
+}
