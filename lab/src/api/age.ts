@@ -1,6 +1,7 @@
 // kubectl's HumanDuration (k8s.io/apimachinery/pkg/util/duration), which the server uses for the Age column.
 export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
+  // Go's int(d.Seconds()) truncates towards zero: up to 2 s in the future (clock skew) still reads "0s".
+  const seconds = Math.trunc(ms / 1000);
   if (seconds < -1) return '<invalid>';
   if (seconds < 0) return '0s';
   if (seconds < 60 * 2) return `${seconds}s`;

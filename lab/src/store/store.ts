@@ -39,6 +39,13 @@ export class Store {
     this.events.emit(resource, event);
   }
 
+  /** Each listener gets its own copy, as each watcher of a real API server decodes its own: none can change the history. */
+  private listen(resource: Resource, cb: (e: WatchEvent) => void): () => void {
+    const own = (e: WatchEvent) => cb(clone(e));
+    this.events.on(resource, own);
+    return () => this.events.off(resource, own);
+  }
+
   get(resource: Resource, ns: string | undefined, name: string): Obj | undefined {
     const o = this.data.get(resource)!.get(key(ns, name));
     return o && clone(o);
@@ -85,7 +92,8 @@ export class Store {
     stored.metadata.uid = cur.metadata.uid;
     stored.metadata.creationTimestamp = cur.metadata.creationTimestamp;
     stored.metadata.resourceVersion = String(++this.rv);
-    if (JSON.stringify(stored.spec) !== JSON.stringify(cur.spec)) stored.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+    // The server owns generation: kept from the stored object whatever the client sent, +1 when the spec changes.
+    stored.metadata.generation = (cur.metadata.generation ?? 1) + (JSON.stringify(stored.spec) !== JSON.stringify(cur.spec) ? 1 : 0);
     map.set(k, stored);
     this.emit(resource, 'MODIFIED', stored);
     return clone(stored);
@@ -119,13 +127,11 @@ export class Store {
       throw new ApiError(410, 'Expired', `too old resource version: ${fromRv} (${this.history[0].rv - 1})`);
     }
     if (from > 0) for (const h of this.history) if (h.resource === resource && h.rv > from) cb(clone(h.event));
-    this.events.on(resource, cb);
-    return () => this.events.off(resource, cb);
+    return this.listen(resource, cb);
   }
 
   onChange(resource: Resource, cb: (e: WatchEvent) => void): () => void {
-    this.events.on(resource, cb);
-    return () => this.events.off(resource, cb);
+    return this.listen(resource, cb);
   }
 }
 
