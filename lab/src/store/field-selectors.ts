@@ -72,7 +72,7 @@ const FIELDS: Record<Resource, (o: Obj) => Record<string, string>> = {
     'spec.serviceAccountName': str(p.spec?.serviceAccountName),
     'spec.hostNetwork': String(p.spec?.hostNetwork === true),
     'status.phase': str(p.status?.phase),
-    'status.podIP': str(p.status?.podIPs?.[0]?.ip ?? p.status?.podIP),
+    'status.podIP': str(p.status?.podIP || p.status?.podIPs?.[0]?.ip),
     'status.podIPs': '',
     'status.nominatedNodeName': str(p.status?.nominatedNodeName),
   }),
