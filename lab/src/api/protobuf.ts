@@ -52,7 +52,8 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
   const object = fields(unknown.get(2)?.[0] ?? Buffer.alloc(0));
   const meta = fields(object.get(1)?.[0] ?? Buffer.alloc(0));
   const metadata = Object.fromEntries(
-    Object.entries({ name: str(meta, 1), generateName: str(meta, 2), namespace: str(meta, 3), labels: map(meta, 11), annotations: map(meta, 12) }).filter(([, v]) => v !== undefined),
+    // Go's protobuf writes every string field, unset ones as "": those are absent, as in JSON (omitempty).
+    Object.entries({ name: str(meta, 1), generateName: str(meta, 2), namespace: str(meta, 3), labels: map(meta, 11), annotations: map(meta, 12) }).filter(([, v]) => v !== undefined && v !== ''),
   );
   return { apiVersion: str(typeMeta, 1), kind: str(typeMeta, 2), metadata };
 }

@@ -21,8 +21,12 @@ class ZContext {
   }
   process(input: Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
+      // A block zlib cannot read (corrupt, or out of step with the context) errors instead of flushing.
+      const fail = (err: Error) => reject(new Error(`spdy: header block did not decompress: ${err.message}`));
+      this.z.once('error', fail);
       this.z.write(input);
       this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        this.z.off('error', fail);
         const out = Buffer.concat(this.chunks);
         this.chunks = [];
         out.length || input.length === 0 ? resolve(out) : reject(new Error('spdy: header block did not decompress'));
@@ -69,6 +73,8 @@ export class SpdySession {
   private chain: Promise<void> = Promise.resolve();
   private onStream: (s: SpdyStream) => void;
   private closeListeners: (() => void)[] = [];
+  /** The client said GOAWAY: no new streams; the session ends once the open ones are done. */
+  private goingAway = false;
   closed = false;
 
   constructor(io: Duplex, onStream: (s: SpdyStream) => void, head?: Buffer) {
@@ -101,6 +107,7 @@ export class SpdySession {
 
   forget(id: number) {
     this.streams.delete(id);
+    if (this.goingAway && this.streams.size === 0) this.close();
   }
 
   private input(d: Buffer) {
@@ -126,6 +133,7 @@ export class SpdySession {
       case TYPE.SYN_STREAM: {
         const id = p.readUInt32BE(0) & 0x7fffffff;
         const headers = decodeHeaders(await this.inflate.process(p.subarray(10)));
+        if (this.goingAway) return this.reset(id, RST.REFUSED_STREAM);
         const s = new SpdyStream(this, id, headers);
         this.streams.set(id, s);
         // Reply first: spdystream drops data on a stream it has no reply for.
@@ -150,7 +158,9 @@ export class SpdySession {
         this.send(controlFrame(TYPE.PING, 0, p.subarray(0, 4)));
         return;
       case TYPE.GOAWAY:
-        this.close();
+        // As the spec says, streams already open go on (their last bytes and FIN may be just before it).
+        this.goingAway = true;
+        if (this.streams.size === 0) this.close();
         return;
       default:
         return; // SETTINGS, WINDOW_UPDATE: no flow control on either side
