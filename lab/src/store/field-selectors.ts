@@ -89,6 +89,7 @@ const FIELDS: Record<Resource, (o: Obj) => Record<string, string>> = {
 };
 /** Pods also take the old clients' "spec.host" for spec.nodeName (no other resource has either). */
 const ALIASES: Record<string, string> = { 'spec.host': 'spec.nodeName' };
+const alias = (field: string) => (Object.hasOwn(ALIASES, field) ? ALIASES[field] : field);
 const BY_KIND: Record<string, Resource> = { Pod: 'pods', Node: 'nodes', Namespace: 'namespaces', Event: 'events' };
 
 /**
@@ -97,13 +98,15 @@ const BY_KIND: Record<string, Resource> = { Pod: 'pods', Node: 'nodes', Namespac
  */
 export function fieldMatcher(selector: string | null | undefined, resource?: Resource): (obj: Obj) => boolean {
   if (!selector) return () => true;
-  const terms = parseFieldSelector(selector).map((t) => ({ ...t, field: ALIASES[t.field] ?? t.field, asked: t.field }));
+  const terms = parseFieldSelector(selector).map((t) => ({ ...t, field: alias(t.field), asked: t.field }));
   if (resource) {
     const offered = FIELDS[resource]({});
-    for (const t of terms) if (!(t.field in offered)) throw badRequest(`field label not supported: ${t.asked}`);
+    for (const t of terms) if (!Object.hasOwn(offered, t.field)) throw badRequest(`field label not supported: ${t.asked}`);
   }
   return (obj) => {
-    const fields = FIELDS[resource ?? BY_KIND[obj.kind]]?.(obj) ?? {};
-    return terms.every((t) => ((fields[t.field] ?? '') === t.value) === t.equal);
+    const kind = resource ?? (Object.hasOwn(BY_KIND, obj.kind) ? BY_KIND[obj.kind] : undefined);
+    const fields = kind ? FIELDS[kind](obj) : {};
+    // Own keys only: "constructor" or "__proto__" name no field.
+    return terms.every((t) => ((Object.hasOwn(fields, t.field) ? fields[t.field] : '') === t.value) === t.equal);
   };
 }

@@ -115,6 +115,15 @@ describe('label selectors', () => {
     expect(refusal(() => labelMatcher(`app=${'v'.repeat(64)}`))).toMatch(/Invalid value: "v{64}": must be no more than 63 characters$/);
   });
 
+  it('reads own labels only: "constructor" or "toString" name no label, "__proto__" is no label key at all', () => {
+    const pod = withLabels({ app: 'x' });
+    expect(labelMatcher('constructor')(pod)).toBe(false);
+    expect(labelMatcher('!toString')(pod)).toBe(true);
+    expect(labelMatcher('constructor notin (x)')(pod)).toBe(true);
+    expect(labelMatcher('hasOwnProperty in (x)')(pod)).toBe(false);
+    expect(refusal(() => labelMatcher('__proto__'))).toMatch(/^unable to parse requirement: <nil>: Invalid value: "__proto__": name part must consist of/);
+  });
+
   it('takes "in" and "notin" as values and keys where an identifier is expected', () => {
     expect(matches('in in (in)', { in: 'in' })).toBe(true);
     expect(matches('x notin (notin)', { x: 'notin' })).toBe(false);
@@ -166,6 +175,16 @@ describe('field selectors', () => {
     expect(fieldMatcher('status.phase=Running')(pod)).toBe(true);
     expect(fieldMatcher('no.such=x')(pod)).toBe(false);
     expect(fieldMatcher('no.such=')(pod)).toBe(true);
+    expect(fieldMatcher('metadata.name=web')({ ...pod, kind: 'toString' })).toBe(false);
+  });
+
+  it('reads own fields only: "constructor" or "__proto__" name none', () => {
+    expect(fieldMatcher('metadata.constructor.name=Object')(pod)).toBe(false);
+    expect(fieldMatcher('metadata.__proto__=')(pod)).toBe(true);
+    expect(fieldMatcher('constructor!=x')(pod)).toBe(true);
+    expect(refusal(() => fieldMatcher('constructor=x', 'pods'))).toBe('field label not supported: constructor');
+    expect(refusal(() => fieldMatcher('__proto__=x', 'pods'))).toBe('field label not supported: __proto__');
+    expect(refusal(() => fieldMatcher('toString=x', 'events'))).toBe('field label not supported: toString');
   });
 
   it.each([
