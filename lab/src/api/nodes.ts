@@ -21,7 +21,8 @@ export function buildNodes(nodes: { name: string; address: string; podCIDR: stri
           'kubernetes.io/arch': 'amd64',
           'kubernetes.io/hostname': n.name,
           'kubernetes.io/os': 'linux',
-          ...(control ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+          // kubeadm marks its control plane with both (MarkControlPlane).
+          ...(control ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' } : {}),
         },
         annotations: { 'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///run/containerd/containerd.sock' },
       },
