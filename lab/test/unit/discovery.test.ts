@@ -9,7 +9,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { VERSION, RESOURCES, apiVersions, apiGroupList, apiResourceList, openapiIndex, openapiV1 } from '../../src/api/discovery.ts';
 import { serveLeases, leaseResourceList } from '../../src/api/leases.ts';
 import { buildNodes } from '../../src/api/nodes.ts';
-import { writeKubeconfig, CONTEXT } from '../../src/api/kubeconfig.ts';
+import { writeKubeconfig, kubeconfigYaml, isLabKubeconfig, CONTEXT } from '../../src/api/kubeconfig.ts';
+import { invokingUser } from '../../src/invoker.ts';
 import { Store } from '../../src/store/store.ts';
 import { ApiError } from '../../src/store/errors.ts';
 
@@ -39,7 +40,7 @@ describe('discovery', () => {
   it('/api/v1 lists the resources sorted by name, with the short names, verbs and subresources of kube-apiserver', () => {
     expect(apiResourceList.kind).toBe('APIResourceList');
     expect(apiResourceList.groupVersion).toBe('v1');
-    expect(RESOURCES.map((r) => [r.name, r.namespaced, r.kind, r.verbs.join(' '), ('shortNames' in r ? r.shortNames : []).join(',')])).toEqual([
+    expect(RESOURCES.map((r) => [r.name, r.namespaced, r.kind, r.verbs.join(' '), ((r as { shortNames?: string[] }).shortNames ?? []).join(',')])).toEqual([
       ['events', true, 'Event', 'create delete deletecollection get list patch update watch', 'ev'],
       ['namespaces', false, 'Namespace', 'create delete get list patch update watch', 'ns'],
       ['nodes', false, 'Node', 'create delete deletecollection get list patch update watch', 'no'],
@@ -157,27 +158,45 @@ describe('kind-like nodes', () => {
 });
 
 describe('kubeconfig', () => {
-  it('is written 0600 with its own cluster, user and context, all kiada-lab, and reads back in client-node', () => {
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const expected = {
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'kiada-lab', cluster: { server: 'https://127.0.0.1:40001', 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
+    users: [{ name: 'kiada-lab', user: { token: 'tok' } }],
+    contexts: [{ name: 'kiada-lab', context: { cluster: 'kiada-lab', user: 'kiada-lab', namespace: 'default' } }],
+    'current-context': 'kiada-lab',
+    preferences: {},
+  };
+
+  it('has its own cluster, user and context, all kiada-lab, and is recognized as the lab\'s', () => {
+    const text = kubeconfigYaml({ server: 'https://127.0.0.1:40001', ca, token: 'tok' });
+    expect(parse(text)).toEqual(expected);
+    expect(isLabKubeconfig(text)).toBe(true);
+    expect(isLabKubeconfig(null)).toBe(false);
+    expect(isLabKubeconfig('apiVersion: v1\nkind: Config\ncurrent-context: kind-kind\n')).toBe(false);
+    expect(isLabKubeconfig(': not yaml: [')).toBe(false);
+  });
+
+  it('is written 0600 for its owner and reads back in client-node; another kubeconfig there is never replaced', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-kubeconfig-'));
     try {
       const file = path.join(dir, 'nested', 'kubeconfig');
-      const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-      writeKubeconfig(file, { server: 'https://127.0.0.1:40001', ca, token: 'tok' });
+      writeKubeconfig(file, { server: 'https://127.0.0.1:40001', ca, token: 'tok' }, invokingUser());
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-      expect(parse(fs.readFileSync(file, 'utf8'))).toEqual({
-        apiVersion: 'v1', kind: 'Config',
-        clusters: [{ name: 'kiada-lab', cluster: { server: 'https://127.0.0.1:40001', 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
-        users: [{ name: 'kiada-lab', user: { token: 'tok' } }],
-        contexts: [{ name: 'kiada-lab', context: { cluster: 'kiada-lab', user: 'kiada-lab', namespace: 'default' } }],
-        'current-context': 'kiada-lab',
-        preferences: {},
-      });
+      expect(parse(fs.readFileSync(file, 'utf8'))).toEqual(expected);
       const kc = new KubeConfig();
       kc.loadFromFile(file);
       expect(kc.getCurrentContext()).toBe(CONTEXT);
       expect(kc.getCurrentCluster()).toMatchObject({ name: 'kiada-lab', server: 'https://127.0.0.1:40001', caData: Buffer.from(ca).toString('base64') });
       expect(kc.getCurrentUser()).toMatchObject({ name: 'kiada-lab', token: 'tok' });
       expect(kc.getContextObject(CONTEXT)?.namespace).toBe('default');
+      // Written again over its own earlier file; never over someone's real kubeconfig.
+      writeKubeconfig(file, { server: 'https://127.0.0.1:40002', ca, token: 'tok' }, invokingUser());
+      const real = path.join(dir, 'config');
+      fs.writeFileSync(real, 'apiVersion: v1\nkind: Config\ncurrent-context: kind-kind\n');
+      expect(() => writeKubeconfig(real, { server: 'https://127.0.0.1:40001', ca, token: 'tok' }, invokingUser()))
+        .toThrow(`${real} exists and is not a kubeconfig written by the lab: refusing to replace it; remove it or choose another --kubeconfig`);
+      expect(fs.readFileSync(real, 'utf8')).toBe('apiVersion: v1\nkind: Config\ncurrent-context: kind-kind\n');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
