@@ -3,6 +3,7 @@ import type http from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from '../store/index.ts';
 import { isProtobuf, decodeProtobuf } from './protobuf.ts';
+import { depth } from './schema.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
 
@@ -22,22 +23,39 @@ export function sendError(res: http.ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
+  // The rest of a body too large is not read: the connection ends after the answer (the request drains meanwhile).
+  if (e.code === 413) res.setHeader('Connection', 'close');
   sendJson(res, e.code, e.toStatus());
 }
+
+const tooLarge = () => new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY}`);
+
+/**
+ * Deepest nesting a body may have. kube-apiserver's JSON decoder stops at 10000; the lab at 1000, because copying
+ * and serializing objects recurses and Node's stack ends at a few thousand levels.
+ */
+export const MAX_DEPTH = 1000;
 
 export function readBody(req: http.IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    if (Number(req.headers['content-length']) > MAX_BODY) {
+      reject(tooLarge());
+      req.resume();
+      return;
+    }
     req.on('data', (c: Buffer) => {
+      if (size > MAX_BODY) return; // draining what the client still sends, until the answer closes the connection
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'));
-        req.destroy();
+        chunks.length = 0;
+        reject(tooLarge());
       } else chunks.push(c);
     });
     req.on('error', reject);
     req.on('end', () => {
+      if (size > MAX_BODY) return;
       const raw = Buffer.concat(chunks);
       if (isProtobuf(raw)) {
         try {
@@ -49,11 +67,14 @@ export function readBody(req: http.IncomingMessage): Promise<unknown> {
       const text = raw.toString('utf8');
       if (text.trim() === '') return resolve(undefined);
       const type = req.headers['content-type'] ?? '';
+      let body: unknown;
       try {
-        resolve(type.includes('yaml') ? parseYaml(text) : JSON.parse(text));
+        body = type.includes('yaml') ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
       } catch (err) {
-        reject(badRequest(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (${(err as Error).message.split('\n')[0]})`));
+        return reject(badRequest(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (${(err as Error).message.split('\n')[0]})`));
       }
+      if (depth(body, MAX_DEPTH) > MAX_DEPTH) return reject(badRequest("couldn't get version/kind; json parse error: exceeded max depth"));
+      resolve(body);
     });
   });
 }

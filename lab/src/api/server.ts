@@ -12,9 +12,11 @@ import { sendJson, sendJsonText, sendError, readBody } from './http.ts';
 import { VERSION, apiVersions, apiGroupList, apiResourceList, openapiIndex, openapiV1 } from './discovery.ts';
 import { toTable, wantsTable } from './tables.ts';
 import { GROUP_VERSION as LEASES, leaseResourceList, serveLeases } from './leases.ts';
-import { validatePod, defaultPod, nameErrors } from './pods.ts';
-import { mergePatch, jsonPatch } from './patch.ts';
-import { invalid } from '../store/index.ts';
+import { initialStatus } from './pods.ts';
+import { admitCreate, admitReplace, admitPatch, PATCH_TYPES, KINDS } from './admission.ts';
+import { loadSchema } from './schema.ts';
+import { deleteObject } from './delete.ts';
+import { logOptions } from './logoptions.ts';
 
 export interface LogOptions {
   container?: string;
@@ -48,7 +50,27 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const KINDS: Record<Resource, string> = { pods: 'Pod', nodes: 'Node', namespaces: 'Namespace', events: 'Event' };
+function parseUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'https://127.0.0.1');
+  } catch {
+    throw badRequest(`malformed request URL: ${JSON.stringify(raw)}`);
+  }
+}
+
+/** Warnings for kubectl to print ("Warning: …"), as kube-apiserver sends them: `299 - "<text>"`. */
+function warn(res: http.ServerResponse, texts: string[]): void {
+  // Quoted with every byte a header may carry (field names can hold any character); at most 4 KiB of them.
+  const quote = (t: string) => JSON.stringify(t).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const values: string[] = [];
+  let size = 0;
+  for (const t of texts) {
+    const v = `299 - ${quote(t.slice(0, 256))}`;
+    if ((size += v.length) > 4096) break;
+    values.push(v);
+  }
+  if (values.length) res.setHeader('Warning', values);
+}
 
 interface Route {
   resource: Resource;
@@ -72,10 +94,10 @@ export function parsePath(pathname: string): Route | null {
   return { resource, namespace, name: p[1], sub: p[2] };
 }
 
-const statusOk = (details: Obj) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details });
-
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { store } = opts;
+  // The schema loads while the lab starts; writes wait for it (only the first can).
+  const schemaReady = loadSchema();
   const expected = Buffer.from(`Bearer ${opts.token}`);
   const authorized = (req: http.IncomingMessage) => {
     const got = Buffer.from(req.headers.authorization ?? '');
@@ -131,7 +153,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     if (!rv || rv === '0') for (const o of store.list(route.resource, route.namespace, filter)) send({ type: 'ADDED', object: o });
     const stop = store.watch(route.resource, rv && rv !== '0' ? rv : undefined, send);
     watches.add(res);
-    const timeout = Number(q.get('timeoutSeconds') ?? 1800);
+    const timeout = Math.min(Math.max(Number(q.get('timeoutSeconds') ?? 1800) || 1800, 1), 1800);
     const timer = setTimeout(() => res.end(), timeout * 1000);
     const done = () => {
       clearTimeout(timer);
@@ -142,87 +164,39 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     res.on('close', done);
   }
 
-  async function create(route: Route, q: URLSearchParams, body: unknown): Promise<[number, Obj]> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Object \'Kind\' is missing in \'null\'');
-    const obj = body as Obj;
-    obj.metadata ??= {};
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
-    if (route.namespace) {
-      if (obj.metadata.namespace && obj.metadata.namespace !== route.namespace) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      }
-      if (!store.get('namespaces', undefined, route.namespace)) throw notFound('namespaces', route.namespace);
-      obj.metadata.namespace = route.namespace;
-    }
-    if (route.resource === 'pods') {
-      validatePod(obj);
-      defaultPod(obj, route.namespace!);
-    } else {
-      const errs = nameErrors(obj.metadata.name);
-      if (errs.length) throw invalid(route.resource, obj.metadata.name ?? '', errs);
-      obj.apiVersion = 'v1';
-      obj.kind = KINDS[route.resource];
-      if (route.resource === 'namespaces') {
-        obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
-        obj.spec = { finalizers: ['kubernetes'] };
-        obj.status = { phase: 'Active' };
-      }
-    }
+  function create(route: Route, q: URLSearchParams, body: unknown, res: http.ServerResponse): [number, Obj] {
+    if (route.namespace && !store.get('namespaces', undefined, route.namespace)) throw notFound('namespaces', route.namespace);
+    const { obj, warnings } = admitCreate(route.resource, route.namespace, body, q);
+    warn(res, warnings);
+    if (route.resource === 'pods') obj.status = initialStatus(obj);
+    if (route.resource === 'namespaces') obj.status = { phase: 'Active' };
     if (q.get('dryRun') === 'All') return [201, obj];
     return [201, store.create(route.resource, obj)];
   }
 
-  async function remove(route: Route, q: URLSearchParams, body: unknown): Promise<[number, Obj]> {
+  function update(route: Route, req: http.IncomingMessage, q: URLSearchParams, body: unknown, patch: boolean, res: http.ServerResponse): [number, Obj] {
     const cur = store.mustGet(route.resource, route.namespace, route.name!);
-    const o = (body ?? {}) as Obj;
-    const grace = Number(q.get('gracePeriodSeconds') ?? o.gracePeriodSeconds ?? cur.spec?.terminationGracePeriodSeconds ?? 30);
-    if (route.resource === 'pods' && cur.spec?.nodeName && grace > 0 && cur.status?.phase !== 'Succeeded' && cur.status?.phase !== 'Failed') {
-      // Graceful deletion: the kubelet stops the containers and then removes the object for good.
-      if (cur.metadata.deletionTimestamp) return [200, cur];
-      const updated = store.mutate('pods', route.namespace, route.name!, (p) => {
-        p.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-        p.metadata.deletionGracePeriodSeconds = grace;
-      })!;
-      return [200, updated];
-    }
-    if (route.resource === 'namespaces') {
-      for (const p of store.list('pods', route.name)) await remove({ resource: 'pods', namespace: route.name, name: p.metadata.name }, new URLSearchParams(), undefined);
-      for (const e of store.list('events', route.name)) store.delete('events', route.name, e.metadata.name);
-    }
-    const gone = store.delete(route.resource, route.namespace, route.name!);
-    return [200, route.resource === 'pods' || route.resource === 'namespaces' ? gone : statusOk({ name: gone.metadata.name, kind: route.resource, uid: gone.metadata.uid })];
-  }
-
-  async function update(route: Route, req: http.IncomingMessage, body: unknown, patch: boolean): Promise<[number, Obj]> {
-    const cur = store.mustGet(route.resource, route.namespace, route.name!);
-    let next: Obj;
-    if (!patch) next = body as Obj;
+    let admitted;
+    if (!patch) admitted = admitReplace(route.resource, cur, body, q, route.sub);
     else {
-      const type = (req.headers['content-type'] ?? '').split(';')[0];
-      if (type === 'application/json-patch+json') next = jsonPatch(cur, body);
-      else if (type === 'application/merge-patch+json') next = mergePatch(cur, body) as Obj;
-      else if (type === 'application/strategic-merge-patch+json') next = mergePatch(cur, body, true) as Obj;
-      else throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+      const type = PATCH_TYPES[(req.headers['content-type'] ?? '').split(';')[0].trim()];
+      if (!type) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+      admitted = admitPatch(route.resource, cur, type, body, q, route.sub);
     }
-    if (typeof next !== 'object' || next === null) throw badRequest('invalid object');
-    next.metadata = { ...next.metadata, name: cur.metadata.name, namespace: cur.metadata.namespace };
-    if (route.sub === 'status') next = { ...cur, status: next.status };
-    else if (route.resource === 'pods') {
-      next.status = cur.status;
-      next.spec = { ...next.spec, nodeName: cur.spec.nodeName };
-      validatePod(next);
-    }
-    if (patch) next.metadata.resourceVersion = undefined;
-    return [200, store.update(route.resource, next)];
+    warn(res, admitted.warnings);
+    if (q.get('dryRun') === 'All') return [200, admitted.obj];
+    return [200, store.update(route.resource, admitted.obj)];
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    // Who asks comes first: an unauthenticated request gets its 401 whatever its URL.
+    if (!authorized(req)) throw UNAUTHORIZED;
+    const url = parseUrl(req.url);
     const q = url.searchParams;
     const path = url.pathname;
     const method = req.method ?? 'GET';
     const accept = req.headers.accept;
-    if (!authorized(req)) throw UNAUTHORIZED;
+    if (method !== 'GET') await schemaReady;
     if (method === 'GET') {
       if (path === '/version') return sendJson(res, 200, VERSION);
       if (path === '/api') return sendJson(res, 200, apiVersions(server.address() ? (server.address() as AddressInfo).port : 0));
@@ -249,7 +223,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       }
       if (route.sub === 'status') {
         if (method === 'GET') return sendJson(res, 200, store.mustGet('pods', route.namespace, route.name));
-        const [code, obj] = await update(route, req, await readBody(req), method === 'PATCH');
+        const [code, obj] = update(route, req, q, await readBody(req), method === 'PATCH', res);
         return sendJson(res, code, obj);
       }
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -257,7 +231,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     if (!route.name) {
       if (method === 'GET') return q.get('watch') === 'true' || q.get('watch') === '1' ? watch(route, q, accept, req, res) : list(route, q, accept, res);
       if (method === 'POST') {
-        const [code, obj] = await create(route, q, await readBody(req));
+        const [code, obj] = create(route, q, await readBody(req), res);
         return sendJson(res, code, obj);
       }
       throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -267,30 +241,19 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       const obj = store.mustGet(route.resource, route.namespace, route.name);
       return sendJson(res, 200, wantsTable(accept) ? toTable(route.resource, [obj], obj.metadata.resourceVersion) : obj);
     }
-    if (method === 'DELETE') {
-      const [code, obj] = await remove(route, q, await readBody(req));
-      return sendJson(res, code, obj);
-    }
+    if (method === 'DELETE') return sendJson(res, 200, deleteObject(store, route.resource, route.namespace, route.name, q, await readBody(req)));
     if (method === 'PUT' || method === 'PATCH') {
-      const [code, obj] = await update(route, req, await readBody(req), method === 'PATCH');
+      const [code, obj] = update(route, req, q, await readBody(req), method === 'PATCH', res);
       return sendJson(res, code, obj);
     }
     throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   }
 
   function logs(route: Route, q: URLSearchParams, res: http.ServerResponse) {
+    const options = logOptions(q, route.name!);
     store.mustGet('pods', route.namespace, route.name!);
     if (!opts.kubelet) throw new ApiError(503, 'ServiceUnavailable', 'no kubelet');
-    const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
-    const stream = opts.kubelet.logs(route.namespace!, route.name!, {
-      container: q.get('container') ?? undefined,
-      follow: q.get('follow') === 'true',
-      tailLines: num('tailLines'),
-      timestamps: q.get('timestamps') === 'true',
-      previous: q.get('previous') === 'true',
-      sinceSeconds: num('sinceSeconds'),
-      limitBytes: num('limitBytes'),
-    });
+    const stream = opts.kubelet.logs(route.namespace!, route.name!, options);
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
     stream.pipe(res);
@@ -308,7 +271,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     };
     try {
       if (!authorized(req)) return fail(UNAUTHORIZED);
-      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      const url = parseUrl(req.url);
       const route = parsePath(url.pathname);
       if (!route || route.resource !== 'pods' || !route.name || !['exec', 'attach', 'portforward'].includes(route.sub ?? '')) {
         return fail(new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}));

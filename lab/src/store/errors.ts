@@ -39,10 +39,14 @@ export const alreadyExists = (resource: string, name: string) =>
 export const conflict = (resource: string, name: string) =>
   new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: resource });
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
-export const invalid = (kind: string, name: string, causes: { field: string; message: string; reason?: string }[]) =>
-  new ApiError(
+/** 422 Invalid as field.ErrorList aggregates: one error as is, several (each once) in brackets. */
+export const invalid = (resourceOrKind: string, name: string, causes: { field: string; message: string; reason?: string }[]) => {
+  const kind = KIND[resourceOrKind] ?? resourceOrKind;
+  const text = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))];
+  return new ApiError(
     422,
     'Invalid',
-    `${KIND[kind] ?? kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-    { name, kind: KIND[kind] ?? kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
+    `${kind} ${JSON.stringify(name)} is invalid: ${text.length === 1 ? text[0] : `[${text.join(', ')}]`}`,
+    { ...(name ? { name } : {}), ...(kind ? { kind } : {}), causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
   );
+};
