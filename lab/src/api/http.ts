@@ -36,26 +36,27 @@ const tooLarge = () => new ApiError(413, 'RequestEntityTooLarge', `Request entit
  */
 export const MAX_DEPTH = 1000;
 
+/** A client sending more than this after the limit is cut off instead of drained. */
+const MAX_DRAIN = 64 * 1024 * 1024;
+
 export function readBody(req: http.IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
-    if (Number(req.headers['content-length']) > MAX_BODY) {
-      reject(tooLarge());
-      req.resume();
-      return;
-    }
+    let size = Number(req.headers['content-length']) > MAX_BODY ? MAX_BODY + 1 : 0;
+    // A body over the limit is read to its end and dropped, and only then answered with the 413: a client still
+    // writing when the connection closes would see a broken pipe instead of the answer.
     req.on('data', (c: Buffer) => {
-      if (size > MAX_BODY) return; // draining what the client still sends, until the answer closes the connection
       size += c.length;
-      if (size > MAX_BODY) {
-        chunks.length = 0;
+      if (size <= MAX_BODY) chunks.push(c);
+      else chunks.length = 0;
+      if (size > MAX_DRAIN) {
         reject(tooLarge());
-      } else chunks.push(c);
+        req.destroy();
+      }
     });
     req.on('error', reject);
     req.on('end', () => {
-      if (size > MAX_BODY) return;
+      if (size > MAX_BODY) return reject(tooLarge());
       const raw = Buffer.concat(chunks);
       if (isProtobuf(raw)) {
         try {
