@@ -3,17 +3,17 @@
 import { PassThrough } from 'node:stream';
 import type { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import type { Obj } from '../store/index.ts';
 import type { Dataplane, Sandbox } from '../net/index.ts';
 import type { ContainerIO } from './types.ts';
 import { resizePty } from './tty.ts';
+import { exitCodeOf } from './status.ts';
 
 // How long a -t exec waits for the client's terminal size before starting without it.
 const FIRST_SIZE_WAIT_MS = 300;
 
-export function execInSandbox(dp: Dataplane, sandbox: Sandbox, podName: string, container: Obj, argv: string[], o: { stdin: boolean; tty: boolean }): ContainerIO {
-  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOSTNAME: podName, HOME: '/root', TERM: o.tty ? 'xterm' : 'dumb' };
-  for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = String(e.value);
+/** `containerEnv`: the environment the container's own process got (a runtime execs with the same). */
+export function execInSandbox(dp: Dataplane, sandbox: Sandbox, containerEnv: Record<string, string>, argv: string[], o: { stdin: boolean; tty: boolean }): ContainerIO {
+  const env: Record<string, string> = { ...containerEnv, TERM: o.tty ? 'xterm' : 'dumb' };
   if (!o.tty) {
     const proc = dp.spawnInSandbox(sandbox, argv, { env, stdin: o.stdin });
     return { stdin: proc.stdin, stdout: proc.stdout!, stderr: proc.stderr!, resize() {}, exitCode: exited(proc), kill: () => proc.kill('SIGKILL') };
@@ -32,7 +32,15 @@ export function execInSandbox(dp: Dataplane, sandbox: Sandbox, podName: string, 
     clearTimeout(timer);
     if (proc || killed) return;
     const command = size ? `stty cols ${size.cols} rows ${size.rows} 2>/dev/null; exec ${quoted}` : quoted;
-    const p = (proc = dp.spawnInSandbox(sandbox, ['script', '-qfec', command, '/dev/null'], { env, stdin: true }));
+    let p: ChildProcess;
+    try {
+      p = proc = dp.spawnInSandbox(sandbox, ['script', '-qfec', command, '/dev/null'], { env, stdin: true });
+    } catch (err) {
+      // Started from a timer or a resize message: nobody up the stack would catch it.
+      stdout.end(`${(err as Error).message}\r\n`);
+      onExit(126);
+      return;
+    }
     stdin.pipe(p.stdin!);
     p.stdin!.on('error', () => {});
     p.stdout!.pipe(stdout);
@@ -44,6 +52,8 @@ export function execInSandbox(dp: Dataplane, sandbox: Sandbox, podName: string, 
     stdout,
     stderr: null,
     resize(cols, rows) {
+      // The size goes into a shell command line: integers only, whoever calls.
+      if (!(Number.isInteger(cols) && Number.isInteger(rows) && cols > 0 && rows > 0 && cols < 10_000 && rows < 10_000)) return;
       if (!proc) start({ cols, rows });
       else if (proc.pid) resizePty(proc.pid, cols, rows);
     },
@@ -63,7 +73,7 @@ export function execInSandbox(dp: Dataplane, sandbox: Sandbox, podName: string, 
 function exited(proc: ChildProcess): Promise<number> {
   return new Promise<number>((resolve) => {
     proc.once('error', () => resolve(126));
-    proc.once('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15)));
+    proc.once('exit', (code, signal) => resolve(exitCodeOf(code, signal)));
   });
 }
 
@@ -73,11 +83,11 @@ export function attachTo(proc: ChildProcess, live: EventEmitter, o: { stdin: boo
   const forward = (d: Buffer | string) => out.write(d);
   live.on('data', forward);
   const exitCode = new Promise<number>((resolve) => {
-    proc.once('exit', (code) => {
+    proc.once('exit', (code, signal) => {
       live.off('data', forward);
       // Let the last output through before the stream ends.
       setImmediate(() => out.end());
-      resolve(code ?? 1);
+      resolve(exitCodeOf(code, signal));
     });
   });
   return {

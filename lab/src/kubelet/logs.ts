@@ -50,10 +50,14 @@ export class ContainerLog extends EventEmitter {
 
   read(opts: LogOptions): Readable {
     const fmt = (l: Line) => (opts.timestamps ? `${l.ts} ${l.text}` : l.text);
+    // Options the API did not check (NaN, negative) mean no limit: a NaN budget would never end the stream.
+    const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+    const since = number(opts.sinceSeconds);
+    const tail = number(opts.tailLines);
     let lines = this.lines;
-    if (opts.sinceSeconds !== undefined) lines = lines.filter((l) => l.time >= Date.now() - opts.sinceSeconds! * 1000);
-    if (opts.tailLines !== undefined && opts.tailLines >= 0) lines = opts.tailLines === 0 ? [] : lines.slice(-opts.tailLines);
-    let budget = opts.limitBytes ?? Infinity;
+    if (since !== undefined) lines = lines.filter((l) => l.time >= Date.now() - since * 1000);
+    if (tail !== undefined) lines = tail === 0 ? [] : lines.slice(-Math.floor(tail));
+    let budget = number(opts.limitBytes) || Infinity;
     const out = new Readable({ read() {} });
     const emit = (l: Line) => {
       if (budget <= 0) return;

@@ -1,23 +1,41 @@
 // Probes as the kubelet runs them: HTTP and TCP from the node's network namespace to the pod IP, exec inside;
-// readiness and liveness loops with their periods, thresholds and events.
+// readiness and liveness loops with their periods, thresholds and events. Any probe spec, however malformed,
+// gives a failed probe at worst, and periods are at least 1 s (the API server's defaulting makes them 10 s).
+import type { Duplex } from 'node:stream';
+import type { ChildProcess } from 'node:child_process';
 import type { Obj } from '../store/index.ts';
 import type { Dataplane, Sandbox } from '../net/index.ts';
+import { seconds, type Timers } from './timers.ts';
+import { BASE_PATH } from './env.ts';
 
-function resolvePort(port: number | string, container: Obj): number {
+/** The probe's timing from its spec, each field clamped to what the API server would have accepted. */
+export function probeTiming(probe: Obj) {
+  const threshold = probe.failureThreshold;
+  return {
+    periodMs: seconds(probe.periodSeconds, 10, 1) * 1000,
+    initialDelayMs: seconds(probe.initialDelaySeconds, 0, 0) * 1000,
+    timeoutMs: seconds(probe.timeoutSeconds, 1, 1) * 1000,
+    failureThreshold: Number.isInteger(threshold) && threshold >= 1 ? (threshold as number) : 3,
+  };
+}
+
+function resolvePort(port: unknown, container: Obj): number {
   if (typeof port === 'number') return port;
-  if (/^\d+$/.test(port)) return Number(port);
-  const p = (container.ports ?? []).find((x: Obj) => x.name === port);
-  if (!p) throw new Error(`port ${port} not found`);
+  if (typeof port === 'string' && /^\d+$/.test(port)) return Number(port);
+  const p = (Array.isArray(container.ports) ? container.ports : []).find((x: Obj) => x?.name === port);
+  if (!p) throw new Error(`port ${String(port)} not found`);
   return p.containerPort;
 }
 
-/** One probe attempt: resolves true on success, false on failure (never throws). */
+/** One probe attempt: resolves true on success, false on failure or timeout (never rejects). */
 export async function runProbe(probe: Obj, container: Obj, sb: Sandbox, dp: Dataplane): Promise<boolean> {
-  const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
+  const { timeoutMs } = probeTiming(probe);
+  let socket: Duplex | undefined;
+  let child: ChildProcess | undefined;
   const attempt = async (): Promise<boolean> => {
     if (probe.httpGet) {
       const port = resolvePort(probe.httpGet.port, container);
-      const s = await dp.connectFromNode(sb.node, probe.httpGet.host ?? sb.ip, port);
+      const s = (socket = await dp.connectFromNode(sb.node, probe.httpGet.host ?? sb.ip, port));
       return await new Promise<boolean>((resolve) => {
         let head = '';
         s.on('data', (c: Buffer) => {
@@ -35,15 +53,20 @@ export async function runProbe(probe: Obj, container: Obj, sb: Sandbox, dp: Data
       });
     }
     if (probe.tcpSocket) {
-      const s = await dp.connectFromNode(sb.node, probe.tcpSocket.host ?? sb.ip, resolvePort(probe.tcpSocket.port, container));
+      const s = (socket = await dp.connectFromNode(sb.node, probe.tcpSocket.host ?? sb.ip, resolvePort(probe.tcpSocket.port, container)));
       s.destroy();
       return true;
     }
-    if (probe.exec?.command) {
-      const child = dp.spawnInSandbox(sb, probe.exec.command, { env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
-      child.stdout!.resume();
-      child.stderr!.resume();
-      return await new Promise<boolean>((resolve) => child.once('exit', (code) => resolve(code === 0)));
+    if (probe.exec) {
+      const argv: unknown = probe.exec.command;
+      if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) return false;
+      const c = (child = dp.spawnInSandbox(sb, argv, { env: { PATH: BASE_PATH } }));
+      c.stdout?.resume();
+      c.stderr?.resume();
+      return await new Promise<boolean>((resolve) => {
+        c.once('error', () => resolve(false));
+        c.once('exit', (code) => resolve(code === 0));
+      });
     }
     return true;
   };
@@ -54,6 +77,9 @@ export async function runProbe(probe: Obj, container: Obj, sb: Sandbox, dp: Data
     return false;
   } finally {
     clearTimeout(timer);
+    // A probe that timed out leaves nothing behind.
+    socket?.destroy();
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 }
 
@@ -68,35 +94,33 @@ export interface ProbeHooks {
   kill(): void;
 }
 
-/** Starts the container's readiness and liveness loops; their timers go into `timers` (cleared on exit). */
-export function scheduleProbes(spec: Obj, timers: NodeJS.Timeout[], hooks: ProbeHooks): void {
+/** Starts the container's readiness and liveness loops on `timers` (cleared when the container ends). */
+export function scheduleProbes(spec: Obj, timers: Timers, hooks: ProbeHooks): void {
   const loop = (probe: Obj, kind: 'readiness' | 'liveness') => {
+    const { periodMs, initialDelayMs, failureThreshold } = probeTiming(probe);
     let failures = 0;
     let everOk = false;
-    const period = (probe.periodSeconds ?? 10) * 1000;
     const tick = async () => {
       if (!hooks.alive()) return;
       const ok = await hooks.probe(probe);
       if (!hooks.alive()) return;
       failures = ok ? 0 : failures + 1;
       if (ok) everOk = true;
-      if (kind === 'readiness' && hooks.ready() !== ok && (ok || failures >= (probe.failureThreshold ?? 3))) hooks.setReady(ok);
+      if (kind === 'readiness' && hooks.ready() !== ok && (ok || failures >= failureThreshold)) hooks.setReady(ok);
       // Readiness failures before the first success are the app still starting (probed every 250 ms): not events.
       if (!ok && (everOk || kind === 'liveness')) hooks.event({ type: 'Warning', reason: 'Unhealthy', message: `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed` });
-      if (kind === 'liveness' && failures >= (probe.failureThreshold ?? 3)) {
+      if (kind === 'liveness' && failures >= failureThreshold) {
         hooks.event({ reason: 'Killing', message: `Container ${spec.name} failed liveness probe, will be restarted` });
         hooks.kill();
         return;
       }
       // Until the first success, probe often: the lab wants pods Ready as soon as the app listens.
-      const next = !everOk && kind === 'readiness' ? Math.min(period, 250) : period;
-      timers.push(setTimeout(tick, next));
+      timers.after(!everOk && kind === 'readiness' ? Math.min(periodMs, 250) : periodMs, tick);
     };
     // Readiness is probed at once (the lab wants pods Ready as soon as the app listens); liveness, as on a
     // kubelet, one period after the start: an app still starting is not "unhealthy".
-    const first = (probe.initialDelaySeconds ?? 0) * 1000 || (kind === 'readiness' ? 100 : period);
-    timers.push(setTimeout(tick, first));
+    timers.after(initialDelayMs || (kind === 'readiness' ? 100 : periodMs), tick);
   };
-  if (spec.readinessProbe) loop(spec.readinessProbe, 'readiness');
-  if (spec.livenessProbe) loop(spec.livenessProbe, 'liveness');
+  if (spec.readinessProbe && typeof spec.readinessProbe === 'object') loop(spec.readinessProbe, 'readiness');
+  if (spec.livenessProbe && typeof spec.livenessProbe === 'object') loop(spec.livenessProbe, 'liveness');
 }

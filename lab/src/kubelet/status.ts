@@ -1,0 +1,84 @@
+// Pod status as the kubelet reports it: each container's state (waiting with the kubelet's reason, running,
+// terminated), its last termination, then the pod's phase and conditions.
+import { constants } from 'node:os';
+import type { Obj } from '../store/index.ts';
+
+export const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** A process's exit code as a runtime reports it: its own code, or 128 + the number of the signal that ended it. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const n = signal ? constants.signals[signal] : undefined;
+  return n === undefined ? 128 : 128 + n;
+}
+
+/** A duration as Go's time.Duration prints it (the kubelet's back-off messages): 300ms, 10s, 1m20s, 5m0s. */
+export function goDuration(ms: number): string {
+  if (ms <= 0) return '0s';
+  if (ms < 1000) return `${Number(ms.toFixed(3))}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = `${Number(((ms % 60_000) / 1000).toFixed(3))}s`;
+  return h ? `${h}h${m}m${s}` : m ? `${m}m${s}` : s;
+}
+
+/** What the kubelet knows of one container. */
+export interface ContainerView {
+  name: string;
+  image: string;
+  running: boolean;
+  startedAt?: string;
+  /** Why it does not run now (ContainerCreating, CreateContainerConfigError, RunContainerError, CrashLoopBackOff, …). */
+  waiting?: { reason: string; message?: string };
+  lastTerminated?: Obj;
+  restarts: number;
+  ready: boolean;
+  id?: string;
+}
+
+// As containerd reports a Docker Hub image without a registry.
+const statusImage = (image: string) => (image.includes('/') || image.includes('.') ? image : `docker.io/library/${image}`);
+
+export function containerStatus(c: ContainerView): Obj {
+  let state: Obj;
+  if (c.running) state = { running: { startedAt: c.startedAt } };
+  else if (c.waiting) state = { waiting: { reason: c.waiting.reason, ...(c.waiting.message ? { message: c.waiting.message } : {}) } };
+  else if (c.lastTerminated) state = { terminated: c.lastTerminated };
+  else state = { waiting: { reason: 'ContainerCreating' } };
+  return {
+    name: c.name,
+    state,
+    lastState: c.lastTerminated && !state.terminated ? { terminated: c.lastTerminated } : {},
+    ready: c.running && c.ready,
+    restartCount: c.restarts,
+    image: statusImage(c.image),
+    imageID: '',
+    ...(c.id ? { containerID: c.id } : {}),
+    started: c.running,
+  };
+}
+
+/** Writes containerStatuses, phase and conditions into `status` (the pod has a sandbox). */
+export function applyPodStatus(status: Obj, statuses: Obj[]): void {
+  status.containerStatuses = statuses;
+  const all = statuses.length;
+  const running = statuses.filter((s) => s.state.running).length;
+  const terminated = statuses.filter((s) => s.state.terminated);
+  const ready = all > 0 && statuses.every((s) => s.ready);
+  if (terminated.length === all && all > 0) status.phase = terminated.every((s) => s.state.terminated.exitCode === 0) ? 'Succeeded' : 'Failed';
+  else if (running > 0 || statuses.some((s) => s.lastState?.terminated)) status.phase = 'Running';
+  const finished = status.phase === 'Succeeded' || status.phase === 'Failed';
+  const conditions: Obj[] = Array.isArray(status.conditions) ? status.conditions : [];
+  const cond = (type: string, ok: boolean, reason?: string) => {
+    const old = conditions.find((c) => c?.type === type);
+    const s = ok ? 'True' : 'False';
+    return { type, status: s, lastProbeTime: null, lastTransitionTime: old?.status === s ? old.lastTransitionTime : now(), ...(ok || !reason ? {} : { reason }) };
+  };
+  status.conditions = [
+    cond('PodReadyToStartContainers', true),
+    cond('Initialized', true),
+    cond('Ready', ready, finished ? 'PodCompleted' : 'ContainersNotReady'),
+    cond('ContainersReady', ready, finished ? 'PodCompleted' : 'ContainersNotReady'),
+    cond('PodScheduled', true),
+  ];
+}
