@@ -180,9 +180,10 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       if (err instanceof ImagePullError) return pullFailed(rt, c, String(c.spec.image), err);
       throw err;
     }
-    event(rt, c.spec.imagePullPolicy === 'Always'
-      ? { reason: 'Pulled', message: `Successfully pulled image "${image}" in 0s (0s including waiting). Image size: 0 bytes.`, container: c.name }
-      : { reason: 'Pulled', message: `Container image "${image}" already present on machine`, container: c.name });
+    if (c.spec.imagePullPolicy === 'Always') {
+      event(rt, { reason: 'Pulling', message: `Pulling image "${image}"`, container: c.name });
+      event(rt, { reason: 'Pulled', message: `Successfully pulled image "${image}" in 0s (0s including waiting). Image size: 0 bytes.`, container: c.name });
+    } else event(rt, { reason: 'Pulled', message: `Container image "${image}" already present on machine`, container: c.name });
     let config: ReturnType<typeof containerConfig>;
     try {
       config = containerConfig(rt, c, pod, image);
