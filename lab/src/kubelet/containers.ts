@@ -1,0 +1,263 @@
+// A container's life on the kubelet: image, config, create, start, probes, exit and restart with back-off. What
+// cannot be done becomes the container's waiting reason and a Warning event, in the kubelet's words:
+// InvalidImageName, ErrImagePull/ImagePullBackOff, CreateContainerConfigError (retried at each sync),
+// RunContainerError with a StartError termination, CrashLoopBackOff.
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import type { Obj } from '../store/index.ts';
+import type { Dataplane, Sandbox } from '../net/index.ts';
+import { checkImage, containerArgv, pullImage, ImagePullError, InvalidImageError } from './images.ts';
+import { ContainerLog } from './logs.ts';
+import type { recordEvent } from './events.ts';
+import { runProbe, scheduleProbes } from './probes.ts';
+import { baseEnv, ConfigError, expand, podEnv, stringList } from './env.ts';
+import { checkStart, runcFailure, StartError } from './start-check.ts';
+import { exitCodeOf, goDuration, now } from './status.ts';
+import { Timers } from './timers.ts';
+
+const cid = () => `containerd://${randomBytes(32).toString('hex')}`;
+// containerd reports a container that never started as started at the Unix epoch.
+const NEVER = '1970-01-01T00:00:00Z';
+
+export interface Container {
+  spec: Obj;
+  name: string;
+  proc?: ChildProcess;
+  /** The environment its process got (exec uses the same). */
+  env?: Record<string, string>;
+  log?: ContainerLog;
+  previousLog?: ContainerLog;
+  restarts: number;
+  ready: boolean;
+  startedAt?: string;
+  id?: string;
+  /** Why it does not run now, as the kubelet words it; undefined while it runs or once it has terminated for good. */
+  waiting?: { reason: string; message?: string };
+  lastTerminated?: Obj;
+  timers: Timers;
+  /** Output as it happens, for attach (no buffering: nobody attached means nothing kept). */
+  live: EventEmitter;
+}
+
+export interface PodRuntime {
+  key: string;
+  ns: string;
+  name: string;
+  uid: string;
+  node: string;
+  sandbox?: Sandbox;
+  /** The sandbox being made: stopping waits for it, so a pod deleted meanwhile leaves no namespace behind. */
+  creating?: Promise<unknown>;
+  containers: Map<string, Container>;
+  stopping: boolean;
+  stopped?: Promise<void>;
+}
+
+export const running = (c: Container) => !!c.proc && c.proc.exitCode === null && c.proc.signalCode === null;
+
+/** What the container runner needs from the kubelet around it. */
+export interface RunnerDeps {
+  dp: Dataplane;
+  repoRoot: string;
+  /** Base of the restart back-off. */
+  backoff: number;
+  /** The pod object a runtime is for, if it still exists. */
+  current(rt: PodRuntime): Obj | undefined;
+  event(rt: PodRuntime, e: Parameters<typeof recordEvent>[2]): void;
+  /** Writes the pod's status from its runtime. */
+  sync(rt: PodRuntime): void;
+  /** Runs a callback from the event loop, logging what it throws. */
+  safely(what: string, fn: () => unknown): void;
+  report(what: string): (err: unknown) => void;
+}
+
+/** `report` gives the handler for what its timers' callbacks throw. */
+export function newContainer(rt: PodRuntime, spec: Obj, name: string, report: RunnerDeps['report']): Container {
+  return { spec, name, restarts: 0, ready: false, timers: new Timers(report(`container ${rt.key}/${name}`)), live: new EventEmitter() };
+}
+
+export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime, c: Container): void } {
+  const { dp, backoff, current, event, sync, safely } = deps;
+
+  /** A failure no container was made for (bad config, bad image name): the kubelet retries it at every sync. */
+  function waitAndRetry(rt: PodRuntime, c: Container, reason: string, message: string) {
+    c.waiting = { reason, message };
+    sync(rt);
+    c.timers.after(backoff, () => runner.start(rt, c));
+  }
+
+  function pullFailed(rt: PodRuntime, c: Container, image: string, err: Error) {
+    event(rt, { reason: 'Pulling', message: `Pulling image "${image}"`, container: c.name });
+    event(rt, { type: 'Warning', reason: 'Failed', message: `Failed to pull image "${image}": ${err.message}`, container: c.name });
+    event(rt, { type: 'Warning', reason: 'Failed', message: 'Error: ErrImagePull', container: c.name });
+    c.waiting = { reason: 'ErrImagePull', message: `failed to pull and unpack image "${image}"` };
+    sync(rt);
+    c.timers.after(1000, () => {
+      if (!current(rt) || rt.stopping) return;
+      event(rt, { reason: 'BackOff', message: `Back-off pulling image "${image}"`, container: c.name });
+      event(rt, { type: 'Warning', reason: 'Failed', message: 'Error: ImagePullBackOff', container: c.name });
+      c.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+      sync(rt);
+    });
+  }
+
+  /** The container's process and environment, or the ConfigError the kubelet would give. */
+  function containerConfig(rt: PodRuntime, c: Container, pod: Obj, image: string) {
+    const vars = podEnv(c.spec, pod, { podIP: rt.sandbox!.ip, hostIP: dp.nodes.find((n) => n.name === rt.node)?.address ?? '' });
+    const command = stringList(c.spec.command, 'command', c.name)?.map((a) => expand(a, vars));
+    const args = stringList(c.spec.args, 'args', c.name)?.map((a) => expand(a, vars));
+    const wd: unknown = c.spec.workingDir;
+    if (wd !== undefined && wd !== null && typeof wd !== 'string') throw new ConfigError(`invalid workingDir for container "${c.name}": ${JSON.stringify(wd)} is not a string`);
+    return { argv: containerArgv(image, command, args, deps.repoRoot), env: { ...baseEnv(rt.name), ...vars }, cwd: wd ? path.resolve('/', wd) : '/' };
+  }
+
+  function startContainer(rt: PodRuntime, c: Container) {
+    const pod = current(rt);
+    if (!pod || rt.stopping || !rt.sandbox) return;
+    // As the kubelet: the image first (pull), then the container's config, then create and start.
+    let image: string;
+    try {
+      image = checkImage(c.spec.image);
+      pullImage(image);
+    } catch (err) {
+      if (err instanceof InvalidImageError) {
+        event(rt, { type: 'Warning', reason: 'InspectFailed', message: err.message, container: c.name });
+        event(rt, { type: 'Warning', reason: 'Failed', message: 'Error: InvalidImageName', container: c.name });
+        return waitAndRetry(rt, c, 'InvalidImageName', err.message);
+      }
+      if (err instanceof ImagePullError) return pullFailed(rt, c, String(c.spec.image), err);
+      throw err;
+    }
+    if (c.spec.imagePullPolicy === 'Always') {
+      event(rt, { reason: 'Pulling', message: `Pulling image "${image}"`, container: c.name });
+      event(rt, { reason: 'Pulled', message: `Successfully pulled image "${image}" in 0s (0s including waiting). Image size: 0 bytes.`, container: c.name });
+    } else event(rt, { reason: 'Pulled', message: `Container image "${image}" already present on machine`, container: c.name });
+    let config: ReturnType<typeof containerConfig>;
+    try {
+      config = containerConfig(rt, c, pod, image);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      event(rt, { type: 'Warning', reason: 'Failed', message: `Error: ${err.message}`, container: c.name });
+      return waitAndRetry(rt, c, 'CreateContainerConfigError', err.message);
+    }
+    c.id = cid();
+    c.env = config.env;
+    if (c.log) c.previousLog = c.log;
+    const log = (c.log = new ContainerLog());
+    event(rt, { reason: 'Created', message: `Created container ${c.name}`, container: c.name });
+    let proc: ChildProcess;
+    try {
+      checkStart(config.argv, config.cwd, config.env);
+      proc = dp.spawnInSandbox(rt.sandbox, config.argv, { env: config.env, cwd: config.cwd, stdin: !!c.spec.stdin });
+    } catch (err) {
+      return startFailed(rt, c, err instanceof StartError ? err : runcFailure((err as Error).message));
+    }
+    if (proc.pid === undefined) {
+      // The spawn itself failed (Node reports it as an 'error' event, and no 'exit' ever comes).
+      proc.once('error', (err) => safely(`start ${rt.key}/${c.name}`, () => startFailed(rt, c, runcFailure(err.message))));
+      return;
+    }
+    c.proc = proc;
+    c.startedAt = now();
+    c.ready = !c.spec.readinessProbe;
+    c.waiting = undefined;
+    const output = (stream: 'stdout' | 'stderr') => (d: string) => {
+      log.write(stream, d);
+      c.live.emit('data', d);
+    };
+    proc.stdout?.setEncoding('utf8').on('data', output('stdout'));
+    proc.stderr?.setEncoding('utf8').on('data', output('stderr'));
+    proc.on('error', (err) => log.write('stderr', `${err.message}\n`));
+    proc.once('exit', (code, signal) => safely(`exit of ${rt.key}/${c.name}`, () => onExit(rt, c, proc, code, signal)));
+    event(rt, { reason: 'Started', message: `Started container ${c.name}`, container: c.name });
+    sync(rt);
+    startProbes(rt, c, proc);
+  }
+
+  function startProbes(rt: PodRuntime, c: Container, proc: ChildProcess) {
+    scheduleProbes(c.spec, c.timers, {
+      alive: () => c.proc === proc && running(c) && !rt.stopping && !!rt.sandbox,
+      probe: (probe) => runProbe(probe, c.spec, rt.sandbox!, dp),
+      ready: () => c.ready,
+      setReady: (ok) => {
+        c.ready = ok;
+        sync(rt);
+      },
+      event: (e) => event(rt, { ...e, container: c.name }),
+      kill: () => proc.kill('SIGTERM'),
+    });
+  }
+
+  /** Created, but runc could not start it: the kubelet's RunContainerError, with a StartError termination. */
+  function startFailed(rt: PodRuntime, c: Container, err: StartError) {
+    c.log?.end();
+    c.proc = undefined;
+    c.ready = false;
+    c.lastTerminated = { exitCode: 128, reason: 'StartError', message: err.message, startedAt: NEVER, finishedAt: now(), containerID: c.id };
+    event(rt, { type: 'Warning', reason: 'Failed', message: `Error: ${err.message}`, container: c.name });
+    afterEnd(rt, c, 128, err.message);
+  }
+
+  function onExit(rt: PodRuntime, c: Container, proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {
+    if (c.proc !== proc) return;
+    c.log?.end();
+    c.timers.clear();
+    const exitCode = exitCodeOf(code, signal);
+    c.lastTerminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: c.startedAt, finishedAt: now(), containerID: c.id };
+    c.proc = undefined;
+    c.ready = false;
+    afterEnd(rt, c, exitCode);
+  }
+
+  /** The container ended (or never started: `startError`); its restart policy says whether it comes back, and when. */
+  function afterEnd(rt: PodRuntime, c: Container, exitCode: number, startError?: string) {
+    const pod = current(rt);
+    if (rt.stopping || !pod) return;
+    const policy = pod.spec?.restartPolicy;
+    const restart = policy === 'Never' ? false : policy === 'OnFailure' ? exitCode !== 0 : true;
+    if (!restart) {
+      c.waiting = undefined;
+      sync(rt);
+      return;
+    }
+    // The first restart comes quickly; then the back-off doubles from its base, capped at 5 minutes (CrashLoopBackOff).
+    const delay = c.restarts === 0 ? backoff / 10 : Math.min(backoff * 2 ** (c.restarts - 1), 300_000);
+    const crashLoop = { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${rt.name}_${rt.ns}(${rt.uid})` };
+    const backOffEvent = () => event(rt, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${rt.name}_${rt.ns}(${rt.uid})`, container: c.name });
+    if (startError) {
+      // RunContainerError until the kubelet's next sync finds the container backing off.
+      c.waiting = { reason: 'RunContainerError', message: startError };
+      if (c.restarts > 0) {
+        c.timers.after(Math.min(1000, delay / 2), () => {
+          if (c.proc || rt.stopping) return;
+          c.waiting = crashLoop;
+          sync(rt);
+          backOffEvent();
+        });
+      }
+    } else {
+      c.waiting = crashLoop;
+      if (c.restarts > 0) backOffEvent();
+    }
+    c.timers.after(delay, () => {
+      c.restarts++;
+      runner.start(rt, c);
+    });
+    sync(rt);
+  }
+
+  const runner = {
+    start(rt: PodRuntime, c: Container) {
+      try {
+        startContainer(rt, c);
+      } catch (err) {
+        // A failure the kubelet has no word for is still the container's status, not an exception.
+        deps.report(`start ${rt.key}/${c.name}`)(err);
+        waitAndRetry(rt, c, 'CreateContainerConfigError', (err as Error)?.message ?? String(err));
+      }
+    },
+  };
+  return runner;
+}
