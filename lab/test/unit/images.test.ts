@@ -2,11 +2,11 @@
 // optional registry (a first part with "." or ":" or "localhost"), "library/" for official images, a tag or digest.
 import { describe, it, expect } from 'vitest';
 import path from 'node:path';
-import { containerArgv, ImagePullError } from '../../src/kubelet/images.ts';
+import { checkImage, containerArgv, ImagePullError, InvalidImageError } from '../../src/kubelet/images.ts';
 
 const ROOT = '/repo';
 const KIADA = [process.execPath, path.join(ROOT, 'apps', 'kiada', 'src', 'main.ts')];
-const argv = (c: Record<string, unknown>) => containerArgv({ name: 'c', ...c }, ROOT);
+const argv = (c: { image: string; command?: string[]; args?: string[] }) => containerArgv(c.image, c.command, c.args, ROOT);
 
 describe('image mapping', () => {
   it.each([
@@ -49,5 +49,21 @@ describe('image mapping', () => {
     }
     expect(err).toBeInstanceOf(ImagePullError);
     expect((err as Error).message.startsWith(`failed to pull and unpack image "${image}": failed to resolve reference "${image}": `)).toBe(true);
+  });
+
+  it.each(['kiada:0.1', 'luksa/kiada:0.1', 'localhost:5000/kiada:0.1', 'registry.example.com/team/kiada:latest', 'busybox', 'nginx', 'my_org/app__x:1.0-rc.1', 'kiada@sha256:' + '0'.repeat(64)])(
+    '%s is a reference that parses',
+    (image) => expect(checkImage(image)).toBe(image),
+  );
+
+  it.each([
+    ['', 'repository name must have at least one component'],
+    ['busyBOX', 'invalid reference format: repository name (library/busyBOX) must be lowercase'],
+    ['kiada:', 'invalid reference format'],
+    ['kiada:0.1 ', 'invalid reference format'],
+    ['-kiada', 'invalid reference format'],
+    ['registry.example.com/Team/kiada', 'invalid reference format: repository name (Team/kiada) must be lowercase'],
+  ])('%j is InvalidImageName: %s', (image, why) => {
+    expect(() => checkImage(image)).toThrow(new InvalidImageError(`Failed to apply default image tag ${JSON.stringify(image)}: couldn't parse image name ${JSON.stringify(image)}: ${why}`));
   });
 });

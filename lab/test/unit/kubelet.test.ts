@@ -2,11 +2,11 @@
 // API server should have refused, and some it accepts, must end as the statuses and events a kubelet gives —
 // never as an unhandled rejection, an uncaught exception or a timer that fires at once.
 import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
-import { createStore, type Obj, type Store } from '../src/store/index.ts';
-import { createKubelet, type Kubelet } from '../src/kubelet/index.ts';
-import { exitCodeOf, goDuration } from '../src/kubelet/status.ts';
-import { waitFor } from '../src/testing.ts';
-import { REPO_ROOT } from '../src/paths.ts';
+import { createStore, type Obj, type Store } from '../../src/store/index.ts';
+import { createKubelet, type Kubelet } from '../../src/kubelet/index.ts';
+import { exitCodeOf, goDuration } from '../../src/kubelet/status.ts';
+import { waitFor } from '../../src/testing.ts';
+import { REPO_ROOT } from '../../src/paths.ts';
 import { fakeDataplane, type FakeDataplane } from './fake-dataplane.ts';
 
 const runcFailure = (cause: string) =>

@@ -3,7 +3,7 @@
 // command is looked up by it, a missing working directory fails the spawn), connections are refused and counted.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import type { Dataplane, NodeInfo, Sandbox } from '../src/net/index.ts';
+import type { Dataplane, NodeInfo, Sandbox } from '../../src/net/index.ts';
 
 // Absolute, as Node looks a command up in the child's own PATH, which a pod spec may change.
 const ENV = execFileSync('sh', ['-c', 'command -v env'], { encoding: 'utf8' }).trim();
