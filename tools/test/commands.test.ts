@@ -265,6 +265,31 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     }
   }, 30_000);
 
+  it('port-forward ends as kubectl does when the pod is deleted: its line, exit 1, the local ports closed', async () => {
+    await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD.replace('name: kiada\n', 'name: pf-gone\n') });
+    await lab.waitReady('pf-gone');
+    const child = spawn(process.execPath, [BIN, 'port-forward', 'pf-gone', ':8080', '-q'], { env: env() });
+    try {
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (err += c));
+      const port = Number(await waitFor('Forwarding', async () => /Forwarding from \[::1\]:(\d+) -> 8080/.exec(out)?.[1], 15_000));
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('Kiada version 0.1. Request processed by "pf-gone". Client IP: ::ffff:127.0.0.1\n');
+      const deleted = lab.kubectl(['delete', 'pod', 'pf-gone', '--grace-period=1']);
+      expect((await exited(child, 'port-forward after its pod was deleted'))[0]).toBe(1);
+      expect(err).toBe('error: lost connection to pod\n');
+      expect(out).toBe(`Forwarding from 127.0.0.1:${port} -> 8080\nForwarding from [::1]:${port} -> 8080\nHandling connection for ${port}\n`);
+      for (const host of ['127.0.0.1', '::1']) {
+        await expect(new Promise((resolve, reject) => net.connect(port, host).on('connect', resolve).on('error', reject))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      }
+      expect((await deleted).code).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await noPodsBut('kiada');
+  }, 40_000);
+
   /** `kiada port-forward ARGS --address 127.0.0.1`: its printed command, its port, and one request through it. */
   async function forwardOnce(args: string[], printed: string, check: (port: string, out: string) => Promise<void> = async () => {}) {
     const child = spawn(process.execPath, [BIN, 'port-forward', ...args, '--address', '127.0.0.1'], { env: env() });

@@ -6,6 +6,8 @@ import { PortForward } from '@kubernetes/client-node';
 import type { Ctx } from '../lib/context.ts';
 import { getPod, requireRunning, resolvePort } from '../lib/pods.ts';
 import { CliError } from '../lib/errors.ts';
+import { watchPodGone } from '../lib/pod-gone.ts';
+import { onStopSignal } from '../lib/signals.ts';
 
 export interface Forward {
   local: number;
@@ -21,6 +23,8 @@ export function parsePortSpec(spec: string): { local: string; remote: string } {
 
 export interface RunningForward {
   forwards: Forward[];
+  /** Resolves if the pod goes away (deleted, finished, out of reach): the forward can no longer work. */
+  lost: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +38,9 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   const forwards: Forward[] = [];
+  const podGone = watchPodGone(ctx, pod);
   const close = async () => {
+    podGone.stop();
     for (const s of sockets) s.destroy();
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   };
@@ -68,8 +74,9 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
               w?.on('close', () => socket.end());
             },
             (e: Error) => {
-              process.stderr.write(`error: ${e.message}\n`);
               socket.destroy();
+              // Refused because the pod is gone (a 404): that ends the whole forward, said once, not per connection.
+              void podGone.check().then((gone) => gone || process.stderr.write(`error: ${e.message}\n`));
             },
           );
         });
@@ -89,15 +96,19 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
     await close();
     throw err;
   }
-  return { forwards, close };
+  return { forwards, lost: podGone.gone, close };
 }
 
 export async function portForward(ctx: Ctx, name: string, specs: string[], opts: { address?: string[] }): Promise<void> {
   const running = await startPortForward(ctx, name, specs, opts);
-  // Runs until Ctrl-C / SIGTERM; then every listener and connection is closed before exiting.
-  await new Promise<void>((resolve) => {
-    const stop = () => void running.close().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  // Runs until Ctrl-C, SIGTERM or the terminal closing (exit 0), or until the pod is gone: then, as kubectl,
+  // "error: lost connection to pod" and exit 1. Either way every listener and connection is closed first.
+  let offSignal = () => {};
+  const end = await new Promise<'stopped' | 'lost'>((resolve) => {
+    offSignal = onStopSignal(() => resolve('stopped'));
+    void running.lost.then(() => resolve('lost'));
   });
+  offSignal();
+  await running.close();
+  if (end === 'lost') throw new CliError('error: lost connection to pod');
 }
