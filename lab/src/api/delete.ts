@@ -1,7 +1,10 @@
 // DELETE as kube-apiserver does it: graceful deletion of scheduled pods (deletionTimestamp = now + grace, the
 // duration wrapping around as Go's time.Duration does, so no grace period makes an invalid date), and namespaces
 // deleted with everything in them in one step that cannot fail half-way.
-import { badRequest, type Obj, type Resource, type Store } from '../store/index.ts';
+import { ApiError, badRequest, type Obj, type Resource, type Store } from '../store/index.ts';
+
+/** NamespaceLifecycle admission: these are never deleted. */
+const IMMORTAL = ['default', 'kube-system', 'kube-public'];
 
 /** Go's now.Add(time.Duration(grace) * time.Second): the nanoseconds wrap at 64 bits instead of overflowing. */
 export function deletionTimestamp(nowMs: number, graceSeconds: number): string {
@@ -51,6 +54,7 @@ export function deleteObject(store: Store, resource: Resource, namespace: string
   const grace = gracePeriod(q, body);
   if (resource === 'pods') return deletePod(store, cur, grace);
   if (resource === 'namespaces') {
+    if (IMMORTAL.includes(name)) throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
     for (const p of store.list('pods', name)) deletePod(store, p, undefined);
     for (const e of store.list('events', name)) store.delete('events', name, e.metadata.name);
     return store.delete('namespaces', undefined, name);

@@ -79,7 +79,8 @@ describe('admission fuzz', () => {
       for (const k of ['tailLines', 'limitBytes', 'sinceSeconds', 'follow', 'timestamps', 'previous', 'sinceTime']) if (r.int(3) === 0) lq.set(k, r.pick(values));
       settles(() => logOptions(lq, 'p'), () => `log options ${lq}`);
     }
-    settles(() => deleteObject(store, 'namespaces', undefined, 'default', new URLSearchParams(), undefined), () => 'delete namespace');
-    expect(store.get('namespaces', undefined, 'default')).toBeUndefined();
+    for (const p of store.list('pods')) store.create('pods', { ...p, metadata: { ...p.metadata, namespace: 'kube-node-lease', uid: undefined, resourceVersion: undefined } });
+    settles(() => deleteObject(store, 'namespaces', undefined, 'kube-node-lease', new URLSearchParams(), undefined), () => 'delete namespace');
+    expect(store.get('namespaces', undefined, 'kube-node-lease')).toBeUndefined();
   });
 });
