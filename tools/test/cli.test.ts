@@ -132,6 +132,43 @@ current-context: c
     }
   });
 
+  it('reads kubeconfigs as kubectl does: every file of $KUBECONFIG merged, --kubeconfig alone, --context', async () => {
+    // One API server; the token tells which user (so which file) the request came from.
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      const token = String(req.headers.authorization).replace('Bearer ', '');
+      seen.push(`${token} ${req.url}`);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, status: { podIP: token === 'b' ? '10.244.2.2' : '10.244.1.1' } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-cli-'));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+      // a names as current the context that only b defines; b sets another current-context and a namespace.
+      const a = path.join(dir, 'a.yaml');
+      const b = path.join(dir, 'b.yaml');
+      fs.writeFileSync(a, `apiVersion: v1\nkind: Config\ncurrent-context: cxb\nclusters: [{name: ca, cluster: {server: "${url}", insecure-skip-tls-verify: true}}]\nusers: [{name: ua, user: {token: a}}]\ncontexts: [{name: cxa, context: {cluster: ca, user: ua}}]\n`);
+      fs.writeFileSync(b, `apiVersion: v1\nkind: Config\ncurrent-context: cxa\nclusters: [{name: cb, cluster: {server: "${url}", insecure-skip-tls-verify: true}}]\nusers: [{name: ub, user: {token: b}}]\ncontexts: [{name: cxb, context: {cluster: cb, user: ub, namespace: nsb}}]\n`);
+      const env = { KUBECONFIG: [a, b].join(':') };
+      // kubectl's own choice, for reference: the first file's current-context, defined in the second.
+      const kubectl = await new Promise<string>((resolve) => execFile('kubectl', ['config', 'view', '--minify', '-o', 'jsonpath={.contexts[0].name} {.contexts[0].context.namespace}'], { env: { ...process.env, ...env } }, (_e, out) => resolve(out)));
+      expect(kubectl).toBe('cxb nsb');
+      expect(await kiada(['pod-ip'], env)).toEqual({ code: 0, stdout: '10.244.2.2\n', stderr: '$ kubectl get pod kiada -o jsonpath={.status.podIP}\n' });
+      // Files that do not exist are skipped and a file named twice is read once, as kubectl does.
+      expect(await kiada(['pod-ip', '-q'], { KUBECONFIG: ['/nonexistent/kubeconfig', a, b, b].join(':') })).toEqual({ code: 0, stdout: '10.244.2.2\n', stderr: '' });
+      expect(await kiada(['pod-ip', '--context', 'cxa'], env)).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '$ kubectl --context cxa get pod kiada -o jsonpath={.status.podIP}\n' });
+      // --kubeconfig is the only file read, whatever $KUBECONFIG says.
+      expect(await kiada(['pod-ip', '-q', '--kubeconfig', b], env)).toEqual({ code: 1, stdout: '', stderr: 'error: context "cxa" does not exist\n' });
+      expect(await kiada(['pod-ip', '-q', '--kubeconfig', a], env)).toEqual({ code: 1, stdout: '', stderr: 'error: context "cxb" does not exist\n' });
+      expect(await kiada(['pod-ip', '-q', '--kubeconfig', b, '--context', 'cxb'], env)).toEqual({ code: 0, stdout: '10.244.2.2\n', stderr: '' });
+      expect(seen.filter((s) => s.includes('/pods/'))).toEqual(['b /api/v1/namespaces/nsb/pods/kiada', 'b /api/v1/namespaces/nsb/pods/kiada', 'a /api/v1/namespaces/default/pods/kiada', 'b /api/v1/namespaces/nsb/pods/kiada']);
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says Forbidden as kubectl does when RBAC refuses (an API server answering 403 as kube-apiserver does)', async () => {
     // RBAC does not run in the lab: this server answers every request the way kube-apiserver refuses one.
     const message = 'pods "kiada" is forbidden: User "system:serviceaccount:default:reader" cannot get resource "pods" in API group "" in the namespace "default"';

@@ -49,10 +49,10 @@ async function ensureKiada(ctx: Ctx): Promise<void> {
 export async function tour(opts: GlobalOptions & { step?: boolean }): Promise<void> {
   let startedLab = false;
   const found = kubeconfigSource(opts);
-  let labKubeconfig = found.fromLab ? found.file : undefined;
-  // A KUBECONFIG naming a file that is not there (the lab's own after `lab down`) is no cluster either;
+  let labKubeconfig = found.from === 'lab' ? found.files[0] : undefined;
+  // A KUBECONFIG naming only files that are not there (the lab's own after `lab down`) is no cluster either;
   // an explicit --kubeconfig must exist (createCtx says so).
-  if (!found.file || (!opts.kubeconfig && !fs.existsSync(found.file))) {
+  if (found.from === 'none') {
     process.stdout.write('No cluster configured: starting the lab, a kind-like cluster of network namespaces.\n');
     labKubeconfig = (await labUp({ id: opts.labId })).kubeconfig;
     startedLab = true;

@@ -1,6 +1,6 @@
-// The cluster a command talks to, chosen as kubectl does: --kubeconfig, then $KUBECONFIG, then ~/.kube/config,
-// and, when none exists, the kubeconfig of the caller's own running lab (the id from --lab-id, $KIADA_LAB_ID or
-// "lab"; a lab of that id started by someone else is not used).
+// The cluster a command talks to, chosen as kubectl does: --kubeconfig alone, else every file of $KUBECONFIG merged
+// (client-node's loadFromDefault()), else ~/.kube/config, and, when none exists, the kubeconfig of the caller's own
+// running lab (the id from --lab-id, $KIADA_LAB_ID or "lab"; a lab of that id started by someone else is not used).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,43 +24,64 @@ export interface Ctx {
   namespace: string;
   contextName: string;
   clusterName: string;
-  kubeconfigPath: string;
   labId: string;
   print: Printer;
   /** `kubectl` with the flags that select this cluster and namespace, for the printed commands. */
   kubectl(...args: string[]): string[];
 }
 
-/** The kubeconfig file to use, and whether it is the running lab's found for want of any other. */
-export function kubeconfigSource(opts: GlobalOptions): { file?: string; fromLab: boolean } {
-  if (opts.kubeconfig) return { file: opts.kubeconfig, fromLab: false };
-  if (process.env.KUBECONFIG) return { file: process.env.KUBECONFIG.split(':')[0], fromLab: false };
-  const home = path.join(os.homedir(), '.kube', 'config');
-  if (fs.existsSync(home)) return { file: home, fromLab: false };
-  const lab = labStatus({ id: opts.labId });
-  return lab.running && lab.mine ? { file: lab.state!.kubeconfig, fromLab: true } : { fromLab: false };
+/**
+ * Where the kubeconfig comes from: the files to read (none: no cluster configured), and whether they are the
+ * caller's running lab's, found for want of any other.
+ */
+export interface KubeconfigSource {
+  from: 'flag' | 'env' | 'home' | 'lab' | 'none';
+  files: string[];
 }
 
-export function findKubeconfig(opts: GlobalOptions): string | undefined {
-  return kubeconfigSource(opts).file;
+export function kubeconfigSource(opts: GlobalOptions): KubeconfigSource {
+  if (opts.kubeconfig) return { from: 'flag', files: [opts.kubeconfig] };
+  if (process.env.KUBECONFIG) {
+    // kubectl skips the files of $KUBECONFIG that do not exist (the lab's, after `lab down`) and reads a file
+    // named twice once; client-node's loadFromDefault() would stop at the first missing one.
+    const files = [...new Set(process.env.KUBECONFIG.split(path.delimiter).filter((f) => f && fs.existsSync(f)))];
+    return { from: files.length ? 'env' : 'none', files };
+  }
+  const home = path.join(os.homedir(), '.kube', 'config');
+  if (fs.existsSync(home)) return { from: 'home', files: [home] };
+  const lab = labStatus({ id: opts.labId });
+  return lab.running && lab.mine ? { from: 'lab', files: [lab.state!.kubeconfig] } : { from: 'none', files: [] };
+}
+
+function loadKubeconfig(src: KubeconfigSource): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (src.from === 'env' || src.from === 'home') {
+      // The files kubectl reads, for client-node too (the same list for a kubectl this process runs).
+      if (src.from === 'env') process.env.KUBECONFIG = src.files.join(path.delimiter);
+      // true: the first file's current-context wins, as with kubectl (client-node's default: the last file's).
+      kc.loadFromDefault(undefined, true);
+    } else {
+      kc.loadFromFile(src.files[0]);
+    }
+  } catch (err) {
+    throw new CliError(`error: cannot read kubeconfig ${src.files.join(path.delimiter)}: ${(err as Error).message}`);
+  }
+  return kc;
 }
 
 export function createCtx(opts: GlobalOptions): Ctx {
-  const file = findKubeconfig(opts);
-  if (!file || !fs.existsSync(file)) {
+  const src = kubeconfigSource(opts);
+  if (src.from === 'none' || (src.from === 'flag' && !fs.existsSync(src.files[0]))) {
     throw new CliError('error: no cluster to talk to: start the lab with `kiada lab up`, or point KUBECONFIG at your kind or Minikube cluster');
   }
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromFile(file);
-  } catch (err) {
-    throw new CliError(`error: cannot read kubeconfig ${file}: ${(err as Error).message}`);
-  }
+  const kc = loadKubeconfig(src);
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) throw new CliError(`error: context "${opts.context}" does not exist`);
     kc.setCurrentContext(opts.context);
   }
   const current = kc.getContextObject(kc.getCurrentContext());
+  if (!current) throw new CliError(kc.getCurrentContext() ? `error: context "${kc.getCurrentContext()}" does not exist` : 'error: current-context is not set');
   const namespace = opts.namespace ?? current?.namespace ?? 'default';
   const flags: string[] = [];
   if (opts.kubeconfig) flags.push('--kubeconfig', opts.kubeconfig);
@@ -72,7 +93,6 @@ export function createCtx(opts: GlobalOptions): Ctx {
     namespace,
     contextName: kc.getCurrentContext(),
     clusterName: current?.cluster ?? '',
-    kubeconfigPath: file,
     labId: resolveLabId(opts.labId),
     print: createPrinter({ quiet: opts.quiet }),
     // Global flags first, as in `kubectl -n workshop get pod kiada`: valid for every verb, also before `--`.
