@@ -1,6 +1,6 @@
-// The CLI without a cluster: argument checks, printed commands (dim only on a terminal, NO_COLOR, --quiet),
+// The CLI without a cluster: argument checks, printed commands (dimmed as Node colours, --quiet), kubeconfigs,
 // completion, and the errors for a cluster that cannot be reached — through the real bin.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,7 +15,9 @@ const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 
 function kiada(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 20_000 }, (err, stdout, stderr) =>
+    // Node lets FORCE_COLOR override NO_COLOR (with a warning): only a test that means it sets it.
+    const { FORCE_COLOR: _, ...inherited } = process.env;
+    execFile(process.execPath, [BIN, ...args], { env: { ...inherited, NO_COLOR: '1', ...env }, timeout: 20_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -33,32 +35,66 @@ function sink(isTTY: boolean) {
   return { s, text: () => text };
 }
 
+/** An API server that answers every request with pod kiada, its IP telling which token asked (b: 10.244.2.2). */
+async function fakeApiServer(): Promise<{ url: string; seen: string[]; close(): void }> {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    const token = String(req.headers.authorization).replace('Bearer ', '');
+    seen.push(`${token} ${req.url}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, status: { podIP: token === 'b' ? '10.244.2.2' : '10.244.1.1' } }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, seen, close: () => server.close() };
+}
+
+/** The bin in a terminal of its own (util-linux `script`): everything it wrote there, as bytes. */
+function kiadaInTerminal(args: string[], env: Record<string, string>): Promise<string> {
+  const { FORCE_COLOR: _, NO_COLOR: __, ...inherited } = process.env;
+  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((resolve, reject) =>
+    execFile('script', ['-qec', cmd, '/dev/null'], { env: { ...inherited, TERM: 'xterm', ...env }, timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+}
+
 describe('printed commands', () => {
-  const saved = process.env.NO_COLOR;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.NO_COLOR;
-    else process.env.NO_COLOR = saved;
+  it('are dimmed as Node colours (util.styleText): on a terminal unless NO_COLOR or TERM=dumb, and with FORCE_COLOR; bytes exact', async () => {
+    const api = await fakeApiServer();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-cli-'));
+    try {
+      const kc = path.join(dir, 'kubeconfig');
+      fs.writeFileSync(kc, `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: a}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n`);
+      const line = '$ kubectl get pod kiada -o jsonpath={.status.podIP}';
+      const args = ['pod-ip'];
+      const env = { KUBECONFIG: kc };
+      // On a terminal stdout and stderr meet, with the terminal's CR LF.
+      expect(await kiadaInTerminal(args, env)).toBe(`\x1b[2m${line}\x1b[22m\r\n10.244.1.1\r\n`);
+      expect(await kiadaInTerminal(args, { ...env, NO_COLOR: '1' })).toBe(`${line}\r\n10.244.1.1\r\n`);
+      expect(await kiadaInTerminal(args, { ...env, TERM: 'dumb' })).toBe(`${line}\r\n10.244.1.1\r\n`);
+      expect(await kiadaInTerminal([...args, '-q'], env)).toBe('10.244.1.1\r\n');
+      // Piped: plain (no NO_COLOR needed), unless FORCE_COLOR asks for colour.
+      const { NO_COLOR: _, FORCE_COLOR: __, ...inherited } = process.env;
+      expect(await new Promise((resolve) => execFile(process.execPath, [BIN, ...args], { env: { ...inherited, ...env } }, (err, stdout, stderr) => resolve({ err, stdout, stderr }))))
+        .toEqual({ err: null, stdout: '10.244.1.1\n', stderr: `${line}\n` });
+      expect(await new Promise((resolve) => execFile(process.execPath, [BIN, ...args], { env: { ...inherited, ...env, FORCE_COLOR: '1' } }, (err, stdout, stderr) => resolve({ err, stdout, stderr }))))
+        .toEqual({ err: null, stdout: '10.244.1.1\n', stderr: `\x1b[2m${line}\x1b[22m\n` });
+    } finally {
+      api.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
-  it('are dimmed on a terminal, plain with NO_COLOR or when piped, hidden by --quiet; data goes to stdout', () => {
-    delete process.env.NO_COLOR;
-    const tty = sink(true);
+  it('are hidden by --quiet; data goes to stdout', () => {
+    const err = sink(true);
     const out = sink(false);
-    createPrinter({ stderr: tty.s, stdout: out.s }).command(['kubectl', 'logs', 'kiada', '--tail', '1']);
-    expect(tty.text()).toBe('\x1b[2m$ kubectl logs kiada --tail 1\x1b[22m\n');
+    const p = createPrinter({ quiet: true, stderr: err.s, stdout: out.s });
+    p.command(['kubectl', 'get', 'pods']);
+    p.out('10.244.1.2\n');
+    expect(err.text()).toBe('');
+    expect(out.text()).toBe('10.244.1.2\n');
     const piped = sink(false);
     createPrinter({ stderr: piped.s }).command(['kubectl', 'get', 'pod', 'a b']);
     expect(piped.text()).toBe("$ kubectl get pod 'a b'\n");
-    process.env.NO_COLOR = '1';
-    const noColor = sink(true);
-    createPrinter({ stderr: noColor.s }).command(['kubectl', 'get', 'pods']);
-    expect(noColor.text()).toBe('$ kubectl get pods\n');
-    const quiet = sink(true);
-    const p = createPrinter({ quiet: true, stderr: quiet.s, stdout: out.s });
-    p.command(['kubectl', 'get', 'pods']);
-    p.out('10.244.1.2\n');
-    expect(quiet.text()).toBe('');
-    expect(out.text()).toBe('10.244.1.2\n');
   });
 });
 
@@ -133,23 +169,14 @@ current-context: c
   });
 
   it('reads kubeconfigs as kubectl does: every file of $KUBECONFIG merged, --kubeconfig alone, --context', async () => {
-    // One API server; the token tells which user (so which file) the request came from.
-    const seen: string[] = [];
-    const server = http.createServer((req, res) => {
-      const token = String(req.headers.authorization).replace('Bearer ', '');
-      seen.push(`${token} ${req.url}`);
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, status: { podIP: token === 'b' ? '10.244.2.2' : '10.244.1.1' } }));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const api = await fakeApiServer();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-cli-'));
     try {
-      const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
       // a names as current the context that only b defines; b sets another current-context and a namespace.
       const a = path.join(dir, 'a.yaml');
       const b = path.join(dir, 'b.yaml');
-      fs.writeFileSync(a, `apiVersion: v1\nkind: Config\ncurrent-context: cxb\nclusters: [{name: ca, cluster: {server: "${url}", insecure-skip-tls-verify: true}}]\nusers: [{name: ua, user: {token: a}}]\ncontexts: [{name: cxa, context: {cluster: ca, user: ua}}]\n`);
-      fs.writeFileSync(b, `apiVersion: v1\nkind: Config\ncurrent-context: cxa\nclusters: [{name: cb, cluster: {server: "${url}", insecure-skip-tls-verify: true}}]\nusers: [{name: ub, user: {token: b}}]\ncontexts: [{name: cxb, context: {cluster: cb, user: ub, namespace: nsb}}]\n`);
+      fs.writeFileSync(a, `apiVersion: v1\nkind: Config\ncurrent-context: cxb\nclusters: [{name: ca, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: ua, user: {token: a}}]\ncontexts: [{name: cxa, context: {cluster: ca, user: ua}}]\n`);
+      fs.writeFileSync(b, `apiVersion: v1\nkind: Config\ncurrent-context: cxa\nclusters: [{name: cb, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: ub, user: {token: b}}]\ncontexts: [{name: cxb, context: {cluster: cb, user: ub, namespace: nsb}}]\n`);
       const env = { KUBECONFIG: [a, b].join(':') };
       // kubectl's own choice, for reference: the first file's current-context, defined in the second.
       const kubectl = await new Promise<string>((resolve) => execFile('kubectl', ['config', 'view', '--minify', '-o', 'jsonpath={.contexts[0].name} {.contexts[0].context.namespace}'], { env: { ...process.env, ...env } }, (_e, out) => resolve(out)));
@@ -162,9 +189,9 @@ current-context: c
       expect(await kiada(['pod-ip', '-q', '--kubeconfig', b], env)).toEqual({ code: 1, stdout: '', stderr: 'error: context "cxa" does not exist\n' });
       expect(await kiada(['pod-ip', '-q', '--kubeconfig', a], env)).toEqual({ code: 1, stdout: '', stderr: 'error: context "cxb" does not exist\n' });
       expect(await kiada(['pod-ip', '-q', '--kubeconfig', b, '--context', 'cxb'], env)).toEqual({ code: 0, stdout: '10.244.2.2\n', stderr: '' });
-      expect(seen.filter((s) => s.includes('/pods/'))).toEqual(['b /api/v1/namespaces/nsb/pods/kiada', 'b /api/v1/namespaces/nsb/pods/kiada', 'a /api/v1/namespaces/default/pods/kiada', 'b /api/v1/namespaces/nsb/pods/kiada']);
+      expect(api.seen.filter((s) => s.includes('/pods/'))).toEqual(['b /api/v1/namespaces/nsb/pods/kiada', 'b /api/v1/namespaces/nsb/pods/kiada', 'a /api/v1/namespaces/default/pods/kiada', 'b /api/v1/namespaces/nsb/pods/kiada']);
     } finally {
-      server.close();
+      api.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

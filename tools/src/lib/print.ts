@@ -1,5 +1,6 @@
 // Output conventions: data on stdout; the kubectl command we stand for, dimmed, and errors on stderr.
 import type { Writable } from 'node:stream';
+import { styleText } from 'node:util';
 import { stringify } from 'yaml';
 import { shellJoin } from './shell.ts';
 
@@ -10,15 +11,13 @@ export interface Printer {
   info(text: string): void;
 }
 
-export const useColor = (stream: Writable & { isTTY?: boolean }) => !!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-const dim = (s: string, on: boolean) => (on ? `\x1b[2m${s}\x1b[22m` : s);
-
-export function createPrinter(opts: { quiet?: boolean; stdout?: Writable; stderr?: Writable & { isTTY?: boolean } } = {}): Printer {
+export function createPrinter(opts: { quiet?: boolean; stdout?: Writable; stderr?: Writable } = {}): Printer {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   return {
     command(argv) {
-      if (!opts.quiet) stderr.write(dim(`$ ${shellJoin(argv)}`, useColor(stderr)) + '\n');
+      // Dim only where Node would colour: a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR anywhere.
+      if (!opts.quiet) stderr.write(styleText('dim', `$ ${shellJoin(argv)}`, { stream: stderr }) + '\n');
     },
     out: (text) => void stdout.write(text),
     info: (text) => void stderr.write(text),

@@ -1,4 +1,6 @@
 // A spinner for waits longer than a moment, on a terminal only (never in piped output).
+import { clearLine } from 'node:readline';
+
 export async function withSpinner<T>(label: string, work: Promise<T>, stream: NodeJS.WriteStream = process.stderr): Promise<T> {
   if (!stream.isTTY || process.env.CI) return work;
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -12,6 +14,9 @@ export async function withSpinner<T>(label: string, work: Promise<T>, stream: No
     return await work;
   } finally {
     clearInterval(timer);
-    if (shown) stream.write('\r\x1b[2K');
+    if (shown) {
+      stream.write('\r');
+      clearLine(stream, 0);
+    }
   }
 }
