@@ -1,6 +1,6 @@
 // SPDY/3 framing (the protocol kubectl port-forward speaks through moby/spdystream): frame headers,
 // SYN_STREAM / SYN_REPLY / RST_STREAM / PING / GOAWAY / DATA, and the header-block layout.
-// Header blocks are zlib-compressed with the SPDY/3 dictionary; see session.ts.
+// Header blocks are zlib-compressed with the SPDY/3 dictionary (dictionary.ts); see session.ts.
 
 export const VERSION = 3;
 export const TYPE = { SYN_STREAM: 1, SYN_REPLY: 2, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, HEADERS: 8, WINDOW_UPDATE: 9 } as const;

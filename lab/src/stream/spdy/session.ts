@@ -3,11 +3,8 @@
 // cannot parse SETTINGS or WINDOW_UPDATE from a peer, so this session sends neither and ignores them.
 import { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
 import { TYPE, FLAG_FIN, RST, parseFrames, controlFrame, dataFrame, u32, encodeHeaders, decodeHeaders, type Frame } from './frames.ts';
-
-// The SPDY/3 header dictionary is fixed by the protocol; spdy-transport ships it as data.
-const DICTIONARY: Buffer = createRequire(import.meta.url)('spdy-transport/lib/spdy-transport/protocol/spdy/dictionary')['3'];
+import { SPDY3_DICTIONARY as DICTIONARY } from './dictionary.ts';
 const MAX_DATA = 64 * 1024;
 
 /** Feeds one zlib context block by block (the context spans the whole session, in each direction). */

@@ -1,0 +1,32 @@
+// The zlib dictionary of SPDY/3 header blocks, fixed by the protocol: draft-mbelshe-httpbis-spdy-00 (Feb 2012),
+// §2.6.10.1 "Compression", `SPDY_dictionary_txt` (1423 bytes; moby/spdystream, kubectl's side, has the same
+// bytes). The spec lists it as hex; it is 65 header words, each after its length as a 32-bit big-endian number,
+// then common values run together. test/unit/spdy-dictionary.test.ts checks its SHA-256 against the spec's bytes.
+
+const WORDS = [
+  'options', 'head', 'post', 'put', 'delete', 'trace', 'accept', 'accept-charset', 'accept-encoding',
+  'accept-language', 'accept-ranges', 'age', 'allow', 'authorization', 'cache-control', 'connection', 'content-base',
+  'content-encoding', 'content-language', 'content-length', 'content-location', 'content-md5', 'content-range',
+  'content-type', 'date', 'etag', 'expect', 'expires', 'from', 'host', 'if-match', 'if-modified-since',
+  'if-none-match', 'if-range', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'pragma',
+  'proxy-authenticate', 'proxy-authorization', 'range', 'referer', 'retry-after', 'server', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'user-agent', 'vary', 'via', 'warning', 'www-authenticate', 'method', 'get',
+  'status', '200 OK', 'version', 'HTTP/1.1', 'url', 'public', 'set-cookie', 'keep-alive', 'origin',
+];
+
+const TAIL =
+  '100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505' +
+  '203 Non-Authoritative Information204 No Content301 Moved Permanently400 Bad Request401 Unauthorized' +
+  '403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented503 Service Unavailable' +
+  'Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, Fri, Sat, Sun, GMT' +
+  'chunked,text/html,image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain,' +
+  'text/javascript,publicprivatemax-age=gzip,deflate,sdchcharset=utf-8charset=iso-8859-1,utf-,*,enq=0.';
+
+function lengthPrefixed(word: string): Buffer {
+  const b = Buffer.alloc(4 + word.length);
+  b.writeUInt32BE(word.length, 0);
+  b.write(word, 4, 'latin1');
+  return b;
+}
+
+export const SPDY3_DICTIONARY: Buffer = Buffer.concat([...WORDS.map(lengthPrefixed), Buffer.from(TAIL, 'latin1')]);
