@@ -1,7 +1,9 @@
 # kiada 0.1 — production image. Build: docker build -t kiada:0.1 .
 # Stage `build` compiles the app's TypeScript to JavaScript; stage `deps` installs the app's production
 # dependencies and nothing else; the final stage ships those two and the page assets, as uid 1000 (`node`).
-FROM node:24.21.0-alpine AS build
+# The Alpine release is pinned in the tag (not the moving `-alpine`): it is the package repository `apk add`
+# installs from, so a rebuild gets that release's curl and bash, not whatever the next release carries.
+FROM node:24.21.0-alpine3.24 AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY apps/kiada/package.json apps/kiada/
@@ -17,14 +19,19 @@ RUN npx tsc -p apps/kiada/tsconfig.build.json
 # the app as the only workspace here (the other manifests are not copied): with all of them, --omit=dev still
 # keeps what the app's devDependencies share with another workspace's dependencies (@types/node, form-data …,
 # npm/cli#5969). The workspace's link goes too: in the image the app is /app, not node_modules/@kiada/app.
-FROM node:24.21.0-alpine AS deps
+FROM node:24.21.0-alpine3.24 AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY apps/kiada/package.json apps/kiada/
 RUN npm ci --ignore-scripts --omit=dev --workspace @kiada/app --no-audit --no-fund \
  && rm -r node_modules/@kiada node_modules/.package-lock.json
 
-FROM node:24.21.0-alpine
+FROM node:24.21.0-alpine3.24
+# The chapter's own commands run in this container: `kubectl exec kiada -- curl -s localhost:8080` and
+# `kubectl exec -it kiada -- bash` (the book's image is Debian-based and has both). Alpine keeps only the newest
+# build of a package in a release's repository, so an exact version pin would break every rebuild after a
+# security update: the release is pinned by the tag above, the major versions here (~ is apk's prefix match).
+RUN apk add --no-cache curl~8 bash~5
 LABEL org.opencontainers.image.title="kiada" \
       org.opencontainers.image.version="0.1" \
       org.opencontainers.image.description="Kubernetes in Action demo application (chapter 5)" \

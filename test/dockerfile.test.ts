@@ -11,6 +11,8 @@ import { DockerfileParser, type Copy } from 'dockerfile-ast';
 import { lockClosure, installedPackages, danglingLinks } from './node-modules.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** The book's commands that run in the kiada container: `kubectl exec kiada -- curl -s localhost:8080`, `kubectl exec -it kiada -- bash`. */
+const CHAPTER_EXEC = [['curl', '-s', 'localhost:8080'], ['bash']];
 const dockerfile = DockerfileParser.parse(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
 const instructions = dockerfile.getInstructions();
 const stages = dockerfile.getFROMs();
@@ -28,13 +30,32 @@ const copies = (list = instructions) =>
   list.filter((i): i is Copy => i.getKeyword() === 'COPY').map((c) => ({ from: c.getFromFlag()?.getValue() ?? null, args: c.getArgumentsContent() ?? '' }));
 
 describe('Dockerfile', () => {
-  it('is multi-stage on an exact node:24 alpine version, the same Node 24 as the project', () => {
+  it('is multi-stage on an exact node:24 version and Alpine release, the same Node 24 as the project', () => {
     expect(stages.map((f) => f.getBuildStage())).toEqual(['build', 'deps', null]);
     const nodeVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/node/package.json'), 'utf8')).version;
     for (const from of stages) {
       expect(from.getImageName()).toBe('node');
-      expect(from.getImageTag()).toBe(`${nodeVersion}-alpine`);
+      // The Alpine release in the tag: the repository `apk add` installs from (`-alpine` alone moves).
+      expect(from.getImageTag()).toMatch(new RegExp(`^${nodeVersion.replace(/\./g, '\\.')}-alpine3\\.\\d+$`));
+      expect(from.getImageTag()).toBe(stages[0].getImageTag());
     }
+  });
+
+  it("carries the programs of the chapter's exec commands (the book's image has them), installed as root", () => {
+    // What each program of CHAPTER_EXEC is called in Alpine's package index (checked by name in the index of the
+    // release the tag names: main/curl, main/bash).
+    const apkPackage: Record<string, string> = { curl: 'curl', bash: 'bash' };
+    const runs = args('RUN', finalStage);
+    const apk = runs.map((r) => /^apk add (.*)$/.exec(r)?.[1]).filter((r) => r !== undefined);
+    expect(apk).toHaveLength(1);
+    const words = apk[0].split(/\s+/);
+    // No index left in the image; every package pinned to a major version (apk's `~`, a prefix match).
+    expect(words[0]).toBe('--no-cache');
+    const pkgs = words.slice(1).map((w) => /^([a-z0-9-]+)~\d+$/.exec(w)?.[1] ?? `unpinned:${w}`);
+    expect(pkgs.sort()).toEqual([...new Set(CHAPTER_EXEC.map((argv) => apkPackage[argv[0]]))].sort());
+    // apk needs root: the step comes before USER.
+    const line = (k: string) => finalStage.find((i) => i.getKeyword() === k)!.getRange().start.line;
+    expect(line('RUN')).toBeLessThan(line('USER'));
   });
 
   it('runs as a numeric non-root user (runAsNonRoot can check it), exposes 8080, starts in exec form', () => {
@@ -119,6 +140,21 @@ describe('Dockerfile', () => {
       } finally {
         execFileSync('docker', ['rm', cid], { stdio: 'ignore' });
         fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
+
+    it("runs the chapter's exec commands as the pod runs the image: curl -s localhost:8080, bash", async () => {
+      // Its own network namespace with only a loopback (--network none): the app's 8080 clashes with nothing here.
+      const cid = execFileSync('docker', ['run', '-d', '--network', 'none', '--hostname', 'kiada', '--user', '1000:1000', '--read-only',
+        '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', image!], { encoding: 'utf8' }).trim();
+      const dockerExec = (argv: string[]) => execFileSync('docker', ['exec', cid, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const end = Date.now() + 20_000;
+        while (!execFileSync('docker', ['logs', cid], { encoding: 'utf8' }).includes('Listening on port 8080') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+        expect(dockerExec(CHAPTER_EXEC[0])).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
+        expect(dockerExec([...CHAPTER_EXEC[1], '-c', 'echo ok'])).toBe('ok\n');
+      } finally {
+        execFileSync('docker', ['rm', '-f', cid], { stdio: 'ignore' });
       }
     }, 60_000);
   });
