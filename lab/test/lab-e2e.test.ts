@@ -101,6 +101,23 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
     expect(piped.stdout).toBe('hello\n');
   });
 
+  it('kubectl exec of a command the container does not have fails as on kind: runc\'s words, exit 1 (WebSocket and SPDY)', async () => {
+    // containerd 2 + runc 1.2 through the kubelet's InternalError; kubectl prints it as `error: …` and exits 1.
+    const cri = (why: string) => new RegExp(`^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: ${why}: unknown\\n$`);
+    for (const env of [undefined, { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }]) {
+      const missing = await lab.kubectl(['exec', 'kiada', '--', 'nosuchcmd'], { env });
+      expect([missing.code, missing.stdout]).toEqual([1, '']);
+      expect(missing.stderr).toMatch(cri('exec: "nosuchcmd": executable file not found in \\$PATH'));
+      const path = await lab.kubectl(['exec', 'kiada', '--', '/nope', 'x'], { env });
+      expect([path.code, path.stderr]).toEqual([1, expect.stringMatching(cri('exec: "/nope": stat /nope: no such file or directory'))]);
+      const notExecutable = await lab.kubectl(['exec', 'kiada', '--', '/etc'], { env });
+      expect([notExecutable.code, notExecutable.stderr]).toEqual([1, expect.stringMatching(cri('exec: "/etc": permission denied'))]);
+    }
+    // A command that runs and exits 127 itself is still its own exit code.
+    const own = await lab.kubectl(['exec', 'kiada', '--', 'sh', '-c', 'exit 127']);
+    expect([own.code, own.stderr]).toEqual([127, 'command terminated with exit code 127\n']);
+  });
+
   it('kubectl port-forward reaches the pod loopback', async () => {
     const pf = lab.spawnKubectl(['port-forward', 'kiada', ':8080']);
     try {

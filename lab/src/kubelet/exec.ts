@@ -1,12 +1,15 @@
 // exec and attach, the kubelet's side: a process started in the pod's namespaces (with a pseudo-terminal for
 // -t), or the running container's output and stdin. The API's stream code speaks the protocols around them.
 import { PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import type { Dataplane, Sandbox } from '../net/index.ts';
 import type { ContainerIO } from './types.ts';
 import { resizePty } from './tty.ts';
-import { exitCodeOf } from './status.ts';
+import { exitCodeOf } from '../exit-code.ts';
+import { whyNotFound } from './start-check.ts';
+import { ApiError } from '../store/index.ts';
 
 // How long a -t exec waits for the client's terminal size before starting without it.
 const FIRST_SIZE_WAIT_MS = 300;
@@ -14,6 +17,7 @@ const FIRST_SIZE_WAIT_MS = 300;
 /** `containerEnv`: the environment the container's own process got (a runtime execs with the same). */
 export function execInSandbox(dp: Dataplane, sandbox: Sandbox, containerEnv: Record<string, string>, argv: string[], o: { stdin: boolean; tty: boolean }): ContainerIO {
   const env: Record<string, string> = { ...containerEnv, TERM: o.tty ? 'xterm' : 'dumb' };
+  checkExec(argv, env);
   if (!o.tty) {
     const proc = dp.spawnInSandbox(sandbox, argv, { env, stdin: o.stdin });
     return { stdin: proc.stdin, stdout: proc.stdout!, stderr: proc.stderr!, resize() {}, exitCode: exited(proc), kill: () => proc.kill('SIGKILL') };
@@ -98,4 +102,17 @@ export function attachTo(proc: ChildProcess, live: EventEmitter, o: { stdin: boo
     exitCode,
     kill: () => live.off('data', forward),
   };
+}
+
+/**
+ * A command runc cannot find is refused before anything runs (the lab's nsenter would start and exit 127): the
+ * kubelet answers with an InternalError Status holding containerd's and runc's words (kind: containerd 2, runc
+ * 1.2), which kubectl prints as `error: Internal error occurred: …` and exits 1. An exec has a random 64-hex id.
+ */
+function checkExec(argv: string[], env: Record<string, string>): void {
+  const why = whyNotFound(argv, '/', env);
+  if (!why) return;
+  const err = `error executing command in container: failed to exec in container: failed to start exec ${JSON.stringify(randomBytes(32).toString('hex'))}: ` +
+    `OCI runtime exec failed: exec failed: unable to start container process: ${why}: unknown`;
+  throw new ApiError(500, 'InternalError', `Internal error occurred: ${err}`, { causes: [{ message: err }] });
 }

@@ -40,6 +40,24 @@ function whyNotExecutable(file: string, shown: string): string | undefined {
   return !st.isDirectory() && (st.mode & 0o111) !== 0 ? undefined : 'permission denied';
 }
 
+/**
+ * runc's exec.LookPath of a command: undefined when it would run, else runc's reason (`exec: "x": …`). A name with
+ * a slash is used as it is; a bare name is searched in the container's $PATH.
+ */
+export function whyNotFound(argv: string[], cwd: string, env: Record<string, string>): string | undefined {
+  const file = argv[0] ?? '';
+  if (file.includes('/')) {
+    const why = whyNotExecutable(path.resolve(cwd, file), file);
+    return why && `exec: ${quote(file)}: ${why}`;
+  }
+  if (file !== '') {
+    for (const dir of (env.PATH ?? '').split(':')) {
+      if (!whyNotExecutable(path.resolve(cwd, dir || '.', file), file)) return undefined;
+    }
+  }
+  return `exec: ${quote(file)}: executable file not found in $PATH`;
+}
+
 /** Throws the StartError runc would give for this working directory and command; returns when they would run. */
 export function checkStart(argv: string[], cwd: string, env: Record<string, string>): void {
   let st: fs.Stats;
@@ -49,17 +67,6 @@ export function checkStart(argv: string[], cwd: string, env: Record<string, stri
     throw runcFailure(`chdir to cwd (${quote(cwd)}) set in config.json failed: ${errnoText(err)}`);
   }
   if (!st.isDirectory()) throw runcFailure(`chdir to cwd (${quote(cwd)}) set in config.json failed: not a directory`);
-  const file = argv[0] ?? '';
-  // exec.LookPath: a name with a slash is used as it is; a bare name is searched in the container's $PATH.
-  if (file.includes('/')) {
-    const why = whyNotExecutable(path.resolve(cwd, file), file);
-    if (why) throw runcFailure(`exec: ${quote(file)}: ${why}`);
-    return;
-  }
-  if (file !== '') {
-    for (const dir of (env.PATH ?? '').split(':')) {
-      if (!whyNotExecutable(path.resolve(cwd, dir || '.', file), file)) return;
-    }
-  }
-  throw runcFailure(`exec: ${quote(file)}: executable file not found in $PATH`);
+  const why = whyNotFound(argv, cwd, env);
+  if (why) throw runcFailure(why);
 }
