@@ -14,6 +14,7 @@ import { agentIdentity, daemonIdentity, isLive, readOwner, releaseOwner, removeO
 import { prepareKubeconfig, removeKubeconfig } from './api/kubeconfig.ts';
 import { checkPrivileges, cleanupLeftovers, labNamespaces } from './net/index.ts';
 import { LabError } from './errors.ts';
+import { exitCodeOf } from './exit-code.ts';
 
 export { LabError };
 
@@ -238,6 +239,6 @@ export function nodeShell(opts: LabOptions & { node: string; argv?: string[] }):
   const child = nodeShellSpawn(opts);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+    child.once('exit', (code, signal) => resolve(exitCodeOf(code, signal)));
   });
 }

@@ -2,6 +2,7 @@
 // duration wrapping around as Go's time.Duration does, so no grace period makes an invalid date), and namespaces
 // deleted with everything in them in one step that cannot fail half-way.
 import { ApiError, badRequest, type Obj, type Resource, type Store } from '../store/index.ts';
+import { metaTime } from '../time.ts';
 
 /** NamespaceLifecycle admission: these are never deleted. */
 const IMMORTAL = ['default', 'kube-system', 'kube-public'];
@@ -9,7 +10,7 @@ const IMMORTAL = ['default', 'kube-system', 'kube-public'];
 /** Go's now.Add(time.Duration(grace) * time.Second): the nanoseconds wrap at 64 bits instead of overflowing. */
 export function deletionTimestamp(nowMs: number, graceSeconds: number): string {
   const ns = BigInt.asIntN(64, BigInt(Math.trunc(graceSeconds)) * 1_000_000_000n);
-  return new Date(nowMs + Number(ns / 1_000_000n)).toISOString().replace(/\.\d+Z$/, 'Z');
+  return metaTime(nowMs + Number(ns / 1_000_000n));
 }
 
 const INT64 = /^[+-]?\d+$/;

@@ -2,9 +2,10 @@
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import type { Obj } from '../store/index.ts';
+import { metaTime } from '../time.ts';
 
 export function buildNodes(nodes: { name: string; address: string; podCIDR: string }[]): Obj[] {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = metaTime();
   // Per node and per lab start, as a machine's ids are: hex like /etc/machine-id, a UUID like the kernel's boot_id.
   const hex = (what: string, name: string) => createHash('sha256').update(`${what}/${name}/${now}`).digest('hex').slice(0, 32);
   const uuid = (h: string) => h.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');

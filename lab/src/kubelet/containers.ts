@@ -14,7 +14,8 @@ import type { recordEvent } from './events.ts';
 import { runProbe, scheduleProbes } from './probes.ts';
 import { baseEnv, ConfigError, expand, podEnv, stringList } from './env.ts';
 import { checkStart, runcFailure, StartError } from './start-check.ts';
-import { exitCodeOf, goDuration, now } from './status.ts';
+import { goDuration, now } from './status.ts';
+import { exitCodeOf } from '../exit-code.ts';
 import { Timers } from './timers.ts';
 
 const cid = () => `containerd://${randomBytes(32).toString('hex')}`;

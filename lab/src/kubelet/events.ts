@@ -1,7 +1,7 @@
 // Kubernetes Events as the kubelet and the scheduler record them (kubectl describe / get events show these).
 import type { Obj, Store } from '../store/index.ts';
 
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+import { metaTime as now } from '../time.ts';
 
 // Named as the kubelet's recorder names them, <object>.<UnixNano in hex>: lists come sorted by name (etcd key
 // order), so a pod's events read in the order they happened, as kubectl describe shows them on a real cluster.

@@ -1,16 +1,10 @@
 // Pod status as the kubelet reports it: each container's state (waiting with the kubelet's reason, running,
 // terminated), its last termination, then the pod's phase and conditions.
-import { constants } from 'node:os';
 import type { Obj } from '../store/index.ts';
 
-export const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+import { metaTime as now } from '../time.ts';
 
-/** A process's exit code as a runtime reports it: its own code, or 128 + the number of the signal that ended it. */
-export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  const n = signal ? constants.signals[signal] : undefined;
-  return n === undefined ? 128 : 128 + n;
-}
+export { now };
 
 /** A duration as Go's time.Duration prints it (the kubelet's back-off messages): 300ms, 10s, 1m20s, 5m0s. */
 export function goDuration(ms: number): string {

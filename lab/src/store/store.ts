@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { ApiError, alreadyExists, conflict, notFound } from './errors.ts';
+import { metaTime } from '../time.ts';
 
 export type Obj = Record<string, any>;
 export type Resource = 'pods' | 'nodes' | 'namespaces' | 'events';
@@ -73,7 +74,7 @@ export class Store {
     delete stored.metadata.deletionTimestamp;
     stored.metadata.uid = randomUUID();
     stored.metadata.resourceVersion = String(++this.rv);
-    stored.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    stored.metadata.creationTimestamp = metaTime();
     stored.metadata.generation ??= 1;
     map.set(k, stored);
     this.emit(resource, 'ADDED', stored);

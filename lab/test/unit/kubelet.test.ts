@@ -4,7 +4,8 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
 import { createStore, type Obj, type Store } from '../../src/store/index.ts';
 import { createKubelet, type Kubelet } from '../../src/kubelet/index.ts';
-import { exitCodeOf, goDuration } from '../../src/kubelet/status.ts';
+import { goDuration } from '../../src/kubelet/status.ts';
+import { exitCodeOf } from '../../src/exit-code.ts';
 import { waitFor } from '../../src/testing.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import { fakeDataplane, type FakeDataplane } from './fake-dataplane.ts';

@@ -1,12 +1,12 @@
 // The signals that end a command early — Ctrl-C, kill, and the terminal closing (SIGHUP) — and the exit code a
 // shell reports for each (128 + its number). A command that made something (a pod, a listener) removes it on
 // every one of them.
-import os from 'node:os';
+import { exitCodeOf as processExitCode } from '@kiada/lab/exit-code.ts';
 
 export const STOP_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
-export const exitCodeOf = (signal: StopSignal) => 128 + os.constants.signals[signal];
+export const exitCodeOf = (signal: StopSignal) => processExitCode(null, signal);
 
 /** Calls `handler` on each stop signal, every time one comes; gives the function that removes it. */
 export function onStopSignal(handler: (signal: StopSignal, exitCode: number) => void): () => void {
