@@ -40,7 +40,7 @@ describe.skipIf(skip)(`kiada on ${GIVEN ? 'the cluster of KIADA_E2E_KUBECONFIG' 
 
   it('pod-ip and ports', async () => {
     expect(await kiada('pod-ip')).toEqual({ code: 0, stdout: `${ip}\n`, stderr: '' });
-    expect((await kiada('ports')).stdout).toBe('CONTAINER   NAME   PORT   PROTOCOL\nkiada       http   8080   TCP\n');
+    expect((await kiada('ports')).stdout).toBe('kiada\thttp 8080/TCP\n');
   });
   it('curl-from-node (auto provider) and the generic provider', async () => {
     expect((await kiada('curl-from-node')).stdout).toMatch(LINE);

@@ -1,16 +1,19 @@
-// `kiada ports [POD]`: the container ports from the pod spec.
+// `kiada ports [POD]`: the container ports in the pod spec, one line per container, exactly as the printed
+// `kubectl get pod POD -o jsonpath=…` shows them (`kubectl describe pod` shows the same among much else);
+// -o json|yaml: the pod as kubectl get prints it.
 import type { Ctx } from '../lib/context.ts';
 import { getPod } from '../lib/pods.ts';
-import { formatData } from '../lib/print.ts';
-import { table } from './pod-ip.ts';
+import { printPodAs } from '../lib/pod-output.ts';
+
+/** Container name, then each port as NAME PORT/PROTOCOL after a tab. */
+export const PORTS_JSONPATH = '{range .spec.containers[*]}{.name}{range .ports[*]}{"\\t"}{.name}{" "}{.containerPort}{"/"}{.protocol}{end}{"\\n"}{end}';
 
 export async function ports(ctx: Ctx, name: string, opts: { output?: string }): Promise<void> {
+  if (opts.output === 'json' || opts.output === 'yaml') return printPodAs(ctx, name, opts.output);
   const pod = await getPod(ctx, name);
-  ctx.print.command(ctx.kubectl('get', 'pod', name, '-o', 'jsonpath={.spec.containers[*].ports}'));
-  const rows = (pod.spec?.containers ?? []).flatMap((c) =>
-    (c.ports ?? []).map((p) => ({ container: c.name, name: p.name ?? '', port: p.containerPort, protocol: p.protocol ?? 'TCP' })),
-  );
-  if (opts.output === 'json' || opts.output === 'yaml') return void ctx.print.out(formatData(opts.output, rows));
-  ctx.print.out(table([['CONTAINER', 'NAME', 'PORT', 'PROTOCOL'], ...rows.map((r) => [r.container, r.name || '<none>', String(r.port), r.protocol])]));
+  ctx.print.command(ctx.kubectl('get', 'pod', name, '-o', `jsonpath=${PORTS_JSONPATH}`));
+  // What that jsonpath prints: a missing field (an unnamed port) is empty, as kubectl get allows missing keys.
+  ctx.print.out((pod.spec?.containers ?? []).map((c) =>
+    c.name + (c.ports ?? []).map((p) => `\t${p.name ?? ''} ${p.containerPort}/${p.protocol ?? ''}`).join('') + '\n').join(''));
   ctx.print.info('Note: the ports in a pod spec are informative only; the app may listen on other ports, and these need not be open.\n');
 }
