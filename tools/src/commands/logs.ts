@@ -2,13 +2,13 @@
 import { Writable } from 'node:stream';
 import { Log } from '@kubernetes/client-node';
 import type { Ctx } from '../lib/context.ts';
-import { getPod } from '../lib/pods.ts';
+import { getPod, containerOf } from '../lib/pods.ts';
 import { CliError } from '../lib/errors.ts';
 
 export async function logs(ctx: Ctx, name: string, opts: { follow?: boolean; tail?: string; container?: string }): Promise<void> {
   if (opts.tail !== undefined && !/^(-1|\d+)$/.test(opts.tail)) throw new CliError(`error: invalid argument "${opts.tail}" for "--tail" flag: must be an integer (-1 for all lines)`);
   const pod = await getPod(ctx, name);
-  const container = opts.container ?? pod.spec?.containers[0]?.name ?? '';
+  const container = containerOf(pod, opts.container);
   const args = ['logs', name];
   if (opts.follow) args.push('-f');
   if (opts.tail !== undefined) args.push('--tail', opts.tail);

@@ -14,6 +14,20 @@ interface StatusBody {
   code?: number;
 }
 
+const GENERIC: Record<number, [string, string]> = {
+  400: ['BadRequest', 'the server rejected our request for an unknown reason'],
+  401: ['Unauthorized', 'the server has asked for the client to provide credentials'],
+  403: ['Forbidden', 'the server does not allow access to the requested resource'],
+  404: ['NotFound', 'the server could not find the requested resource'],
+  405: ['MethodNotAllowed', 'the server does not allow this method on the requested resource'],
+  409: ['Conflict', 'the server reported a conflict'],
+  422: ['Invalid', 'the server rejected our request due to an error in our request'],
+  429: ['TooManyRequests', 'the server has received too many requests and has asked us to try again later'],
+  500: ['InternalError', 'an error on the server has prevented the request from succeeding'],
+  503: ['ServiceUnavailable', 'the server is currently unable to handle the request'],
+  504: ['Timeout', 'the server was unable to return a response in the time allotted, but may still be processing the request'],
+};
+
 /** Turns whatever client-node threw into kubectl's wording. */
 export function describeError(err: unknown): string {
   const e = err as { code?: number | string; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
@@ -26,7 +40,9 @@ export function describeError(err: unknown): string {
       body = undefined;
     }
     if (body?.kind === 'Status' && body.message) return `Error from server (${body.reason ?? 'Unknown'}): ${body.message}`;
-    return `Error from server: the server responded with HTTP ${e.code}`;
+    // No Status to quote (client-node's Log keeps none): what kubectl says then (apierrors.NewGenericServerResponse).
+    const [reason, message] = GENERIC[e.code] ?? ['Unknown', `the server responded with the status code ${e.code} but did not return more information`];
+    return `Error from server (${reason}): ${message}`;
   }
   const net = e.cause?.code ?? (typeof e.code === 'string' ? e.code : undefined);
   // fetch wraps every network failure as "fetch failed" with the reason as its cause.

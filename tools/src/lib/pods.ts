@@ -15,6 +15,14 @@ export function requireRunning(pod: V1Pod): void {
   if (phase !== 'Running') throw new CliError(`error: pod ${pod.metadata?.name} is not running (phase ${phase ?? 'Unknown'})`);
 }
 
+/** The container a command acts on: the one named (it must be in the pod, as kubectl checks), else the first. */
+export function containerOf(pod: V1Pod, name?: string): string {
+  if (name === undefined) return pod.spec?.containers[0]?.name ?? '';
+  const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])];
+  if (!all.some((c) => c.name === name)) throw new CliError(`error: container ${name} is not valid for pod ${pod.metadata?.name}`);
+  return name;
+}
+
 export function requireIP(pod: V1Pod): string {
   const ip = pod.status?.podIP;
   if (!ip) throw new CliError(`error: pod ${pod.metadata?.name} has no IP yet (phase ${pod.status?.phase ?? 'Unknown'})`);
