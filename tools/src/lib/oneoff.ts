@@ -18,6 +18,8 @@ export interface OneOffSpec {
   timeoutMs?: number;
   /** Called with the pod's output as it arrives. */
   onOutput?: (chunk: string) => void;
+  /** Called once the pod is made, with the name it really got (a fresh one on a clash). */
+  onCreated?: (name: string) => void;
   /** Called once the pod is deleted, on every path (also before exiting on a signal). */
   onDeleted?: (name: string) => void;
 }
@@ -34,13 +36,14 @@ async function createWithFreshName(ctx: Ctx, spec: OneOffSpec): Promise<string> 
     const pod: V1Pod = {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kiada', run: spec.name } },
+      // As `kubectl run NAME` makes it: label run=NAME, one container named NAME.
+      metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kiada', run: name } },
       spec: {
         restartPolicy: 'Never',
         terminationGracePeriodSeconds: 1,
         ...(spec.nodeName ? { nodeName: spec.nodeName } : {}),
         ...(spec.hostNetwork ? { hostNetwork: true } : {}),
-        containers: [{ name: spec.name, image: spec.image, args: spec.args }],
+        containers: [{ name, image: spec.image, args: spec.args }],
       },
     };
     try {
@@ -127,6 +130,7 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
   try {
     creating = createWithFreshName(ctx, spec);
     const created = await creating;
+    spec.onCreated?.(created);
     const timeoutMs = spec.timeoutMs ?? 60_000;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CliError(`error: timed out waiting for pod ${created} to complete`)), timeoutMs);
@@ -144,7 +148,7 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
       },
     });
     const logged = new Promise<void>((resolve) => sink.on('finish', resolve).on('error', resolve));
-    logAbort = await new Log(ctx.kc).log(ctx.namespace, created, spec.name, sink, { follow: true });
+    logAbort = await new Log(ctx.kc).log(ctx.namespace, created, created, sink, { follow: true });
     const pod = await Promise.race([w.finished, timedOut]);
     // The log ends with the container; wait for its last bytes (briefly: the phase may come first).
     await Promise.race([logged, new Promise((r) => setTimeout(r, 2000))]);
