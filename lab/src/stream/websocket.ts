@@ -49,22 +49,31 @@ export function rejectUpgrade(socket: Duplex, code: number, reason: string, stat
   socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
 /**
  * Sends a readable stream's chunks as binary messages (each prefixed as `frame` makes it), pausing the stream
- * while the socket has more than 4 MiB queued: a slow client slows the process or connection behind it.
+ * while the socket has more than 4 MiB queued, until less than 1 MiB is: a slow client slows the process or
+ * connection behind it. ws calls each send's callback once the socket has written that message (or failed to):
+ * every such call is a moment the queue got shorter, so no timer has to watch it drain. (ws's
+ * createWebSocketStream would give back-pressure too, but it also takes over the incoming messages that the
+ * channel protocols read themselves, and closes the socket when the stream ends.)
  */
 export function pumpToWebSocket(ws: WebSocket, stream: NodeJS.ReadableStream, frame: (chunk: Buffer) => Buffer): void {
+  let paused = false;
+  const written = () => {
+    if (paused && (ws.bufferedAmount < LOW_WATER || ws.readyState !== ws.OPEN)) {
+      paused = false;
+      stream.resume();
+    }
+  };
   stream.on('data', (d: Buffer) => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(frame(d), { binary: true });
-    if (ws.bufferedAmount > 4 * 1024 * 1024) {
+    ws.send(frame(d), { binary: true }, written);
+    if (!paused && ws.bufferedAmount > HIGH_WATER) {
+      paused = true;
       stream.pause();
-      const wait = setInterval(() => {
-        if (ws.bufferedAmount < 1024 * 1024 || ws.readyState !== ws.OPEN) {
-          clearInterval(wait);
-          stream.resume();
-        }
-      }, 2);
     }
   });
 }
