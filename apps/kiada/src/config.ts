@@ -33,6 +33,13 @@ export const FALLBACKS = {
 
 export class ConfigError extends Error {}
 
+/** --help: the usage is printed as an error would be, but the exit code is 0. */
+export class HelpRequested extends ConfigError {
+  constructor() {
+    super(USAGE);
+  }
+}
+
 /** Turns a --bind value into the list of addresses to listen on. */
 export function resolveBind(bind: string, interfaces = os.networkInterfaces()): string[] {
   if (bind === 'all' || bind === '' || bind === '::') return ['::'];
@@ -61,7 +68,7 @@ export function loadConfig(argv = process.argv.slice(2), env = process.env): Con
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  if (parsed.values.help) throw new ConfigError(USAGE);
+  if (parsed.values.help) throw new HelpRequested();
   const { port: p, bind: b } = FALLBACKS;
   const port = parsePort(parsed.values.port ?? env[p.env] ?? p.default);
   const addresses = resolveBind(parsed.values.bind ?? env[b.env] ?? b.default);

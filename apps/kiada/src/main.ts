@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // kiada's entry point: the book's banner, then serve until SIGTERM or SIGINT.
-import { loadConfig, ConfigError } from './config.ts';
+import { loadConfig, ConfigError, HelpRequested } from './config.ts';
 import { bannerLines, createLogger } from './log.ts';
 import { startServer } from './server.ts';
 
@@ -11,7 +11,7 @@ async function main() {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
-      process.exit(err.message.startsWith('Usage:') ? 0 : 2);
+      process.exit(err instanceof HelpRequested ? 0 : 2);
     }
     throw err;
   }

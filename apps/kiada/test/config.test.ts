@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { loadConfig, resolveBind, ConfigError } from '../src/config.ts';
+import { loadConfig, resolveBind, ConfigError, HelpRequested, USAGE } from '../src/config.ts';
 
 const nics = {
   lo: [{ address: '127.0.0.1', family: 'IPv4' }, { address: '::1', family: 'IPv6' }],
@@ -28,5 +28,8 @@ describe('config', () => {
     expect(() => loadConfig(['--port', '70000'], {})).toThrow('invalid port: 70000');
     expect(() => resolveBind('wlan9', nics)).toThrow('--bind wlan9: not "all", "loopback", an interface of this host or an IP address');
     expect(() => loadConfig(['--nope'], {})).toThrow(ConfigError);
+    expect(() => loadConfig(['--nope'], {})).not.toThrow(HelpRequested);
+    expect(() => loadConfig(['-h'], {})).toThrow(new HelpRequested());
+    expect(new HelpRequested().message).toBe(USAGE);
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { canUseNetns, createPair, type Pair } from './netns.ts';
+import { USAGE } from '../src/config.ts';
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
 
@@ -69,6 +70,13 @@ describe('kiada process', () => {
     children.push(k.child);
     expect((await k.exited).code).toBe(2);
     expect(k.err()).toBe('invalid port: x\n');
+  });
+
+  it('prints its usage for --help and exits 0', async () => {
+    const k = startKiada(['--help']);
+    children.push(k.child);
+    expect((await k.exited).code).toBe(0);
+    expect(k.err()).toBe(`${USAGE}\n`);
   });
 });
 
