@@ -18,7 +18,7 @@ function timed(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 export async function run(): Promise<string> {
-  const out = await withLab(async (lab: TestLab) => {
+  return withLab('One-off client pod', async (lab: TestLab) => {
     const ip = await deploy(lab);
     const env = { KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home };
     const ours: number[] = [], theirs: number[] = [];
@@ -29,5 +29,4 @@ export async function run(): Promise<string> {
     const o = median(ours), t = median(theirs);
     return `### One-off client pod (target ≤ 1.0× kubectl)\n\n` + table(['', 'kiada curl-from-pod', 'kubectl run --rm -i … curl', 'ratio'], [['wall time, ms (median of 5)', fmt(o), fmt(t), ratio(o, t)]]);
   });
-  return out.startsWith('(') ? `### One-off client pod\n\n${out}` : out;
 }

@@ -3,9 +3,13 @@ import { startTestLab, waitFor, prerequisites, ECHO_POD, KIADA_POD, type TestLab
 
 export const ECHO_AND_KIADA = `${ECHO_POD}---\n${KIADA_POD}`;
 
-export async function withLab<T>(fn: (lab: TestLab) => Promise<T>): Promise<T | string> {
+/** A benchmark's section when the lab's prerequisites are missing: its title and why it did not run. */
+export const notRun = (title: string, why: string) => `### ${title}\n\n(not run: ${why})\n`;
+
+/** Runs a benchmark on a lab of its own (removed afterwards); without root or kubectl, says why it did not run. */
+export async function withLab(title: string, fn: (lab: TestLab) => Promise<string>): Promise<string> {
   const missing = prerequisites();
-  if (missing) return `(not run: ${missing})\n`;
+  if (missing) return notRun(title, missing);
   const lab = await startTestLab();
   try {
     return await fn(lab);

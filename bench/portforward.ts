@@ -38,7 +38,7 @@ function roundTripMBps(port: number, payload: Buffer): Promise<number> {
 }
 
 export async function run(): Promise<string> {
-  const out = await withLab(async (lab: TestLab) => {
+  return withLab('Port-forward', async (lab: TestLab) => {
     await deploy(lab);
     const env = { KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home };
     const kubectl = ['kubectl', '--kubeconfig', lab.kubeconfig, '--cache-dir', lab.cacheDir, 'port-forward'];
@@ -74,5 +74,4 @@ export async function run(): Promise<string> {
       for (const f of [ours.echo, ours.kiada, theirs.echo, theirs.kiada]) f.child.kill('SIGINT');
     }
   });
-  return typeof out === 'string' && out.startsWith('(') ? `### Port-forward\n\n${out}` : (out as string);
 }
