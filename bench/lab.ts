@@ -1,15 +1,12 @@
 // The lab itself: `lab up` to kiada Running, `lab down`, 50 pods create-to-Running, and API req/s for
 // `get pods` from 10 parallel clients against a raw node:https server sending the same bytes (the ceiling).
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import https from 'node:https';
-import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import { labUp, labDown } from '@kiada/lab/control.ts';
-import { prerequisites, waitFor, KIADA_POD } from '@kiada/lab/testing.ts';
-import { generateCerts } from '@kiada/lab/api/index.ts';
+import { prerequisites, waitFor, makeTestHome, randomLabId, generateCerts, KIADA_POD } from '@kiada/lab/testing.ts';
 import { ratio, fmt, table, SECONDS, median } from './lib.ts';
+import { notRun } from './cluster.ts';
 
 import { execFile } from 'node:child_process';
 
@@ -37,13 +34,13 @@ async function rps(url: string, headers: Record<string, string>, ca: string): Pr
 
 export async function run(): Promise<string> {
   const missing = prerequisites();
-  if (missing) return `### Lab\n\n(not run: ${missing})\n`;
-  const id = `b${randomBytes(3).toString('hex')}`;
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-bench-lab-'));
-  process.env.KIADA_LAB_HOME = home;
+  if (missing) return notRun('Lab', missing);
+  const id = randomLabId('b');
+  // Owned by whoever typed `sudo npm run bench`, as the lab requires of its state directory.
+  const home = makeTestHome('kiada-bench-lab-');
   try {
     const t0 = Date.now();
-    const up = await labUp({ id });
+    const up = await labUp({ id, home });
     const upMs = Date.now() - t0;
     await kubectl(up.kubeconfig, ['apply', '-f', '-'], KIADA_POD);
     await waitFor('kiada Running', async () => (await kubectl(up.kubeconfig, ['get', 'pod', 'kiada', '-o', 'jsonpath={.status.phase}'])) === 'Running', 30_000);
@@ -79,7 +76,7 @@ export async function run(): Promise<string> {
     raw.close();
 
     const d0 = Date.now();
-    await labDown({ id });
+    await labDown({ id, home });
     const downMs = Date.now() - d0;
     return `### Lab\n\n` + table(['measure', 'lab', 'reference', 'ratio'], [
       ['`lab up` (API answers, nodes Ready), ms', upMs, '', ''],
@@ -90,7 +87,7 @@ export async function run(): Promise<string> {
       [`GET pods (51 pods, JSON), 10 parallel clients, req/s (${SECONDS} s)`, fmt(ours), `${fmt(ceiling)} (raw node:https, same bytes)`, ratio(ours, ceiling)],
     ]);
   } finally {
-    await labDown({ id }).catch(() => {});
+    await labDown({ id, home }).catch(() => {});
     fs.rmSync(home, { recursive: true, force: true });
   }
 }

@@ -16,7 +16,8 @@ import { checkPrivileges, cleanupLeftovers, labNamespaces } from './net/index.ts
 import { LabError } from './errors.ts';
 import { exitCodeOf } from './exit-code.ts';
 
-export { LabError };
+// What the CLI needs besides the verbs: the lab id it acts on, and where that lab keeps its files.
+export { LabError, resolveLabId, labPaths };
 
 const DAEMON = path.join(path.dirname(fileURLToPath(import.meta.url)), 'daemon.ts');
 const STATE_DIR = "the lab's state directory";

@@ -7,6 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { labUp, labDown } from './control.ts';
 import { invokingUser } from './invoker.ts';
 
+// What suites and benchmarks look at inside a lab (the package exports only control.ts and this file).
+export { readOwner, registryDir } from './registry.ts';
+export { processIdentity } from './proc.ts';
+export { generateCerts } from './api/certs.ts';
+
 export function prerequisites(): string | null {
   if (process.platform !== 'linux') return 'the lab needs Linux';
   if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces)';

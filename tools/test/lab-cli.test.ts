@@ -7,9 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { labDown } from '@kiada/lab/control.ts';
-import { makeTestHome, randomLabId, skipUnlessLab, waitFor } from '@kiada/lab/testing.ts';
-import { readOwner, registryDir } from '@kiada/lab/registry.ts';
-import { processIdentity } from '@kiada/lab/proc.ts';
+import { makeTestHome, randomLabId, skipUnlessLab, waitFor, readOwner, registryDir, processIdentity } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const skip = skipUnlessLab();

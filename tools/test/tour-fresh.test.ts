@@ -6,8 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labDown } from '@kiada/lab/control.ts';
-import { randomLabId, skipUnlessLab } from '@kiada/lab/testing.ts';
-import { readOwner } from '@kiada/lab/registry.ts';
+import { randomLabId, skipUnlessLab, readOwner } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const skip = skipUnlessLab();

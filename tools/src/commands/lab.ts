@@ -1,6 +1,5 @@
 // `kiada lab up | down | status | node-shell`: the embedded cluster's life cycle.
-import { labUp, labDown, labStatus, nodeShell, LabError, type UpResult } from '@kiada/lab/control.ts';
-import { labPaths } from '@kiada/lab/paths.ts';
+import { labUp, labDown, labStatus, nodeShell, labPaths, LabError, type UpResult } from '@kiada/lab/control.ts';
 import { formatData } from '../lib/print.ts';
 import { CliError } from '../lib/errors.ts';
 import { withSpinner } from '../lib/spinner.ts';

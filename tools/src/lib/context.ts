@@ -5,8 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { labStatus } from '@kiada/lab/control.ts';
-import { resolveLabId } from '@kiada/lab/paths.ts';
+import { labStatus, resolveLabId } from '@kiada/lab/control.ts';
 import { CliError } from './errors.ts';
 import { createPrinter, type Printer } from './print.ts';
 

@@ -1,0 +1,47 @@
+// The workspaces meet only where a package says so: the lab's package exports control.ts (what the CLI drives)
+// and testing.ts (what suites and benchmarks use), nothing else; the app exports no module at all (it is a program).
+// Checked the way Node resolves an import at run time and the way TypeScript (tsc, module nodenext) does.
+import { describe, it, expect } from 'vitest';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import ts from 'typescript';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const TOOLS = path.join(ROOT, 'tools', 'src', 'cli.ts');
+const LAB = path.join(ROOT, 'lab', 'src', 'lab.ts');
+
+/** Where Node sends `spec` imported from `from`, or the code of its refusal. */
+function nodeResolves(spec: string, from: string): string {
+  try {
+    return path.relative(ROOT, createRequire(from).resolve(spec));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? String(err);
+  }
+}
+
+/** Where tsc sends `spec` imported from `from` (an ES module), or null. */
+function tscResolves(spec: string, from: string): string | null {
+  const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, allowImportingTsExtensions: true };
+  const r = ts.resolveModuleName(spec, from, options, ts.sys, undefined, undefined, ts.ModuleKind.ESNext).resolvedModule;
+  return r ? path.relative(ROOT, r.resolvedFileName) : null;
+}
+
+describe('package boundaries', () => {
+  it('the tools reach the lab only through control.ts and testing.ts', () => {
+    for (const [spec, file] of [['@kiada/lab/control.ts', 'lab/src/control.ts'], ['@kiada/lab/testing.ts', 'lab/src/testing.ts']]) {
+      expect(nodeResolves(spec, TOOLS)).toBe(file);
+      expect(tscResolves(spec, TOOLS)).toBe(file);
+    }
+    for (const internal of ['@kiada/lab', '@kiada/lab/paths.ts', '@kiada/lab/registry.ts', '@kiada/lab/api/index.ts', '@kiada/lab/src/control.ts', '@kiada/lab/package.json']) {
+      expect([internal, nodeResolves(internal, TOOLS)]).toEqual([internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
+      expect([internal, tscResolves(internal, TOOLS)]).toEqual([internal, null]);
+    }
+  });
+
+  it('no module of the app is importable from the lab', () => {
+    for (const internal of ['@kiada/app', '@kiada/app/main.ts', '@kiada/app/src/app.ts']) {
+      expect([internal, nodeResolves(internal, LAB)]).toEqual([internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
+      expect([internal, tscResolves(internal, LAB)]).toEqual([internal, null]);
+    }
+  });
+});
