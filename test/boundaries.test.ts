@@ -1,5 +1,6 @@
-// The workspaces meet only where a package says so: the lab's package exports control.ts (what the CLI drives)
-// and testing.ts (what suites and benchmarks use), nothing else; the app exports no module at all (it is a program).
+// The workspaces meet only where a package says so: the lab's package exports control.ts (what the CLI drives),
+// exit-code.ts (signal → exit code, shared with the CLI) and testing.ts (what suites and benchmarks use), nothing
+// else; the app exports no module at all (it is a program).
 // Checked the way Node resolves an import at run time and the way TypeScript (tsc, module nodenext) does.
 import { describe, it, expect } from 'vitest';
 import { createRequire } from 'node:module';
@@ -27,8 +28,9 @@ function tscResolves(spec: string, from: string): string | null {
 }
 
 describe('package boundaries', () => {
-  it('the tools reach the lab only through control.ts and testing.ts', () => {
-    for (const [spec, file] of [['@kiada/lab/control.ts', 'lab/src/control.ts'], ['@kiada/lab/testing.ts', 'lab/src/testing.ts']]) {
+  it('the tools reach the lab only through control.ts, exit-code.ts and testing.ts', () => {
+    const exported = [['@kiada/lab/control.ts', 'lab/src/control.ts'], ['@kiada/lab/exit-code.ts', 'lab/src/exit-code.ts'], ['@kiada/lab/testing.ts', 'lab/src/testing.ts']];
+    for (const [spec, file] of exported) {
       expect(nodeResolves(spec, TOOLS)).toBe(file);
       expect(tscResolves(spec, TOOLS)).toBe(file);
     }
