@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { PortForward } from '@kubernetes/client-node';
 import type { Ctx } from '../lib/context.ts';
 import { getPod, requireRunning, resolvePort } from '../lib/pods.ts';
-import { CliError } from '../lib/errors.ts';
+import { CliError, describeError } from '../lib/errors.ts';
 import { watchPodGone } from '../lib/pod-gone.ts';
 import { onStopSignal } from '../lib/signals.ts';
 
@@ -76,7 +76,7 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
             (e: Error) => {
               socket.destroy();
               // Refused because the pod is gone (a 404): that ends the whole forward, said once, not per connection.
-              void podGone.check().then((gone) => gone || process.stderr.write(`error: ${e.message}\n`));
+              void podGone.check().then((gone) => gone || process.stderr.write(`${describeError(e)}\n`));
             },
           );
         });
