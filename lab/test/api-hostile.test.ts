@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { parse } from 'yaml';
-import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, startTestLab, type TestLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
 

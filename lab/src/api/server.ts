@@ -39,8 +39,8 @@ export interface ApiServerOptions {
   store: Store;
   token: string;
   tls: { cert: string; key: string };
-  kubelet?: LogSource;
-  upgrades?: UpgradeHandler;
+  kubelet: LogSource;
+  upgrades: UpgradeHandler;
   host?: string;
   port?: number;
 }
@@ -252,7 +252,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   function logs(route: Route, q: URLSearchParams, res: http.ServerResponse) {
     const options = logOptions(q, route.name!);
     store.mustGet('pods', route.namespace, route.name!);
-    if (!opts.kubelet) throw new ApiError(503, 'ServiceUnavailable', 'no kubelet');
     const stream = opts.kubelet.logs(route.namespace!, route.name!, options);
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
@@ -280,7 +279,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       if (pod.status?.phase !== 'Running' && route.sub !== 'attach') {
         return fail(badRequest(pod.spec?.nodeName ? `pod ${route.name} is not running` : `pod ${route.name} does not have a host assigned`));
       }
-      if (!opts.upgrades) return fail(new ApiError(503, 'ServiceUnavailable', 'streaming is not available'));
       opts.upgrades(route.sub as UpgradeKind, pod, req, socket, head);
     } catch (err) {
       fail(err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message));

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
-import { ip, inNetns, run } from './exec.ts';
+import { ip, inNetns } from './exec.ts';
 
 const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.ts');
 export const NODE_NAMES = ['kind-control-plane', 'kind-worker', 'kind-worker2'];
@@ -293,5 +293,3 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
     destroy,
   };
 }
-
-export { run };

@@ -8,7 +8,7 @@ import { ApiError } from '../store/index.ts';
 import type { ContainerIO } from '../kubelet/index.ts';
 import { acceptWebSocket, isWebSocket, offeredProtocols, pumpToWebSocket, rejectUpgrade } from './websocket.ts';
 
-export const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+const REMOTECOMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 
 export interface RemoteCommandOptions {
   stdin: boolean;
@@ -19,7 +19,7 @@ export interface RemoteCommandOptions {
 }
 
 /** The status message the kubelet puts on channel 3 (v4 and later). */
-export function exitStatus(code: number): object {
+function exitStatus(code: number): object {
   if (code === 0) return { metadata: {}, status: 'Success' };
   return {
     metadata: {},
@@ -109,7 +109,7 @@ export async function handleRemoteCommand(req: http.IncomingMessage, socket: Dup
   };
 
   const io = startOrFinish(opts, finish);
-  if (io) wire(ws, io, opts, version, send, finish);
+  if (io) wire(ws, io, opts, version, finish);
 }
 
 function wire(
@@ -117,7 +117,6 @@ function wire(
   io: ContainerIO,
   opts: RemoteCommandOptions,
   version: number,
-  send: (channel: number, data: Buffer | string) => void,
   finish: (status: object, text: string) => void,
 ) {
   const outputs: Promise<void>[] = [];
