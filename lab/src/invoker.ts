@@ -29,7 +29,7 @@ function parsePasswd(line: string): PasswdEntry | null {
 }
 
 /** getent (NSS: LDAP, sssd…) when present, else /etc/passwd. */
-export function passwdEntry(uid: number): PasswdEntry | null {
+function passwdEntry(uid: number): PasswdEntry | null {
   try {
     return parsePasswd(execFileSync('getent', ['passwd', String(uid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch {

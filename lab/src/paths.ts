@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { LabError } from './errors.ts';
 import { invokingUser } from './invoker.ts';
 
-export const DEFAULT_ID = 'lab';
+const DEFAULT_ID = 'lab';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function validateId(id: string): string {
@@ -21,7 +21,7 @@ export function resolveLabId(explicit?: string, env: NodeJS.ProcessEnv = process
   return validateId(explicit ?? (env.KIADA_LAB_ID || DEFAULT_ID));
 }
 
-export function labHome(id: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+function labHome(id: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   const dir = explicit ?? env.KIADA_LAB_HOME;
   return dir ? path.resolve(dir) : path.join(invokingUser(env).home, '.kiada', 'lab', id);
 }

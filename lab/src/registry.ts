@@ -9,7 +9,7 @@ import path from 'node:path';
 import { LabError } from './errors.ts';
 import { isSameProcess, type ProcessIdentity } from './proc.ts';
 
-export const RUN_DIR = '/run/kiada';
+const RUN_DIR = '/run/kiada';
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 
 export interface AgentRecord {
@@ -73,7 +73,7 @@ function ensureRootDir(dir: string): void {
 }
 
 /** The id's registry directory, made if missing (root only). */
-export function ensureRegistry(id: string): string {
+function ensureRegistry(id: string): string {
   ensureRootDir(RUN_DIR);
   ensureRootDir(registryDir(id));
   return registryDir(id);

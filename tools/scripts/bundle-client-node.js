@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 const TOOLS = path.resolve(import.meta.dirname, '..');
 // Resolves packages as the tools package sees them.
 const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
-export const CACHE_DIR = path.join(TOOLS, '.cache');
+const CACHE_DIR = path.join(TOOLS, '.cache');
 
 /** @param {string} version */
 export function bundlePath(version) {

@@ -18,7 +18,7 @@ import { completionScript } from './commands/completion.ts';
 
 const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-export function buildProgram(setExit: (code: number) => void): Command {
+function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('kiada')
     .description('Every way of chapter 5 of Kubernetes in Action to talk to a pod; each prints the kubectl command it stands for. POD defaults to kiada.')
     .option('--kubeconfig <file>', 'path to the kubeconfig file')

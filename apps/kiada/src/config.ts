@@ -55,7 +55,7 @@ export function resolveBind(bind: string, interfaces = os.networkInterfaces()): 
   throw new ConfigError(`--bind ${bind}: not "all", "loopback", an interface of this host or an IP address`);
 }
 
-export function parsePort(value: string): number {
+function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port < 0 || port > 65535) throw new ConfigError(`invalid port: ${value}`);
   return port;

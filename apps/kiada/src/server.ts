@@ -25,7 +25,7 @@ export interface RunningServer {
 // Limits that keep a slow or hostile client from holding the process: a header must arrive within 10 s,
 // a whole request within 30 s, headers stay under 16 KiB, idle keep-alive sockets close after 5 s. The
 // timeouts are checked every second (Node's default is every 30 s, which would let a slowloris linger).
-export const LIMITS = { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
+const LIMITS = { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {

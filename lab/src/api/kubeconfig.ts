@@ -35,7 +35,7 @@ export function isLabKubeconfig(text: string | null): boolean {
 }
 
 /** May the lab put its kubeconfig at `name` in `dir`? Nothing there, a symlink, or an earlier lab kubeconfig. */
-export function checkKubeconfigTarget(dir: OwnedDir, name: string): void {
+function checkKubeconfigTarget(dir: OwnedDir, name: string): void {
   const kind = dir.kind(name);
   if (kind === 'missing' || kind === 'symlink') return;
   if (kind === 'file' && isLabKubeconfig(dir.readOwnFile(name))) return;

@@ -2,7 +2,7 @@
 // SYN_STREAM / SYN_REPLY / RST_STREAM / PING / GOAWAY / DATA, and the header-block layout.
 // Header blocks are zlib-compressed with the SPDY/3 dictionary (dictionary.ts); see session.ts.
 
-export const VERSION = 3;
+const VERSION = 3;
 export const TYPE = { SYN_STREAM: 1, SYN_REPLY: 2, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, HEADERS: 8, WINDOW_UPDATE: 9 } as const;
 export const FLAG_FIN = 0x01;
 export const RST = { PROTOCOL_ERROR: 1, INVALID_STREAM: 2, REFUSED_STREAM: 3, CANCEL: 5, INTERNAL_ERROR: 6 } as const;
