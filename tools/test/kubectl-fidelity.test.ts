@@ -147,6 +147,11 @@ describe.skipIf(skip)('kiada prints what the kubectl command it stands for print
       const crash = await kiada(['diagnose', 'crash2', '-q']);
       expect(crash).toEqual({ code: 1, stderr: '', stdout: expect.stringMatching(/^✘ 1\. pod is running and ready: container crash2 is in CrashLoopBackOff, last exit code 3 \(Error\)(, \d+ restarts?)?\nThe first failing hop is "pod is running and ready"\.\n$/) });
       await waitFor('pull in back-off', async () => (await lab.kubectl(['get', 'pod', 'pull', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting.reason}'])).stdout === 'ImagePullBackOff', 20_000);
+      // The server's refusal to give a log, as kubectl prints it (client-node's Log drops it; kiada asks again).
+      const logs = await kiada(['logs', 'pull', '-q']);
+      expect([logs.code, logs.stdout]).toEqual([1, '']);
+      expect(logs.stderr).toMatch(/^Error from server \(BadRequest\): container "pull" in pod "pull" is waiting to start: .+\n$/);
+      expect(logs.stderr).toBe((await lab.kubectl(['logs', 'pull'])).stderr);
       expect(await kiada(['diagnose', 'pull', '-q'])).toEqual({
         code: 1, stderr: '',
         stdout: '✘ 1. pod is running and ready: container pull is waiting: ImagePullBackOff (Back-off pulling image "registry.example/nope:1")\nThe first failing hop is "pod is running and ready".\n',
@@ -159,9 +164,16 @@ describe.skipIf(skip)('kiada prints what the kubectl command it stands for print
   it('a missing pod is kubectl\'s one line and exit 1 on every command, never client-node\'s raw message', async () => {
     const notFound = { code: 1, stdout: '', stderr: 'Error from server (NotFound): pods "nope" not found\n' };
     for (const args of [['pod-ip'], ['pod-ip', '-o', 'wide'], ['pod-ip', '-o', 'json'], ['pod-ip', '-o', 'yaml'], ['ports'], ['ports', '-o', 'json'],
-      ['curl-from-node'], ['curl-from-pod'], ['port-forward', 'nope', '8080'], ['logs'], ['exec', 'nope', '--', 'true'], ['diagnose']]) {
+      ['curl-from-node'], ['curl-from-pod'], ['port-forward', 'nope', '8080'], ['exec', 'nope', '--', 'true'], ['diagnose']]) {
       const argv = args.length === 1 || args[1].startsWith('-') ? [args[0], 'nope', ...args.slice(1)] : args;
       expect(await kiada([...argv, '-q']), argv.join(' ')).toEqual(notFound);
+    }
+    // kubectl logs has words of its own for it; kubectl's own output is the reference.
+    const logs = await kiada(['logs', 'nope', '-q']);
+    expect(logs).toEqual({ code: 1, stdout: '', stderr: 'error: error from server (NotFound): pods "nope" not found in namespace "default"\n' });
+    expect((await lab.kubectl(['logs', 'nope'])).stderr).toBe(logs.stderr);
+    for (const args of [['get', 'pod', 'nope', '-o', 'wide'], ['exec', 'nope', '--', 'true'], ['port-forward', 'nope', '8080']]) {
+      expect((await lab.kubectl(args)).stderr, args.join(' ')).toBe(notFound.stderr);
     }
     // A container that is not in the pod: kubectl's words (it checks before asking the server).
     const badContainer = { code: 1, stdout: '', stderr: 'error: container nope is not valid for pod kiada\n' };

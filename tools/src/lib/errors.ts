@@ -28,22 +28,31 @@ const GENERIC: Record<number, [string, string]> = {
   504: ['Timeout', 'the server was unable to return a response in the time allotted, but may still be processing the request'],
 };
 
+/**
+ * What the server said in an API error client-node threw (an ApiException: a numeric HTTP code, the body if it
+ * kept one): the Status's reason and message, or kubectl's generic words for that code
+ * (apierrors.NewGenericServerResponse) when there is no Status to quote (client-node's Log keeps no body).
+ */
+export function serverStatus(err: unknown): { reason: string; message: string } | undefined {
+  const e = err as { code?: unknown; body?: unknown; headers?: unknown };
+  if (typeof e?.code !== 'number' || !('body' in e || 'headers' in e)) return undefined;
+  let body: StatusBody | undefined;
+  try {
+    body = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as StatusBody;
+  } catch {
+    body = undefined;
+  }
+  if (body?.kind === 'Status' && body.message) return { reason: body.reason ?? 'Unknown', message: body.message };
+  const [reason, message] = GENERIC[e.code] ?? ['Unknown', `the server responded with the status code ${e.code} but did not return more information`];
+  return { reason, message };
+}
+
 /** Turns whatever client-node threw into kubectl's wording. */
 export function describeError(err: unknown): string {
-  const e = err as { code?: number | string; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { code?: number | string; message?: string; cause?: { code?: string; message?: string } };
   if (err instanceof CliError) return err.message;
-  if (typeof e.code === 'number' && e.body !== undefined) {
-    let body: StatusBody | undefined;
-    try {
-      body = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as StatusBody;
-    } catch {
-      body = undefined;
-    }
-    if (body?.kind === 'Status' && body.message) return `Error from server (${body.reason ?? 'Unknown'}): ${body.message}`;
-    // No Status to quote (client-node's Log keeps none): what kubectl says then (apierrors.NewGenericServerResponse).
-    const [reason, message] = GENERIC[e.code] ?? ['Unknown', `the server responded with the status code ${e.code} but did not return more information`];
-    return `Error from server (${reason}): ${message}`;
-  }
+  const status = serverStatus(err);
+  if (status) return `Error from server (${status.reason}): ${status.message}`;
   const net = e.cause?.code ?? (typeof e.code === 'string' ? e.code : undefined);
   // fetch wraps every network failure as "fetch failed" with the reason as its cause.
   if ((net && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|CERT|UND_ERR/.test(net)) || (e.message === 'fetch failed' && e.cause?.message)) {
