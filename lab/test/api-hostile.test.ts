@@ -143,9 +143,10 @@ describe.skipIf(skip)('lab API server against hostile input', () => {
     expect(await pods()).toBe('');
   });
 
-  it('a huge grace period deletes fine, and deleting its namespace is one step', async () => {
+  it('a huge grace period deletes fine; its namespace is Terminating until its pods are gone', async () => {
     await lab.kubectl(['create', 'namespace', 'huge']);
-    const huge = sleeper('huge').replace('terminationGracePeriodSeconds: 1', 'terminationGracePeriodSeconds: 1e14');
+    // A process that ignores SIGTERM: the pod stays until its grace period ends or it is deleted by force.
+    const huge = sleeper('huge').replace('terminationGracePeriodSeconds: 1', 'terminationGracePeriodSeconds: 1e14').replace('args: [sleep, "3600"]', `args: [sh, -c, "trap '' TERM; sleep 3600"]`);
     for (const name of ['huge', 'plain']) await lab.kubectl(['apply', '-n', 'huge', '-f', '-'], { input: huge.replace('name: huge', `name: ${name}`) });
     await lab.waitReady('huge', 'huge');
     const r = await curl(['-X', 'DELETE', `${server}/api/v1/namespaces/huge/pods/huge`]);
@@ -155,10 +156,12 @@ describe.skipIf(skip)('lab API server against hostile input', () => {
     // now + 1e14 s, the nanoseconds wrapped at 64 bits as Go's time.Duration wraps them: a date within ±292 years
     expect(pod.metadata.deletionTimestamp).toMatch(/^2\d{3}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect((await lab.kubectl(['delete', 'namespace', 'huge', '--wait=false'])).stdout).toBe('namespace "huge" deleted\n');
-    expect((await lab.kubectl(['get', 'ns', 'huge'])).stderr).toBe('Error from server (NotFound): namespaces "huge" not found\n');
+    expect((await lab.kubectl(['get', 'ns', 'huge', '--no-headers'])).stdout).toMatch(/^huge\s+Terminating\s+\d+s\n$/);
     const left = JSON.parse((await lab.kubectl(['get', 'pods', '-n', 'huge', '-o', 'json'])).stdout).items;
+    expect(left.map((p: any) => p.metadata.name)).toEqual(['huge', 'plain']);
     for (const p of left) expect(p.metadata.deletionTimestamp).toBeDefined();
     for (const p of left) await lab.kubectl(['delete', 'pod', p.metadata.name, '-n', 'huge', '--grace-period=0', '--force']);
+    expect((await lab.kubectl(['get', 'ns', 'huge'])).stderr).toBe('Error from server (NotFound): namespaces "huge" not found\n');
   }, 60_000);
 
   it('bad log parameters are a 400 or 422 at once; a malformed URL without a token is a 401', async () => {

@@ -167,8 +167,12 @@ describe.skipIf(skip)('lab API server', () => {
     expect((await lab.kubectl(['create', 'namespace', 'team-a'])).stdout).toBe('namespace/team-a created\n');
     expect((await lab.kubectl(['get', 'ns', 'team-a', '--no-headers'])).stdout).toMatch(/^team-a\s+Active\s+\d+s\n$/);
     await lab.kubectl(['run', 'inside', '--image=busybox', '-n', 'team-a', '--', 'sleep', '60']);
-    expect((await lab.kubectl(['delete', 'namespace', 'team-a'])).stdout).toBe('namespace "team-a" deleted\n');
-    await waitFor('pod gone', async () => (await lab.kubectl(['get', 'pods', '-A', '--no-headers'])).stdout.includes('inside') === false);
+    expect((await lab.kubectl(['delete', 'namespace', 'team-a', '--wait=false'])).stdout).toBe('namespace "team-a" deleted\n');
+    // Terminating while its pod stops: nothing new may start in it (NamespaceLifecycle's 403), as on kind.
+    expect((await lab.kubectl(['run', 'x', '--image=busybox', '-n', 'team-a'])).stderr).toBe(
+      'Error from server (Forbidden): pods "x" is forbidden: unable to create new content in namespace team-a because it is being terminated\n');
+    await waitFor('namespace gone', async () => (await lab.kubectl(['get', 'ns', 'team-a'])).code !== 0);
+    expect((await lab.kubectl(['get', 'pods', '-A', '--no-headers'])).stdout).not.toContain('inside');
     expect((await lab.kubectl(['run', 'x', '--image=busybox', '-n', 'team-a'])).stderr).toBe('Error from server (NotFound): namespaces "team-a" not found\n');
   }, 30_000);
 

@@ -1,6 +1,7 @@
 // What kube-apiserver does with a body before it stores anything: decode it into the object's types (wrong types →
 // 400, unknown fields → per ?fieldValidation=), apply the patch if it is one, fill in the defaults, validate (422).
 // Every function here either returns the object to store or throws an ApiError; nothing is stored on an error.
+import { randomInt } from 'node:crypto';
 import { ApiError, badRequest, invalid, type Obj, type Resource } from '../store/index.ts';
 import { decode, depth } from './schema.ts';
 import { MAX_DEPTH } from './http.ts';
@@ -83,12 +84,16 @@ function check(resource: Resource, obj: Obj, old?: Obj): void {
   if (errs.length) throw invalid(KINDS[resource], obj.metadata.name ?? '', errs);
 }
 
+/** apimachinery's rand.String(5), as names.SimpleNameGenerator appends it: no vowels, no look-alikes. */
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+const randomSuffix = () => Array.from({ length: 5 }, () => ALPHANUMS[randomInt(ALPHANUMS.length)]).join('');
+
 /** POST: the object to store (system fields are the store's to set). */
 export function admitCreate(resource: Resource, namespace: string | undefined, body: unknown, q: URLSearchParams): Admitted {
   const a = decodeBody(resource, body, fieldValidation(q, 'CreateOptions'));
   const meta = a.obj.metadata;
   if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-  if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${Math.random().toString(36).slice(2, 7)}`;
+  if (!meta.name && meta.generateName) meta.name = `${meta.generateName.slice(0, 58)}${randomSuffix()}`;
   if (namespace) {
     if (meta.namespace && meta.namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     meta.namespace = namespace;

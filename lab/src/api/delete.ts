@@ -1,8 +1,9 @@
 // DELETE as kube-apiserver does it: graceful deletion of scheduled pods (deletionTimestamp = now + grace, the
 // duration wrapping around as Go's time.Duration does, so no grace period makes an invalid date), and namespaces
-// deleted with everything in them in one step that cannot fail half-way.
+// deleted with everything in them (namespaces.ts): every check comes before the first change.
 import { ApiError, badRequest, type Obj, type Resource, type Store } from '../store/index.ts';
 import { metaTime } from '../time.ts';
+import { finalize, markTerminating } from './namespaces.ts';
 
 /** NamespaceLifecycle admission: these are never deleted. */
 const IMMORTAL = ['default', 'kube-system', 'kube-public'];
@@ -56,9 +57,11 @@ export function deleteObject(store: Store, resource: Resource, namespace: string
   if (resource === 'pods') return deletePod(store, cur, grace);
   if (resource === 'namespaces') {
     if (IMMORTAL.includes(name)) throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+    const terminating = markTerminating(store, cur);
     for (const p of store.list('pods', name)) deletePod(store, p, undefined);
     for (const e of store.list('events', name)) store.delete('events', name, e.metadata.name);
-    return store.delete('namespaces', undefined, name);
+    finalize(store, name);
+    return terminating;
   }
   const gone = store.delete(resource, namespace, name);
   return statusOk({ name: gone.metadata.name, kind: resource, uid: gone.metadata.uid });

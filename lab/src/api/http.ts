@@ -17,6 +17,20 @@ export function sendJsonText(res: http.ServerResponse, code: number, text: strin
   res.end(text);
 }
 
+/** Warnings for kubectl to print ("Warning: …"), as kube-apiserver sends them: `299 - "<text>"`. */
+export function warn(res: http.ServerResponse, texts: string[]): void {
+  // Quoted with every byte a header may carry (field names can hold any character); at most 4 KiB of them.
+  const quote = (t: string) => JSON.stringify(t).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const values: string[] = [];
+  let size = 0;
+  for (const t of texts) {
+    const v = `299 - ${quote(t.slice(0, 256))}`;
+    if ((size += v.length) > 4096) break;
+    values.push(v);
+  }
+  if (values.length) res.setHeader('Warning', values);
+}
+
 export function sendError(res: http.ServerResponse, err: unknown): void {
   const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
   if (res.headersSent) {

@@ -1,4 +1,4 @@
-export { createApiServer, type ApiServer, type LogOptions, type UpgradeHandler, type UpgradeKind } from './server.ts';
+export { createApiServer, type ApiServer, type UpgradeHandler, type UpgradeKind } from './server.ts';
 export { generateCerts } from './certs.ts';
 export { writeKubeconfig } from './kubeconfig.ts';
 export { buildNodes } from './nodes.ts';

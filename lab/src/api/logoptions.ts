@@ -2,7 +2,7 @@
 // (PodLogOptions): a value that does not parse is a 400, one out of range a 422 — never a log stream that hangs.
 import { badRequest, invalid } from '../store/index.ts';
 import { invalidValue, forbidden, type FieldError } from './field.ts';
-import type { LogOptions } from './server.ts';
+import type { LogOptions } from '../kubelet/types.ts';
 
 const TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
 const FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];

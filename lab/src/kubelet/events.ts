@@ -18,6 +18,8 @@ export function recordEvent(
   e: { type?: 'Normal' | 'Warning'; reason: string; message: string; container?: string; component?: string; host?: string },
 ): void {
   const ns = pod.metadata.namespace;
+  // A namespace that is gone takes no events (its last pod's Killing may come after it went).
+  if (!store.get('namespaces', undefined, ns)) return;
   const fieldPath = e.container ? `spec.containers{${e.container}}` : undefined;
   // Repeated events (BackOff, Unhealthy) are counted on one object, as the kubelet's event correlator does.
   const same = store

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { ApiError, badRequest, notFound, type Obj, type Store, type WatchEvent } from '../store/index.ts';
 import type { Dataplane } from '../net/index.ts';
-import type { LogOptions } from '../api/index.ts';
+import type { LogOptions } from './types.ts';
 import { recordEvent } from './events.ts';
 import type { Kubelet } from './types.ts';
 import { execInSandbox, attachTo } from './exec.ts';

@@ -2,7 +2,7 @@
 // format keeps it), so `kubectl logs` can tail, follow, filter by time and show timestamps.
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
-import type { LogOptions } from '../api/index.ts';
+import type { LogOptions } from './types.ts';
 
 const MAX_BYTES = 8 * 1024 * 1024;
 

@@ -1,5 +1,15 @@
 import type { Readable, Writable, Duplex } from 'node:stream';
-import type { LogOptions } from '../api/index.ts';
+
+/** What `kubectl logs` asks for (PodLogOptions), as the API server has decoded and checked it. */
+export interface LogOptions {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+  timestamps?: boolean;
+  previous?: boolean;
+  sinceSeconds?: number;
+  limitBytes?: number;
+}
 
 /** A process's standard streams as exec and attach need them. */
 export interface ContainerIO {

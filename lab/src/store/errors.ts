@@ -36,8 +36,8 @@ export const notFound = (resource: string, name: string) =>
   new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
 export const alreadyExists = (resource: string, name: string) =>
   new ApiError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
-export const conflict = (resource: string, name: string) =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: resource });
+export const conflict = (resource: string, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 /** 422 Invalid as field.ErrorList aggregates: one error as is, several (each once) in brackets. */
 export const invalid = (resourceOrKind: string, name: string, causes: { field: string; message: string; reason?: string }[]) => {

@@ -6,6 +6,7 @@ import { loadSchema } from '../../src/api/schema.ts';
 import { admitCreate, admitPatch, admitReplace } from '../../src/api/admission.ts';
 import { deleteObject } from '../../src/api/delete.ts';
 import { logOptions } from '../../src/api/logoptions.ts';
+import { finalize } from '../../src/api/namespaces.ts';
 import { jsonPatch, mergePatch } from '../../src/api/patch.ts';
 import { ApiError, createStore } from '../../src/store/index.ts';
 import { basePods, fuzzSeed, mutate, prng, randomJsonPatch } from '../fuzz-inputs.ts';
@@ -81,6 +82,11 @@ describe('admission fuzz', () => {
     }
     for (const p of store.list('pods')) store.create('pods', { ...p, metadata: { ...p.metadata, namespace: 'kube-node-lease', uid: undefined, resourceVersion: undefined } });
     settles(() => deleteObject(store, 'namespaces', undefined, 'kube-node-lease', new URLSearchParams(), undefined), () => 'delete namespace');
+    // Terminating while running pods finish; gone with the last of them.
+    const left = store.list('pods', 'kube-node-lease');
+    expect(store.get('namespaces', undefined, 'kube-node-lease')?.status.phase).toBe(left.length ? 'Terminating' : undefined);
+    for (const p of left) store.delete('pods', 'kube-node-lease', p.metadata.name);
+    finalize(store, 'kube-node-lease');
     expect(store.get('namespaces', undefined, 'kube-node-lease')).toBeUndefined();
   });
 });

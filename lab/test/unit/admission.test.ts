@@ -6,6 +6,7 @@ import { loadSchema } from '../../src/api/schema.ts';
 import { admitCreate, admitPatch, admitReplace, fieldValidation } from '../../src/api/admission.ts';
 import { deleteObject, deletionTimestamp } from '../../src/api/delete.ts';
 import { logOptions } from '../../src/api/logoptions.ts';
+import { finalize } from '../../src/api/namespaces.ts';
 import { ApiError, createStore, type Obj } from '../../src/store/index.ts';
 
 const q = (fieldValidation = 'Strict') => new URLSearchParams({ fieldValidation });
@@ -105,9 +106,21 @@ describe('admission', () => {
     }
     expect(status(() => deleteObject(store, 'pods', 'team', 'a', new URLSearchParams({ gracePeriodSeconds: '1.5' }), undefined))).toEqual({ code: 400, message: 'strconv.ParseInt: parsing "1.5": invalid syntax' });
     expect(status(() => deleteObject(store, 'pods', 'team', 'a', new URLSearchParams(), { gracePeriodSeconds: 'x' }))).toEqual({ code: 400, message: 'json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64' });
-    deleteObject(store, 'namespaces', undefined, 'team', new URLSearchParams(), undefined);
-    expect(store.get('namespaces', undefined, 'team')).toBeUndefined();
+    store.create('namespaces', { metadata: { name: 'empty' } });
+    expect(deleteObject(store, 'namespaces', undefined, 'empty', new URLSearchParams(), undefined).status).toEqual({ phase: 'Terminating' });
+    expect(store.get('namespaces', undefined, 'empty')).toBeUndefined();
+    const ns = deleteObject(store, 'namespaces', undefined, 'team', new URLSearchParams(), undefined);
+    expect([ns.status.phase, ns.spec?.finalizers ?? null, typeof ns.metadata.deletionTimestamp]).toEqual(['Terminating', null, 'string']);
     expect(store.list('pods', 'team').map((p) => [p.metadata.name, !!p.metadata.deletionTimestamp])).toEqual([['a', true], ['b', true]]);
+    expect(status(() => deleteObject(store, 'namespaces', undefined, 'team', new URLSearchParams(), undefined))).toEqual({
+      code: 409, message: 'Operation cannot be fulfilled on namespaces "team": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+    });
+    store.delete('pods', 'team', 'a');
+    finalize(store, 'team');
+    expect(store.get('namespaces', undefined, 'team')?.status.phase).toBe('Terminating');
+    store.delete('pods', 'team', 'b');
+    finalize(store, 'team');
+    expect(store.get('namespaces', undefined, 'team')).toBeUndefined();
   });
 
   it('log options: 400 for what does not parse, 422 for what is out of range', () => {

@@ -122,11 +122,23 @@ afterAll(async () => {
 describe('API server: authentication and errors', () => {
   it('answers 401 Unauthorized without a token or with a wrong one, on any path', async () => {
     for (const token of [null, 'wrong', `${TOKEN}x`]) {
-      for (const path of ['/api/v1/namespaces/default/pods', '/api', '/version']) {
+      for (const path of ['/api/v1/namespaces/default/pods', '/api', '/openapi/v2', '/versions', '/version/../api', '/healthz/%2e%2e/api', '/version/', '/%%']) {
         const r = await request('GET', path, { token });
-        expect(r.status).toBe(401);
+        expect([token, path, r.status]).toEqual([token, path, 401]);
         expect(r.json).toEqual(status(401, 'Unauthorized', 'Unauthorized'));
       }
+    }
+    for (const path of ['/version', '/healthz', '/readyz', '/livez']) {
+      expect([path, (await request('GET', path, { token: 'wrong' })).status]).toEqual([path, 401]);
+      expect([path, (await request('POST', path, { token: null, body: {} })).status]).toEqual([path, 401]);
+    }
+  });
+
+  it('anonymous requests may read /version and the health checks, as system:public-info-viewer allows on kind', async () => {
+    expect((await request('GET', '/version', { token: null })).json.gitVersion).toBe('v1.32.0');
+    for (const path of ['/healthz', '/readyz', '/livez', '/livez?verbose']) {
+      const r = await request('GET', path, { token: null });
+      expect([path, r.status, r.text]).toEqual([path, 200, 'ok']);
     }
   });
 
@@ -155,7 +167,7 @@ describe('API server: authentication and errors', () => {
     const r = await request('PATCH', '/api/v1/namespaces/default/pods/patchy', { body: '{}', type: 'text/plain' });
     expect(r.status).toBe(415);
     expect(r.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'UnsupportedMediaType', code: 415 });
-    expect(r.json.message).toMatch(/^the body of the request was in an unknown format - accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/strategic-merge-patch\+json/);
+    expect(r.json.message).toBe('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml');
   });
 
   it('400 BadRequest for a body that is not JSON or YAML, and for a label selector kube-apiserver refuses', async () => {
@@ -167,6 +179,12 @@ describe('API server: authentication and errors', () => {
     expect(sel.json).toEqual(status(400, 'BadRequest', "unable to parse requirement: found 'web' expected: '('"));
     const field = await get('/api/v1/pods?fieldSelector=status.phase');
     expect(field.json).toEqual(status(400, 'BadRequest', "invalid selector: 'status.phase'; can't understand 'status.phase'"));
+    // Fields each resource offers, as its strategy's ToSelectableFields: lists, watches and single-object watches.
+    for (const path of ['/api/v1/pods?fieldSelector=spec.containers%3Dx', '/api/v1/nodes?watch=true&fieldSelector=status.phase%3DReady', '/api/v1/namespaces/default/pods/x?watch=true&fieldSelector=reason%3DKilling']) {
+      const r = await get(path);
+      expect([path, r.status, r.json.message]).toEqual([path, 400, `field label not supported: ${decodeURIComponent(/fieldSelector=([^%]+)/.exec(path)![1])}`]);
+    }
+    expect((await get('/api/v1/events?fieldSelector=involvedObject.name%3Dkiada,reason%3DKilling')).status).toBe(200);
   });
 });
 
@@ -186,7 +204,7 @@ describe('API server: discovery', () => {
   it('answers the health checks with ok', async () => {
     for (const path of ['/healthz', '/readyz', '/livez']) {
       const r = await get(path);
-      expect([r.status, r.headers['content-type'], r.text]).toEqual([200, 'text/plain', 'ok']);
+      expect([r.status, r.headers['content-type'], r.text]).toEqual([200, 'text/plain; charset=utf-8', 'ok']);
     }
   });
 });
@@ -255,7 +273,8 @@ describe('API server: create', () => {
     for (let i = 0; i < 3; i++) {
       const r = await request('POST', '/api/v1/namespaces/default/pods', { body: { ...podBody(''), metadata: { generateName: 'gen-' } } });
       expect(r.status).toBe(201);
-      expect(r.json.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
+      // apimachinery's rand.String: consonants and digits that cannot be misread, never a vowel, 0, 1 or 3.
+      expect(r.json.metadata.name).toMatch(/^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
       expect(r.json.metadata.generateName).toBe('gen-');
       names.add(r.json.metadata.name);
     }
@@ -372,8 +391,18 @@ describe('API server: delete', () => {
     expect(store.get('pods', 'doomed', 'waiting')).toBeUndefined();
     expect(store.get('pods', 'doomed', 'busy')!.metadata.deletionTimestamp).toBeDefined();
     expect(store.list('events', 'doomed')).toEqual([]);
+    expect([r.json.status.phase, store.get('namespaces', undefined, 'doomed')!.status.phase]).toEqual(['Terminating', 'Terminating']);
+    // NamespaceLifecycle: nothing new while it is being deleted.
     const late = await request('POST', '/api/v1/namespaces/doomed/pods', { body: podBody('late') });
-    expect(late.status).toBe(404);
+    expect(late.json).toEqual(status(403, 'Forbidden', 'pods "late" is forbidden: unable to create new content in namespace doomed because it is being terminated', {
+      name: 'late', kind: 'pods', causes: [{ reason: 'NamespaceTerminating', message: 'namespace doomed is being terminated', field: 'metadata.namespace' }],
+    }));
+    const again = await request('DELETE', '/api/v1/namespaces/doomed');
+    expect([again.status, again.json.reason]).toEqual([409, 'Conflict']);
+    // The kubelet removes the pod once its containers stopped: the namespace goes with its last pod.
+    store.delete('pods', 'doomed', 'busy');
+    expect(store.get('namespaces', undefined, 'doomed')).toBeUndefined();
+    expect((await request('POST', '/api/v1/namespaces/doomed/pods', { body: podBody('later') })).status).toBe(404);
   });
 });
 
@@ -407,6 +436,24 @@ describe('API server: watch', () => {
     expect(events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.labels ?? null])).toEqual([
       ['MODIFIED', 'r1', { seen: 'later' }], ['ADDED', 'r2', null], ['DELETED', 'r2', null],
     ]);
+  });
+
+  it('from a resourceVersion older than the history: 200, one ERROR event with the 410 Expired Status, then the end', async () => {
+    const small = createStore();
+    for (let i = 0; i < 2100; i++) small.mutate('namespaces', undefined, 'default', (n) => (n.metadata.labels = { i: String(i) }));
+    const other = await createApiServer({ store: small, token: TOKEN, tls: await generateCerts(), kubelet: {} as never, upgrades: (() => {}) as never });
+    try {
+      const r = await new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
+        https.get({ host: '127.0.0.1', port: other.port, path: '/api/v1/namespaces?watch=true&resourceVersion=2', rejectUnauthorized: false, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c)).on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], text })).on('error', reject);
+        }).on('error', reject);
+      });
+      expect([r.status, r.type]).toEqual([200, 'application/json']);
+      expect(r.text.split('\n')).toEqual([JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: 2 (${Number(small.resourceVersion) - 2000})`) }), '']);
+    } finally {
+      await other.close();
+    }
   });
 
   it('a single object, as kubectl get pod NAME -w asks for it', async () => {
