@@ -42,7 +42,7 @@ function unescape(value: string): string {
   return out;
 }
 
-function parseFieldSelector(selector: string): Term[] {
+export function parseFieldSelector(selector: string): Term[] {
   const terms: Term[] = [];
   // Sorted, as the Go parser does: which bad term is named does not depend on their order.
   for (const part of splitTerms(selector).sort()) {
