@@ -1,4 +1,4 @@
-// What kubectl reads before anything else: /version, /api, /apis, /api/v1 and the OpenAPI v3 index.
+// What kubectl reads before anything else: /version, /api, /apis, /api/v1 (the OpenAPI documents: openapi.ts).
 import { leaseGroup } from './leases.ts';
 export const VERSION = {
   major: '1',
@@ -35,28 +35,3 @@ export const apiVersions = (port: number) => ({
 export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [leaseGroup] };
 
 export const apiResourceList = { kind: 'APIResourceList', groupVersion: 'v1', resources: RESOURCES };
-
-// apply validates on the server ("fieldValidation=Strict") once the OpenAPI v3 document shows it can.
-export const openapiIndex = { paths: { 'api/v1': { serverRelativeURL: '/openapi/v3/api/v1?hash=kiada-lab-1' } } };
-
-const gvk = (kind: string) => [{ group: '', version: 'v1', kind }];
-const param = (name: string, where = 'query') => ({ name, in: where, schema: { type: 'string' }, uniqueItems: true });
-export const openapiV1 = {
-  openapi: '3.0.0',
-  info: { title: 'Kubernetes', version: 'v1.32.0' },
-  paths: Object.fromEntries(
-    RESOURCES.filter((r) => !r.name.includes('/')).map((r) => [
-      r.namespaced ? `/api/v1/namespaces/{namespace}/${r.name}/{name}` : `/api/v1/${r.name}/{name}`,
-      {
-        get: { 'x-kubernetes-action': 'get', 'x-kubernetes-group-version-kind': gvk(r.kind)[0] },
-        patch: {
-          'x-kubernetes-action': 'patch',
-          'x-kubernetes-group-version-kind': gvk(r.kind)[0],
-          parameters: [param('dryRun'), param('fieldManager'), param('fieldValidation'), param('force')],
-        },
-        parameters: [param('name', 'path'), ...(r.namespaced ? [param('namespace', 'path')] : [])],
-      },
-    ]),
-  ),
-  components: { schemas: {} },
-};

@@ -4,7 +4,7 @@
 // field names like any other (unknown ones, which validation then refuses or drops), never a way into a prototype.
 import { ApiError, badRequest, type Obj } from '../store/index.ts';
 
-const MERGE_KEYS: Record<string, string> = {
+export const MERGE_KEYS: Record<string, string> = {
   containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name', ports: 'containerPort', volumes: 'name',
   volumeMounts: 'mountPath', volumeDevices: 'devicePath', conditions: 'type', imagePullSecrets: 'name', ownerReferences: 'uid',
   hostAliases: 'ip', readinessGates: 'conditionType', resizePolicy: 'resourceName', topologySpreadConstraints: 'topologyKey',

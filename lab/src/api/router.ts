@@ -70,8 +70,9 @@ export async function route(o: RouterOptions, req: http.IncomingMessage, res: ht
   const path = url.pathname;
   const method = req.method ?? 'GET';
   const accept = req.headers.accept;
+  // Writes are decoded with the schema, and the OpenAPI documents are made from it.
+  if (method !== 'GET' || path.startsWith('/openapi/')) await o.schemaReady;
   if (method === 'GET' && serveNonResource(path, accept, o, res)) return;
-  if (method !== 'GET') await o.schemaReady;
   const lease = serveLeases(o.store, path, method, wantsTable(accept));
   if (lease) return sendJson(res, 200, lease);
   const r = parsePath(path);

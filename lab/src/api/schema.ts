@@ -66,7 +66,8 @@ function parseType(t: string, format: string, owner: string, field: string): GoT
   return { k: 'struct', model: t, go: `v1.${goName(t)}` };
 }
 
-function fieldsOf(model: string) {
+/** A model's fields by JSON name, with their Go types (the decode's view; the OpenAPI documents are built from it). */
+export function fieldsOf(model: string): Map<string, { json: string; type: GoType }> {
   let f = cache.get(model);
   if (!f) {
     f = new Map();
