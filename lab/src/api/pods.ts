@@ -1,6 +1,7 @@
 // Pod defaulting as the API server does it (SetDefaults_Pod and friends), before validation: what `-o yaml` shows
 // on kind, and the values validation then checks (a probe's periodSeconds 0 becomes 10, as in Kubernetes).
 import type { Obj } from '../store/index.ts';
+import { setOwn } from './patch.ts';
 
 function pullPolicy(image: string): string {
   const last = image.split('/').pop() ?? image;
@@ -20,12 +21,39 @@ function defaultProbe(p: Obj | undefined): void {
   }
 }
 
-function defaultContainer(c: Obj): void {
+/** SetDefaults_Pod: a resource with a limit and no request is requested at its limit. */
+function defaultRequests(c: Obj): void {
+  const limits = c.resources?.limits;
+  if (!limits) return;
+  const requests = (c.resources.requests ??= {});
+  for (const k of Object.keys(limits)) if (!Object.hasOwn(requests, k)) setOwn(requests, k, limits[k]);
+}
+
+const VOLUME_SOURCES_WITH_MODE = ['secret', 'configMap', 'downwardAPI', 'projected'];
+
+/** SetDefaults_Volume and its sources: no source is an emptyDir; files get mode 0644 (420); hostPath type "". */
+function defaultVolume(v: Obj): void {
+  if (!Object.keys(v).some((k) => k !== 'name')) v.emptyDir = {};
+  for (const k of VOLUME_SOURCES_WITH_MODE) if (v[k] && typeof v[k] === 'object') v[k].defaultMode ??= 420;
+  if (v.hostPath && typeof v.hostPath === 'object') v.hostPath.type ??= '';
+  for (const item of v.downwardAPI?.items ?? []) if (item?.fieldRef) item.fieldRef.apiVersion ||= 'v1';
+  for (const src of v.projected?.sources ?? []) {
+    if (src?.serviceAccountToken) src.serviceAccountToken.expirationSeconds ??= 3600;
+    for (const item of src?.downwardAPI?.items ?? []) if (item?.fieldRef) item.fieldRef.apiVersion ||= 'v1';
+  }
+}
+
+function defaultContainer(c: Obj, hostNetwork: boolean): void {
   c.imagePullPolicy ||= pullPolicy(c.image ?? '');
   c.terminationMessagePath ||= '/dev/termination-log';
   c.terminationMessagePolicy ||= 'File';
   c.resources ??= {};
-  for (const p of c.ports ?? []) p.protocol ||= 'TCP';
+  for (const p of c.ports ?? []) {
+    p.protocol ||= 'TCP';
+    // A pod on the node's network listens on the node's ports.
+    if (hostNetwork) p.hostPort ||= p.containerPort;
+  }
+  defaultRequests(c);
   for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion ||= 'v1';
   for (const p of [c.livenessProbe, c.readinessProbe, c.startupProbe]) defaultProbe(p);
 }
@@ -50,7 +78,8 @@ export function defaultPodSpec(pod: Obj): Obj {
     { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
     { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
   ];
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) defaultContainer(c);
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) defaultContainer(c, spec.hostNetwork === true);
+  for (const v of spec.volumes ?? []) defaultVolume(v);
   return pod;
 }
 

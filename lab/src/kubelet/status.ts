@@ -1,5 +1,6 @@
 // Pod status as the kubelet reports it: each container's state (waiting with the kubelet's reason, running,
 // terminated), its last termination, then the pod's phase and conditions.
+import { createHash } from 'node:crypto';
 import type { Obj } from '../store/index.ts';
 
 import { metaTime as now } from '../time.ts';
@@ -30,8 +31,22 @@ export interface ContainerView {
   id?: string;
 }
 
-// As containerd reports a Docker Hub image without a registry.
-const statusImage = (image: string) => (image.includes('/') || image.includes('.') ? image : `docker.io/library/${image}`);
+/** The image as containerd names it in a status: registry and library/ added, tag defaulted (docker.io/library/busybox:latest). */
+export function statusImage(image: string): string {
+  const [first, ...rest] = image.split('/');
+  const registry = rest.length > 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const ref = registry ? image : rest.length ? `docker.io/${image}` : `docker.io/library/${image}`;
+  const name = ref.slice(ref.lastIndexOf('/') + 1);
+  return name.includes(':') || name.includes('@') ? ref : `${ref}:latest`;
+}
+
+/** The image's ID as containerd reports it (repo@sha256 digest); the lab's images have none, so one stable per image. */
+export function imageId(image: string): string {
+  const ref = statusImage(image);
+  if (ref.includes('@')) return ref.replace(/:[^/@]+@/, '@');
+  const repo = ref.slice(0, ref.lastIndexOf(':'));
+  return `${repo}@sha256:${createHash('sha256').update(ref).digest('hex')}`;
+}
 
 export function containerStatus(c: ContainerView): Obj {
   let state: Obj;
@@ -46,7 +61,8 @@ export function containerStatus(c: ContainerView): Obj {
     ready: c.running && c.ready,
     restartCount: c.restarts,
     image: statusImage(c.image),
-    imageID: '',
+    // Known once a container was made from it (a pod still pulling, or that cannot pull, has none).
+    imageID: c.id || c.running || c.lastTerminated ? imageId(c.image) : '',
     ...(c.id ? { containerID: c.id } : {}),
     started: c.running,
   };

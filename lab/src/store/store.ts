@@ -81,8 +81,11 @@ export class Store {
     return clone(stored);
   }
 
-  /** Replaces an object; a resourceVersion that is not the current one is a Conflict, as in Kubernetes. */
-  update(resource: Resource, obj: Obj): Obj {
+  /**
+   * Replaces an object; a resourceVersion that is not the current one is a Conflict, as in Kubernetes. A client's
+   * update moves generation with the spec; the lab's controllers (binding, status) leave it (`{ controller: true }`).
+   */
+  update(resource: Resource, obj: Obj, { controller = false } = {}): Obj {
     const m = obj.metadata;
     const k = key(NAMESPACED[resource] ? m.namespace : undefined, m.name);
     const map = this.data.get(resource)!;
@@ -94,7 +97,8 @@ export class Store {
     stored.metadata.creationTimestamp = cur.metadata.creationTimestamp;
     stored.metadata.resourceVersion = String(++this.rv);
     // The server owns generation: kept from the stored object whatever the client sent, +1 when the spec changes.
-    stored.metadata.generation = (cur.metadata.generation ?? 1) + (JSON.stringify(stored.spec) !== JSON.stringify(cur.spec) ? 1 : 0);
+    const respecced = !controller && JSON.stringify(stored.spec) !== JSON.stringify(cur.spec);
+    stored.metadata.generation = (cur.metadata.generation ?? 1) + (respecced ? 1 : 0);
     map.set(k, stored);
     this.emit(resource, 'MODIFIED', stored);
     return clone(stored);
@@ -107,7 +111,7 @@ export class Store {
     const before = JSON.stringify(cur);
     fn(cur);
     if (JSON.stringify(cur) === before) return cur;
-    return this.update(resource, cur);
+    return this.update(resource, cur, { controller: true });
   }
 
   delete(resource: Resource, ns: string | undefined, name: string): Obj {
