@@ -95,7 +95,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       if (!rt.containers.has(name)) rt.containers.set(name, newContainer(rt, spec as Obj, name, report));
     }
     sync(rt);
-    const creating = (rt.creating = dp.createSandbox(rt.node, rt.name));
+    const creating = (rt.creating = dp.createSandbox(rt.node, rt.name, { hostNetwork: pod.spec.hostNetwork === true }));
     try {
       rt.sandbox = await creating;
     } catch (err) {

@@ -28,11 +28,14 @@ export interface Sandbox {
   ip: string;
   netns: string;
   agentPid: number;
+  /** The node's namespaces (spec.hostNetwork): its IP is the node's, and they outlive the pod. */
+  hostNetwork?: boolean;
 }
 
 export interface Dataplane {
   nodes: NodeInfo[];
-  createSandbox(node: string, hostname: string): Promise<Sandbox>;
+  /** A pod's sandbox; with hostNetwork, the node's own network and hostname (nothing made, nothing to remove). */
+  createSandbox(node: string, hostname: string, opts?: { hostNetwork?: boolean }): Promise<Sandbox>;
   removeSandbox(sb: Sandbox): Promise<void>;
   spawnInSandbox(sb: Sandbox, argv: string[], opts: { env: Record<string, string>; cwd?: string; stdin?: boolean }): ChildProcess;
   spawnOnNode(node: string, argv: string[], opts?: { env?: Record<string, string> }): ChildProcess;
@@ -226,6 +229,7 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
   };
 
   const removeSandbox = async (sb: Sandbox) => {
+    if (sb.hostNetwork) return;
     sandboxes.delete(sb.key);
     agents.get(sb.netns)?.child.kill('SIGKILL');
     agents.delete(sb.netns);
@@ -240,8 +244,9 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
 
   return {
     nodes,
-    async createSandbox(nodeName, hostname) {
+    async createSandbox(nodeName, hostname, opts = {}) {
       const node = nodeByName(nodeName);
+      if (opts.hostNetwork) return { key: `h${counter++}`, node: nodeName, ip: node.address, netns: node.netns, agentPid: node.agentPid, hostNetwork: true };
       const used = usedIPs.get(nodeName)!;
       if (used.size >= 253) throw new Error(`node ${nodeName} has no free pod IP`);
       let host = lastHost.get(nodeName) ?? 1;
