@@ -28,7 +28,7 @@ export const LEAF_DEFINITIONS: Partial<Record<GoType['k'], { name: string; type:
 };
 
 /** V1Pod → io.k8s.api.core.v1.Pod, CoreV1Event → io.k8s.api.core.v1.Event, V1Lease → io.k8s.api.coordination.v1.Lease. */
-export function definitionName(model: string): string {
+function definitionName(model: string): string {
   const short = model.replace(/^CoreV1|^V1/, '');
   if (META_TYPES.has(short)) return `${META}.${short}`;
   if (/^Lease(Spec|List)?$/.test(short)) return `${COORDINATION}.${short}`;
