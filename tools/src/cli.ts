@@ -15,6 +15,7 @@ import { diagnose } from './commands/diagnose.ts';
 import { tour } from './commands/tour.ts';
 import * as lab from './commands/lab.ts';
 import { completionScript } from './commands/completion.ts';
+import { addWorkshopCommands } from './commands/workshop/command.ts';
 
 const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -79,6 +80,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')
     .description('a shell on a node (the lab\'s docker exec -it kind-worker bash)')
     .action(async (node, command) => setExit(await lab.shell(node, command, { id: labId() })));
+  addWorkshopCommands(program, ctx, setExit);
   program.command('completion').argument('[shell]', 'bash or zsh', 'bash').description('print a shell completion script')
     .action((shell) => void process.stdout.write(completionScript(program, shell)));
   return program;

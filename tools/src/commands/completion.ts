@@ -10,6 +10,7 @@ export function completionScript(program: Command, shell: string): string {
   if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=( $(compgen -W "${cmds}" -- "$cur") ); return; fi
   case "\${COMP_WORDS[1]}" in
     lab) COMPREPLY=( $(compgen -W "up down status node-shell" -- "$cur") ) ;;
+    workshop) COMPREPLY=( $(compgen -W "up board check reset down" -- "$cur") ) ;;
     *) COMPREPLY=( $(compgen -W "$(kubectl get pods -o name 2>/dev/null | sed 's|^pod/||')" -- "$cur") ) ;;
   esac
 }

@@ -1,0 +1,31 @@
+// `kiada workshop down`: every namespace of the workshop deleted (its account, Role, binding, quota, pods with it;
+// the account's tokens stop working with it), waited for, and the kubeconfigs and cards written for it removed.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Ctx } from '../../lib/context.ts';
+import { formatData } from '../../lib/print.ts';
+import { withSpinner } from '../../lib/spinner.ts';
+import { pool, waitNamespaceGone, workshopNamespaces } from '../../lib/workshop/cluster.ts';
+
+export async function down(ctx: Ctx, flags: { dir: string; output?: 'json' | 'yaml' }): Promise<void> {
+  const names = (await workshopNamespaces(ctx)).map((ns) => ns.metadata!.name!);
+  if (names.length) ctx.print.command(['kubectl', 'delete', 'namespace', '-l', 'app.kubernetes.io/managed-by=kiada-workshop']);
+  await pool(names, 6, async (name) => {
+    try {
+      await ctx.core.deleteNamespace({ name });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+  });
+  if (!flags.output) for (const name of names) ctx.print.out(`namespace "${name}" deleted\n`);
+  await withSpinner('waiting for the namespaces to go', pool(names, 6, (name) => waitNamespaceGone(ctx, name)));
+  const dir = path.resolve(flags.dir);
+  for (const f of [...names.map((n) => `${n}.kubeconfig`), 'cards.txt', 'cards.html']) fs.rmSync(path.join(dir, f), { force: true });
+  try {
+    fs.rmdirSync(dir); // only when nothing else is left in it
+  } catch {
+    // not empty, or not there
+  }
+  if (flags.output) ctx.print.out(formatData(flags.output, { deleted: names }));
+  else if (!names.length) ctx.print.info('No workshop on this cluster.\n');
+}
