@@ -1,0 +1,81 @@
+// The board's marks against a real lab, with the real routes: a namespace labelled as a workshop student's (made
+// with kubectl: the lab does not serve what `workshop up` makes yet), kiada in it, then each of chapter 5's ways to
+// reach it through the kiada commands — after each, `workshop board -o json` must show exactly that one more mark,
+// and `workshop check` must exit 1 until all are done, then 0.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { skipUnlessLab, startTestLab, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const skip = skipUnlessLab();
+
+describe.skipIf(skip)('workshop board and check on the lab', { timeout: 120_000 }, () => {
+  let lab: TestLab;
+  const env = () => ({ ...process.env, KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' });
+  const kiada = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [BIN, ...args], { env: env(), timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+  const marks = async () => {
+    const r = await kiada(['workshop', 'board', '-o', 'json']);
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout).students.find((s: { name: string }) => s.name === 'ana').exercises;
+  };
+  const lastClient = async () => (await lab.kubectl(['logs', '-n', 'ana', 'kiada', '--tail', '1'])).stdout.trim().split(' ').at(-1);
+  const none = { deployed: true, ready: true, 'curl-from-node': false, 'curl-from-pod': false, 'port-forward': false, exec: false };
+
+  beforeAll(async () => {
+    lab = await startTestLab();
+    await lab.kubectl(['create', 'namespace', 'ana']);
+    await lab.kubectl(['label', 'namespace', 'ana', 'app.kubernetes.io/managed-by=kiada-workshop']);
+    await lab.kubectl(['apply', '-n', 'ana', '-f', '-'], { input: KIADA_POD });
+    await lab.waitReady('kiada', 'ana');
+  }, 90_000);
+  afterAll(async () => {
+    await lab?.down();
+  }, 60_000);
+
+  it('marks each route as it is taken, and check passes once all are', async () => {
+    expect(await marks()).toEqual(none);
+    expect(await kiada(['workshop', 'check', 'ana'])).toEqual({ code: 1, stdout: 'ana: missing curl-from-node, curl-from-pod, port-forward, exec\n', stderr: '' });
+
+    expect((await kiada(['-n', 'ana', '-q', 'curl-from-node'])).code).toBe(0);
+    expect(await lastClient()).toMatch(/^::ffff:10\.244\.\d\.1$/);
+    expect(await marks()).toEqual({ ...none, 'curl-from-node': true });
+
+    expect((await kiada(['-n', 'ana', '-q', 'curl-from-pod'])).code).toBe(0);
+    expect(await lastClient()).toMatch(/^::ffff:10\.244\.\d\.\d+$/);
+    expect(await marks()).toEqual({ ...none, 'curl-from-node': true, 'curl-from-pod': true });
+
+    // exec: curl to the pod's own IP from inside it (the book's `curl localhost` is below).
+    const ip = (await lab.kubectl(['get', 'pod', 'kiada', '-n', 'ana', '-o', 'jsonpath={.status.podIP}'])).stdout;
+    expect((await kiada(['-n', 'ana', '-q', 'exec', '--', 'curl', '-s', `http://${ip}:8080/`])).code).toBe(0);
+    expect(await lastClient()).toBe(`::ffff:${ip}`);
+    expect(await marks()).toEqual({ ...none, 'curl-from-node': true, 'curl-from-pod': true, exec: true });
+    expect((await kiada(['workshop', 'check', 'ana'])).stdout).toBe('ana: missing port-forward\n');
+
+    const pf = spawn(process.execPath, [BIN, '-n', 'ana', '-q', 'port-forward', '18431:8080'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        pf.stdout.on('data', (d) => String(d).includes('Forwarding from') && resolve());
+        pf.once('exit', (code) => reject(new Error(`port-forward ended: ${code}`)));
+      });
+      const body = await (await fetch('http://127.0.0.1:18431/')).text();
+      expect(body).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
+    } finally {
+      pf.kill('SIGINT');
+    }
+    expect(await marks()).toEqual({ ...none, 'curl-from-node': true, 'curl-from-pod': true, exec: true, 'port-forward': true });
+    expect(await kiada(['workshop', 'check', 'ana'])).toEqual({ code: 0, stdout: 'ana: all 6 exercises done\n', stderr: '' });
+  });
+
+  it('the book\'s `exec -- curl localhost:8080` arrives from whatever localhost resolves to first in the pod', async () => {
+    // On kind the kubelet's /etc/hosts has "::1 localhost": curl tries ::1 first and the mark is exec. The lab's
+    // pods share the host's /etc/hosts; without a ::1 line there, the request comes from 127.0.0.1, as a
+    // port-forward's does — the one case the board cannot tell apart, and says so.
+    const first = (await lab.kubectl(['exec', '-n', 'ana', 'kiada', '--', 'getent', 'ahosts', 'localhost'])).stdout.split(/\s+/)[0];
+    expect((await kiada(['-n', 'ana', '-q', 'exec', '--', 'curl', '-s', 'localhost:8080'])).code).toBe(0);
+    expect(await lastClient()).toBe(first === '::1' ? '::1' : '::ffff:127.0.0.1');
+  });
+});
