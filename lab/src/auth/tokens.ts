@@ -15,6 +15,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, exportJWK, errors as joseErrors, type JWK } from 'jose';
 import { invalid } from '../store/errors.ts';
+import { metaTime } from '../time.ts';
 import { ALL_SERVICE_ACCOUNTS, ANONYMOUS, withAuthenticated, type UserInfo } from './users.ts';
 
 /** kind's --service-account-issuer, which is also its only --api-audiences. */
@@ -49,7 +50,7 @@ export interface TokenRequest {
 }
 export type AuthResult = { user: UserInfo } | { error: string };
 
-const rfc3339 = (sec: number) => new Date(sec * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const rfc3339 = (sec: number) => metaTime(sec * 1000);
 const goList = (l: string[]) => `[${l.map((s) => JSON.stringify(s)).join(' ')}]`;
 
 export interface TokenIssuerOptions {
