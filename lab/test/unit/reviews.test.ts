@@ -34,7 +34,8 @@ describe('SelfSubjectAccessReview (kubectl auth can-i)', () => {
     });
   });
   it('no (and no reason) in another namespace, for nodes, for secrets', () => {
-    for (const ra of [{ namespace: 'student2', verb: 'list', resource: 'pods' }, { verb: 'list', resource: 'nodes' }, { namespace: 'student1', verb: 'get', resource: 'secrets' }, { namespace: 'student1', verb: 'get', resource: 'pods', subresource: 'exec' }]) {
+    const asks: Record<string, string>[] = [{ namespace: 'student2', verb: 'list', resource: 'pods' }, { verb: 'list', resource: 'nodes' }, { namespace: 'student1', verb: 'get', resource: 'secrets' }, { namespace: 'student1', verb: 'get', resource: 'pods', subresource: 'exec' }];
+    for (const ra of asks) {
       expect([ra, selfSubjectAccessReview(workshop(), s1, ssar(ra)).status]).toEqual([ra, { allowed: false }]);
     }
   });
