@@ -50,7 +50,9 @@ async function fakeApiServer(): Promise<{ url: string; seen: string[]; close(): 
 
 /** The bin in a terminal of its own (util-linux `script`): everything it wrote there, as bytes. */
 function kiadaInTerminal(args: string[], env: Record<string, string>): Promise<string> {
-  const { FORCE_COLOR: _, NO_COLOR: __, ...inherited } = process.env;
+  // Node's colour depth is 2 (none) under CI=true outside the CI services it knows (tty.getColorDepth): a reader's
+  // terminal has no CI variable, and that is the terminal this test stands for.
+  const { FORCE_COLOR: _, NO_COLOR: __, CI: ___, ...inherited } = process.env;
   const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
   return new Promise((resolve, reject) =>
     execFile('script', ['-qec', cmd, '/dev/null'], { env: { ...inherited, TERM: 'xterm', ...env }, timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
