@@ -134,7 +134,8 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
 
   it('kubectl port-forward pod/NAME with a named port and two ports at once, and it ends when the pod goes away', async () => {
     await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD.replace('name: kiada\n', 'name: kiada2\n') });
-    await waitFor('kiada2 listening', async () => (await lab.kubectl(['logs', 'kiada2'])).stdout.includes('Listening on port 8080'));
+    // Ready, not just listening: kubectl port-forward refuses a pod the kubelet has not yet reported running.
+    await lab.waitReady('kiada2');
     const pf = lab.spawnKubectl(['port-forward', 'pod/kiada2', '0:http', ':8080']);
     let out = '';
     let err = '';

@@ -17,6 +17,7 @@ import { checkStart, runcFailure, StartError } from './start-check.ts';
 import { goDuration, now } from './status.ts';
 import { exitCodeOf } from '../exit-code.ts';
 import { Timers } from './timers.ts';
+import { signalTerminal, spawnInTerminal, type Spawn } from './tty.ts';
 
 const cid = () => `containerd://${randomBytes(32).toString('hex')}`;
 // containerd reports a container that never started as started at the Unix epoch.
@@ -38,8 +39,15 @@ export interface Container {
   waiting?: { reason: string; message?: string };
   lastTerminated?: Obj;
   timers: Timers;
-  /** Output as it happens, for attach (no buffering: nobody attached means nothing kept). */
-  live: EventEmitter;
+  /**
+   * The running process's output as it happens, for attach (no buffering: nobody attached means nothing kept):
+   * 'stdout' and 'stderr' chunks, then 'end'. One per run of the container.
+   */
+  output?: EventEmitter;
+  /** Signals the container's process (with a terminal: the command on it, not the relay). */
+  signal?: (signal: NodeJS.Signals) => void;
+  /** Whether the kubelet has seen this run of the container running (its next relist after the start). */
+  observed: boolean;
 }
 
 export interface PodRuntime {
@@ -58,12 +66,22 @@ export interface PodRuntime {
 
 export const running = (c: Container) => !!c.proc && c.proc.exitCode === null && c.proc.signalCode === null;
 
+/** Sends a signal to the container's process, if it runs. */
+export function signalContainer(c: Container, signal: NodeJS.Signals): void {
+  if (running(c)) (c.signal ?? ((s: NodeJS.Signals) => c.proc!.kill(s)))(signal);
+}
+
+/** The kubelet's relist period (the generic PLEG's): how long after a start the kubelet first sees it running. */
+export const RELIST_MS = 1000;
+
 /** What the container runner needs from the kubelet around it. */
 export interface RunnerDeps {
   dp: Dataplane;
   repoRoot: string;
   /** Base of the restart back-off. */
   backoff: number;
+  /** How long after its start a container is first reported running (0: at once). */
+  relistMs: number;
   /** The pod object a runtime is for, if it still exists. */
   current(rt: PodRuntime): Obj | undefined;
   event(rt: PodRuntime, e: Parameters<typeof recordEvent>[2]): void;
@@ -76,7 +94,7 @@ export interface RunnerDeps {
 
 /** `report` gives the handler for what its timers' callbacks throw. */
 export function newContainer(rt: PodRuntime, spec: Obj, name: string, report: RunnerDeps['report']): Container {
-  return { spec, name, restarts: 0, ready: false, timers: new Timers(report(`container ${rt.key}/${name}`)), live: new EventEmitter() };
+  return { spec, name, restarts: 0, ready: false, timers: new Timers(report(`container ${rt.key}/${name}`)), observed: false };
 }
 
 export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime, c: Container): void } {
@@ -111,7 +129,9 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
     const args = stringList(c.spec.args, 'args', c.name)?.map((a) => expand(a, vars));
     const wd: unknown = c.spec.workingDir;
     if (wd !== undefined && wd !== null && typeof wd !== 'string') throw new ConfigError(`invalid workingDir for container "${c.name}": ${JSON.stringify(wd)} is not a string`);
-    return { argv: containerArgv(image, command, args, deps.repoRoot), env: { ...baseEnv(rt.name), ...vars }, cwd: wd ? path.resolve('/', wd) : '/' };
+    // containerd's WithTTY adds TERM=xterm; the pod's own env comes after it, so a TERM there wins.
+    const term: Record<string, string> = c.spec.tty === true ? { TERM: 'xterm' } : {};
+    return { argv: containerArgv(image, command, args, deps.repoRoot), env: { ...baseEnv(rt.name), ...term, ...vars }, cwd: wd ? path.resolve('/', wd) : '/' };
   }
 
   function startContainer(rt: PodRuntime, c: Container) {
@@ -149,9 +169,15 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
     const log = (c.log = new ContainerLog());
     event(rt, { reason: 'Created', message: `Created container ${c.name}`, container: c.name });
     let proc: ChildProcess;
+    const sandbox = rt.sandbox;
+    const spawn: Spawn = (argv, o) => dp.spawnInSandbox(sandbox, argv, o);
+    const tty = c.spec.tty === true;
     try {
       checkStart(config.argv, config.cwd, config.env);
-      proc = dp.spawnInSandbox(rt.sandbox, config.argv, { env: config.env, cwd: config.cwd, stdin: !!c.spec.stdin });
+      // With tty the process's stdin, stdout and stderr are a terminal; its input stays open even without
+      // spec.stdin (then nobody can type on it), so a shell on it waits instead of reading an end of file.
+      const opts = { env: config.env, cwd: config.cwd, stdin: c.spec.stdin === true };
+      proc = tty ? spawnInTerminal(spawn, config.argv, opts) : spawn(config.argv, opts);
     } catch (err) {
       return startFailed(rt, c, err instanceof StartError ? err : runcFailure((err as Error).message));
     }
@@ -163,17 +189,31 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
     c.proc = proc;
     c.startedAt = now();
     c.ready = !c.spec.readinessProbe;
-    c.waiting = undefined;
+    c.observed = false;
+    c.signal = tty ? (s) => signalTerminal(proc, s) : (s) => void proc.kill(s);
+    const live = (c.output = new EventEmitter());
     const output = (stream: 'stdout' | 'stderr') => (d: string) => {
       log.write(stream, d);
-      c.live.emit('data', d);
+      live.emit(stream, d);
     };
     proc.stdout?.setEncoding('utf8').on('data', output('stdout'));
     proc.stderr?.setEncoding('utf8').on('data', output('stderr'));
+    proc.stdin?.on('error', () => {});
     proc.on('error', (err) => log.write('stderr', `${err.message}\n`));
     proc.once('exit', (code, signal) => safely(`exit of ${rt.key}/${c.name}`, () => onExit(rt, c, proc, code, signal)));
+    outputEnds(proc, () => live.emit('end'));
     event(rt, { reason: 'Started', message: `Started container ${c.name}`, container: c.name });
-    sync(rt);
+    // The kubelet learns that a container runs at its next relist (PLEG): until then the pod shows what it showed
+    // before (ContainerCreating, or the back-off before a restart), and a container that ends sooner is never
+    // reported running — as on a node, where `kubectl run -it … -- curl …` then prints the container's log.
+    const observe = () => {
+      if (c.proc !== proc || !running(c)) return;
+      c.observed = true;
+      c.waiting = undefined;
+      sync(rt);
+    };
+    if (deps.relistMs > 0) c.timers.after(deps.relistMs, observe);
+    else observe();
     startProbes(rt, c, proc);
   }
 
@@ -187,7 +227,7 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
         sync(rt);
       },
       event: (e) => event(rt, { ...e, container: c.name }),
-      kill: () => proc.kill('SIGTERM'),
+      kill: () => signalContainer(c, 'SIGTERM'),
     });
   }
 
@@ -261,4 +301,16 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
     },
   };
   return runner;
+}
+
+// Output that a process left to children of its own may never close: the end comes with the process's, at most
+// a moment after it, as a runtime's streams end with the container.
+const OUTPUT_GRACE_MS = 200;
+function outputEnds(proc: ChildProcess, fn: () => void) {
+  let done = false;
+  const once = () => {
+    if (!done) (done = true), fn();
+  };
+  proc.once('close', once);
+  proc.once('exit', () => setTimeout(once, OUTPUT_GRACE_MS).unref());
 }

@@ -10,12 +10,13 @@ import type { Dataplane } from '../net/index.ts';
 import type { LogOptions } from './types.ts';
 import { recordEvent } from './events.ts';
 import type { Kubelet } from './types.ts';
-import { execInSandbox, attachTo } from './exec.ts';
+import { execInSandbox } from './exec.ts';
+import { attachTo } from './attach.ts';
 import { baseEnv } from './env.ts';
 import { applyPodStatus, containerStatus, now } from './status.ts';
 import { seconds } from './timers.ts';
 import { schedule } from './scheduler.ts';
-import { createContainerRunner, newContainer, running, type Container, type PodRuntime } from './containers.ts';
+import { createContainerRunner, newContainer, running, signalContainer, RELIST_MS, type Container, type PodRuntime } from './containers.ts';
 
 export interface KubeletOptions {
   store: Store;
@@ -23,6 +24,8 @@ export interface KubeletOptions {
   repoRoot: string;
   /** Base of the restart back-off (CrashLoopBackOff); 10 s on a real kubelet. */
   backoffMs?: number;
+  /** How long after its start a container is first reported running (the kubelet's relist period, 1 s). */
+  relistMs?: number;
   /** Where the kubelet's own failures go (the daemon's log); stderr by default. */
   log?: (msg: string) => void;
 }
@@ -67,14 +70,15 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       if (p.metadata?.uid !== rt.uid) return;
       p.status = p.status && typeof p.status === 'object' ? p.status : {};
       const statuses = [...rt.containers.values()].map((c) =>
-        containerStatus({ name: c.name, image: typeof c.spec.image === 'string' ? c.spec.image : '', running: running(c), startedAt: c.startedAt, waiting: c.waiting, lastTerminated: c.lastTerminated, restarts: c.restarts, ready: c.ready, id: c.id }),
+        containerStatus({ name: c.name, image: typeof c.spec.image === 'string' ? c.spec.image : '', running: running(c) && c.observed, startedAt: c.startedAt, waiting: c.waiting, lastTerminated: c.lastTerminated, restarts: c.restarts, ready: c.ready, id: c.id }),
       );
       if (rt.sandbox) applyPodStatus(p.status, statuses);
       else p.status.containerStatuses = statuses;
     });
   }
 
-  const runner = createContainerRunner({ dp, repoRoot: opts.repoRoot, backoff, current, event, sync, safely, report });
+  const relistMs = seconds(opts.relistMs, RELIST_MS, 0);
+  const runner = createContainerRunner({ dp, repoRoot: opts.repoRoot, backoff, relistMs, current, event, sync, safely, report });
 
   async function startPod(pod: Obj) {
     const rt: PodRuntime = {
@@ -136,12 +140,12 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       event(rt, { reason: 'Killing', message: `Stopping container ${c.name}`, container: c.name });
       waits.push(
         new Promise<void>((resolve) => {
-          c.timers.after(graceMs, () => void proc.kill('SIGKILL'));
+          c.timers.after(graceMs, () => signalContainer(c, 'SIGKILL'));
           proc.once('exit', () => {
             c.timers.clear();
             resolve();
           });
-          proc.kill('SIGTERM');
+          signalContainer(c, 'SIGTERM');
         }),
       );
     }
@@ -225,8 +229,10 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     },
     attach(ns, name, container, o) {
       const [, c] = runtime(ns, name, container);
-      if (!c.proc) throw badRequest(`container ${c.name} is not running`);
-      return attachTo(c.proc, c.live, o);
+      if (!c.proc || !running(c) || !c.output) throw badRequest(`container ${c.name} is not running`);
+      // The terminal is the container's own (spec.tty): the kubelet ignores what the client asked for.
+      const { stdin, tty, stdinOnce } = c.spec;
+      return attachTo({ proc: c.proc, output: c.output, stdin: stdin === true ? c.proc.stdin : null, tty: tty === true, stdinOnce: stdinOnce === true }, o);
     },
     async portForward(ns, name, port) {
       const rt = pods.get(k(ns, name));
@@ -242,7 +248,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
     async stop() {
       unsubscribe();
       // Pods still in a long grace period are not waited for: the lab is going down.
-      for (const rt of all) if (rt.stopping) for (const c of rt.containers.values()) if (running(c)) c.proc!.kill('SIGKILL');
+      for (const rt of all) if (rt.stopping) for (const c of rt.containers.values()) signalContainer(c, 'SIGKILL');
       await Promise.all([...all].map((rt) => stopPod(rt, 2, false)));
     },
   };
