@@ -2,9 +2,11 @@
 // attach as containerd serves it; the container reported running only at the kubelet's first relist.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import type { Readable } from 'node:stream';
+import { execFileSync } from 'node:child_process';
 import { createStore, type Obj, type Store } from '../../src/store/index.ts';
 import { createKubelet, type Kubelet, type ContainerIO } from '../../src/kubelet/index.ts';
 import { waitFor } from '../../src/testing.ts';
+import { terminalProcess } from '../../src/kubelet/tty.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import { fakeDataplane, type FakeDataplane } from './fake-dataplane.ts';
 
@@ -72,12 +74,16 @@ describe('kubelet: a container is reported running at its first relist', () => {
 
   it('one that keeps running is reported Running one relist after it started, ContainerCreating until then', async () => {
     const seen = phases('long');
+    let spawnedAt = 0;
+    const spawn = dp.spawnInSandbox;
+    dp.spawnInSandbox = (...args) => ((spawnedAt = Date.now()), spawn(...args));
+    const states: [number, Obj][] = [];
+    store.onChange('pods', (e) => void (e.object.metadata.name === 'long' && states.push([Date.now(), e.object.status?.containerStatuses?.[0]?.state])));
     createPod('long', { command: ['sleep', '30'] });
-    await waitFor('started', async () => dp.spawned.length === 1);
-    const spawnedAt = Date.now();
-    expect(get('long')!.status.containerStatuses[0].state).toEqual({ waiting: { reason: 'ContainerCreating' } });
     await running('long');
-    expect(Date.now() - spawnedAt).toBeGreaterThanOrEqual(RELIST_MS - 50);
+    const [runningAt] = states.find(([, state]) => state?.running)!;
+    expect(runningAt - spawnedAt).toBeGreaterThanOrEqual(RELIST_MS - 5);
+    expect(states.filter(([at]) => at < runningAt).map(([, state]) => state).filter(Boolean).every((st) => st.waiting?.reason === 'ContainerCreating')).toBe(true);
     expect(seen).toEqual(['Pending', 'Running']);
     const c = get('long')!.status.containerStatuses[0];
     expect([Object.keys(c.state), c.started, c.ready]).toEqual([['running'], true, true]);
@@ -115,6 +121,11 @@ describe('kubelet: a container with tty has a terminal', () => {
     expect(io.stderr).toBe(null);
     const out = collect(io.stdout);
     io.resize(70, 15);
+    // The size is set asynchronously (as kubectl's resizes reach a node): the test waits for it before asking.
+    await waitFor('resized', async () => {
+      const t = terminalProcess(dp.spawned[0].proc.pid!);
+      return !!t && execFileSync('stty', ['-F', t.tty, 'size'], { encoding: 'utf8' }) === '15 70\n';
+    }, 5000);
     io.stdin!.write('stty size\r');
     await waitFor('answer', async () => out.text() === 'stty size\r\n15 70\r\n> ', 5000);
     io.stdin!.end();
