@@ -63,7 +63,7 @@ function phases(name: string): string[] {
   return seen;
 }
 
-describe('kubelet: a container is reported running at its first relist', () => {
+describe('kubelet: a container is reported running at its first relist', { timeout: 30_000 }, () => {
   it('one that ends sooner goes from Pending to Succeeded, never Running (kubectl run -it then prints its log)', async () => {
     const seen = phases('quick');
     createPod('quick', { command: ['sh', '-c', 'echo done'] }, { restartPolicy: 'Never' });
@@ -90,7 +90,7 @@ describe('kubelet: a container is reported running at its first relist', () => {
   });
 });
 
-describe('kubelet: a container with tty has a terminal', () => {
+describe('kubelet: a container with tty has a terminal', { timeout: 30_000 }, () => {
   it('its log is what the terminal printed: stdout and stderr alike, CRLF; TERM=xterm unless the pod says otherwise', async () => {
     createPod('t', { command: ['sh', '-c', 'echo $TERM; echo err >&2; tty'], tty: true }, { restartPolicy: 'Never' });
     createPod('t2', { command: ['sh', '-c', 'echo $TERM'], tty: true, env: [{ name: 'TERM', value: 'vt100' }] }, { restartPolicy: 'Never' });
@@ -143,7 +143,7 @@ describe('kubelet: a container with tty has a terminal', () => {
   });
 });
 
-describe('kubelet: attach without a terminal, as containerd serves it', () => {
+describe('kubelet: attach without a terminal, as containerd serves it', { timeout: 30_000 }, () => {
   it('stdinOnce: the first client to end its stdin closes the container stdin; output streams on until the container ends', async () => {
     createPod('once', { command: ['sh', '-c', 'cat; echo stdin closed >&2; sleep 0.2; echo bye'], stdin: true, stdinOnce: true }, { restartPolicy: 'Never' });
     await running('once');
