@@ -40,20 +40,27 @@ const STTY = which('stty');
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * Runs `argv` through `spawn` with a new pseudo-terminal as its stdin, stdout, stderr and controlling terminal,
- * of `size` from its first instant (without one it is 0x0, as a runtime's console before its first resize).
- * The process returned is the relay's: what is written to its stdin is typed on the terminal (its end types the
- * terminal's EOF character), its stdout carries everything the terminal printed (CRLF line ends, echo of what was
- * typed), and its exit code is the command's (128 + n after signal n).
+ * The relay command that runs `argv` with a new pseudo-terminal as its stdin, stdout, stderr and controlling
+ * terminal, of `size` from its first instant (without one it is 0x0, as a runtime's console before its first
+ * resize); and the environment to start it with. Whatever starts processes (a sandbox, a container runtime, a
+ * plain spawn) starts this instead of `argv`, with its stdin a pipe: what is written there is typed on the
+ * terminal (its end types the terminal's EOF character), its stdout carries everything the terminal printed
+ * (CRLF line ends, the echo of what was typed), its exit code is the command's (128 + n after signal n).
  */
-export function spawnInTerminal(spawn: Spawn, argv: string[], opts: SpawnOptions, size?: TerminalSize): ChildProcess {
+export function terminalCommand(argv: string[], env: Record<string, string>, size?: TerminalSize): { argv: string[]; env: Record<string, string> } {
   // `script` runs its command with `$SHELL -c`: it must get /bin/sh, the command the environment it was given.
-  const { SHELL, ...env } = opts.env;
+  const { SHELL, ...relayEnv } = env;
   let command = '';
   if (size && validSize(size.cols, size.rows)) command += `${STTY} cols ${size.cols} rows ${size.rows} 2>/dev/null; `;
   if (SHELL !== undefined) command += `SHELL=${quote(SHELL)}; export SHELL; `;
   command += `exec ${argv.map(quote).join(' ')}`;
-  return spawn([SCRIPT, '-qfec', command, '/dev/null'], { ...opts, env, stdin: true });
+  return { argv: [SCRIPT, '-qfec', command, '/dev/null'], env: relayEnv };
+}
+
+/** `spawn` starting `argv` on a terminal of its own (terminalCommand); the process returned is the relay's. */
+export function spawnInTerminal(spawn: Spawn, argv: string[], opts: SpawnOptions, size?: TerminalSize): ChildProcess {
+  const relay = terminalCommand(argv, opts.env, size);
+  return spawn(relay.argv, { ...opts, env: relay.env, stdin: true });
 }
 
 // Unix98 pty slaves (/dev/pts/N) have majors 136 to 143, whichever devpts instance they belong to.
