@@ -126,6 +126,26 @@ current-context: fake
     }
   });
 
+  it('up that fails part-way says what stays and how to go on; up again completes it', async () => {
+    api.refuse = (method, p) => (method === 'POST' && p === '/api/v1/namespaces/zed/limitranges' ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'limitranges "student" is forbidden: exceeded quota: test', reason: 'Forbidden', details: { name: 'student', kind: 'limitranges' }, code: 403 } : undefined);
+    try {
+      expect(await kiada(['workshop', 'up', '--names', 'zed', '-q'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'Error from server (Forbidden): limitranges "student" is forbidden: exceeded quota: test\nWhat was made so far stays: run the same `kiada workshop up` again once this is fixed, or `kiada workshop down`.\n',
+      });
+    } finally {
+      api.refuse = undefined;
+    }
+    expect(api.objects.has('/namespaces/zed/roles/student')).toBe(true);
+    expect((await kiada(['workshop', 'up', '--names', 'zed', '-q', '-o', 'json'])).code).toBe(0);
+    expect(api.objects.has('/namespaces/zed/limitranges/student')).toBe(true);
+    // Not part of the class: the namespace goes again (reset and down below count three students).
+    api.objects.delete('/namespaces/zed');
+    for (const k of [...api.objects.keys()]) if (k.startsWith('/namespaces/zed/')) api.objects.delete(k);
+    fs.rmSync(path.join(tmp, 'kiada-workshop', 'zed.kubeconfig'));
+  });
+
   it('check: exit 1 naming what is missing, exit 0 when all is done', async () => {
     expect(await kiada(['workshop', 'check', 'student1'])).toEqual({ code: 1, stdout: 'student1: missing curl-from-node, curl-from-pod, port-forward, exec\n', stderr: '' });
     api.logs.set('student1/kiada', ['Kiada 0.1 starting...', 'Received request for / from ::ffff:10.244.1.1', 'Received request for / from ::ffff:10.244.2.5', 'Received request for / from ::ffff:127.0.0.1', 'Received request for / from ::1', ''].join('\n'));

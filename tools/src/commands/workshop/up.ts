@@ -2,7 +2,7 @@
 // service account, Role/RoleBinding, quota and limits per student, each student's kubeconfig, and login cards.
 import path from 'node:path';
 import type { Ctx } from '../../lib/context.ts';
-import { CliError } from '../../lib/errors.ts';
+import { CliError, describeError } from '../../lib/errors.ts';
 import { formatData } from '../../lib/print.ts';
 import { alignColumns } from '../../lib/kubectl-print.ts';
 import { createStudent, pool, writeCards } from '../../lib/workshop/cluster.ts';
@@ -38,7 +38,13 @@ export async function up(ctx: Ctx, flags: UpFlags): Promise<void> {
   // A namespace of a student's name that is not the workshop's stops everything before anything is made.
   const taken = (await ctx.core.listNamespace()).items.filter((ns) => names.includes(ns.metadata!.name!) && ns.metadata?.labels?.[MANAGED_BY.key] !== MANAGED_BY.value);
   if (taken.length) throw new CliError(`error: namespace${taken.length > 1 ? 's' : ''} ${taken.map((ns) => `"${ns.metadata!.name}"`).join(', ')} already exist${taken.length > 1 ? '' : 's'} and ${taken.length > 1 ? 'are' : 'is'} not the workshop's: choose other names, or delete ${taken.length > 1 ? 'them' : 'it'} first`);
-  const students = await pool(names, 6, (name, i) => createStudent(ctx, name, { deploy: !!flags.deploy, expirationSeconds, dir, show: i === 0 && !flags.quiet }));
+  let students;
+  try {
+    students = await pool(names, 6, (name, i) => createStudent(ctx, name, { deploy: !!flags.deploy, expirationSeconds, dir, show: i === 0 && !flags.quiet }));
+  } catch (err) {
+    // Nothing is rolled back: `up` is safe to run again once the cause is fixed, and `down` removes it all.
+    throw new CliError(`${describeError(err)}\nWhat was made so far stays: run the same \`kiada workshop up\` again once this is fixed, or \`kiada workshop down\`.`);
+  }
   if (names.length > 1 && !flags.quiet) ctx.print.info(`  (the same for the other ${names.length - 1} students)\n`);
   const cards = await writeCards(ctx, dir);
   if (flags.output) {
