@@ -6,6 +6,7 @@ import { createApiServer, generateCerts, writeKubeconfig, buildNodes } from './a
 import { removeKubeconfig } from './api/kubeconfig.ts';
 import type { Owner } from './owned-dir.ts';
 import { createUpgradeHandler } from './upgrades.ts';
+import { createTracing } from './trace/index.ts';
 import { REPO_ROOT } from './paths.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -51,6 +52,9 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     const kubelet = createKubelet({ store, dataplane, repoRoot: REPO_ROOT });
     undo.push(() => kubelet.stop());
 
+    const tracing = createTracing({ store, kubelet, nodes: dataplane.nodes });
+    undo.push(async () => tracing.stop());
+
     const token = randomBytes(24).toString('hex');
     const tls = await generateCerts();
     const api = await createApiServer({
@@ -59,7 +63,8 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       token,
       tls,
       port: opts.port ?? 0,
-      upgrades: createUpgradeHandler(kubelet, store),
+      upgrades: createUpgradeHandler(kubelet, store, tracing),
+      aggregated: tracing.serve,
     });
     undo.push(() => api.close());
     writeKubeconfig(opts.kubeconfig, { server: `https://127.0.0.1:${api.port}`, ca: tls.ca, token }, opts.owner);

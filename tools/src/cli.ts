@@ -1,6 +1,6 @@
 // The `kiada` command line (also `kubectl kiada …` as a plugin): one subcommand per way of reaching a pod.
 import fs from 'node:fs';
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { createCtx, type GlobalOptions } from './lib/context.ts';
 import { CliError, describeError } from './lib/errors.ts';
 import { validateName } from './lib/names.ts';
@@ -13,6 +13,8 @@ import { curlFromPod } from './commands/curl-from-pod.ts';
 import { curlFromNode } from './commands/curl-from-node.ts';
 import { diagnose } from './commands/diagnose.ts';
 import { tour } from './commands/tour.ts';
+import { trace } from './commands/trace.ts';
+import { METHODS } from './lib/hops.ts';
 import * as lab from './commands/lab.ts';
 import { completionScript } from './commands/completion.ts';
 import { addWorkshopCommands } from './commands/workshop/command.ts';
@@ -69,6 +71,11 @@ function buildProgram(setExit: (code: number) => void): Command {
   program.command('diagnose').argument('[pod]', 'pod name', podName, 'kiada').description('try each route to the pod and name the first that fails')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (pod, o) => setExit(await diagnose(ctx(), pod, o)));
+  program.command('trace').addArgument(new Argument('<method>', 'the route: node, pod, port-forward or exec').choices(METHODS))
+    .argument('[pod]', 'pod name', podName, 'kiada').description('make one request along a route and show every hop it takes, with timings and the client IP')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']))
+    .addOption(new Option('--provider <name>', 'how to reach the node (trace node)').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
+    .action(async (method, pod, o) => setExit(await trace(ctx(), method, pod, o)));
   program.command('tour').description('the guided walk through chapter 5 (on the lab when no cluster is configured)')
     .option('--step', 'pause before each step').action(async (o) => tour({ ...g(), ...o }));
 

@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   tls: { cert: string; key: string };
   kubelet: Pick<Kubelet, 'logs'>;
   upgrades: UpgradeHandler;
+  /** An aggregated API (the lab's own group): it answers the requests for it (a promise), or gives false. */
+  aggregated?: (req: http.IncomingMessage, res: http.ServerResponse) => false | Promise<void>;
   host?: string;
   port?: number;
 }
@@ -54,7 +56,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, keepAliveTimeout: 30_000 }, (req, res) => {
     // Who asks comes first: an unauthenticated request gets its 401 whatever its URL.
     if (!authorized(req)) return sendError(res, UNAUTHORIZED);
-    route(router, req, res).catch((err) => sendError(res, err));
+    (opts.aggregated?.(req, res) || route(router, req, res)).catch((err) => sendError(res, err));
   });
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -10,6 +10,9 @@ import { CliError } from '../lib/errors.ts';
 /** `curl -s --max-time 10 URL`: bounded, so a node that cannot reach the pod answers within 10 s. */
 export const curlArgv = (url: string) => ['curl', '-s', '--max-time', '10', url];
 
+/** The curl words a provider runs for this request. */
+export const curlWords = (r: NodeCurl) => r.curl ?? curlArgv(r.url);
+
 /** host:port with an IPv6 address in brackets, as URLs and curl want it. */
 export const hostPort = (ip: string, port: number) => (net.isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`);
 

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import type { NodeCurl, Provider } from './types.ts';
 import { CliError } from '../lib/errors.ts';
 import { shellJoin } from '../lib/shell.ts';
-import { curlArgv } from './curl.ts';
+import { curlWords } from './curl.ts';
 
 export function execProvider(name: string, build: (req: NodeCurl) => string[]): Provider {
   return {
@@ -29,14 +29,14 @@ export function execProvider(name: string, build: (req: NodeCurl) => string[]): 
 }
 
 /** kind: nodes are containers: `docker exec kind-worker curl …` (docker passes the words as they are). */
-export const kind = execProvider('kind', (r) => ['docker', 'exec', r.nodeName, ...curlArgv(r.url)]);
+export const kind = execProvider('kind', (r) => ['docker', 'exec', r.nodeName, ...curlWords(r)]);
 
 /** Minikube: `minikube ssh` into the node (-n for the other nodes); it joins its arguments into one command line. */
-export const minikube = execProvider('minikube', (r) => ['minikube', 'ssh', ...(r.nodeName === 'minikube' ? [] : ['-n', r.nodeName]), '--', shellJoin(curlArgv(r.url))]);
+export const minikube = execProvider('minikube', (r) => ['minikube', 'ssh', ...(r.nodeName === 'minikube' ? [] : ['-n', r.nodeName]), '--', shellJoin(curlWords(r))]);
 
 /** GKE: `gcloud compute ssh NODE --zone Z --command "curl …"` (the zone from the node's topology label). */
 export const gke = execProvider('gke', (r) => {
   const zone = r.node.metadata?.labels?.['topology.kubernetes.io/zone'] ?? r.node.metadata?.labels?.['failure-domain.beta.kubernetes.io/zone'];
   if (!zone) throw new CliError(`error: node ${r.nodeName} has no topology.kubernetes.io/zone label; is this a GKE node?`);
-  return ['gcloud', 'compute', 'ssh', r.nodeName, '--zone', zone, '--command', shellJoin(curlArgv(r.url))];
+  return ['gcloud', 'compute', 'ssh', r.nodeName, '--zone', zone, '--command', shellJoin(curlWords(r))];
 });

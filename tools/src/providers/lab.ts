@@ -2,12 +2,12 @@
 // it is entering that namespace with CMD, which is what run does here (in this process, no second CLI).
 import { nodeShellSpawn } from '@kiada/lab/control.ts';
 import type { Provider } from './types.ts';
-import { curlArgv } from './curl.ts';
+import { curlWords } from './curl.ts';
 
 export const lab: Provider = {
   name: 'lab',
   command: (ctx, r) => {
-    const argv = ['kiada', 'lab', 'node-shell', r.nodeName, '--', ...curlArgv(r.url)];
+    const argv = ['kiada', 'lab', 'node-shell', r.nodeName, '--', ...curlWords(r)];
     return {
       argv,
       run: () =>

@@ -5,6 +5,8 @@ export interface NodeCurl {
   node: V1Node;
   nodeName: string;
   url: string;
+  /** The curl words to run there, when not the usual `curlArgv(url)` (kiada trace asks curl for its report). */
+  curl?: string[];
 }
 
 export interface CurlResult {
