@@ -104,7 +104,7 @@ export class Observations {
     for (const hop of HOPS[this.method]) {
       const own = this.own.get(hop);
       const lab = this.lab.get(hop);
-      const failed = [own, lab].find((o) => o && !o.ok);
+      const failed = [lab, own].find((o) => o && !o.ok);
       if (failed) seen.set(hop, failed);
       else if (own && lab && hop === 'app') seen.set(hop, { ok: true, ms: Math.min(own.ms, lab.ms), detail: `${own.detail}; ${lab.detail}` });
       else if (lab ?? own) seen.set(hop, (lab ?? own)!);

@@ -1,0 +1,117 @@
+// kiada trace on a cluster that is not the lab: the lab behind a TLS proxy that answers 404 for the lab's own API
+// group, as every real API server does (everything else — requests, watches, exec and port-forward upgrades —
+// passes through untouched). Then the hops only the cluster could report are marked not observed, never made up,
+// and what kiada sees itself is shown: its listener, the tunnel's 101, the kubelet's error, the app's log line.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import tls from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { parse, stringify } from 'yaml';
+import { generateCerts, skipUnlessLab, startTestLab, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const ETH0_ONLY = path.join(import.meta.dirname, '..', '..', 'k8s', 'pod.kiada-eth0-only.yaml');
+const skip = skipUnlessLab();
+
+/** A pass-through proxy to the lab's API server without the lab's group: a kube-apiserver as kiada sees one. */
+async function realLikeProxy(labServer: string, labCa: string): Promise<{ server: https.Server; ca: string; url: string }> {
+  const certs = await generateCerts();
+  const target = new URL(labServer);
+  const server = https.createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
+    if (req.url?.startsWith('/apis/lab.kiada.dev')) {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }));
+    }
+    const up = https.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, ca: labCa }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const up = tls.connect({ host: target.hostname, port: Number(target.port), ca: labCa }, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      up.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) up.write(head);
+      socket.pipe(up).pipe(socket);
+    });
+    up.on('error', () => socket.destroy());
+    socket.on('error', () => up.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, ca: certs.ca, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe.skipIf(skip)('kiada trace on a cluster that is not the lab', () => {
+  let lab: TestLab;
+  let proxy: Awaited<ReturnType<typeof realLikeProxy>>;
+  let kubeconfig = '';
+  const kiada = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const env = { ...process.env, KUBECONFIG: kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' };
+      execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    lab = await startTestLab();
+    await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
+    await lab.kubectl(['apply', '-f', ETH0_ONLY]);
+    await lab.waitReady('kiada');
+    await lab.waitReady('kiada-eth0-only');
+    const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
+    const cluster = kc.clusters[0].cluster;
+    proxy = await realLikeProxy(cluster.server, Buffer.from(cluster['certificate-authority-data'], 'base64').toString());
+    cluster.server = proxy.url;
+    cluster['certificate-authority-data'] = Buffer.from(proxy.ca).toString('base64');
+    kubeconfig = path.join(lab.home, 'not-the-lab.kubeconfig');
+    fs.writeFileSync(kubeconfig, stringify(kc), { mode: 0o600 });
+  }, 90_000);
+  afterAll(async () => {
+    proxy?.server.closeAllConnections();
+    await new Promise((r) => proxy?.server.close(r) ?? r(undefined));
+    await lab?.down();
+  }, 60_000);
+
+  it('port-forward: the API server and the kubelet are not observed; the listener, the 101 and the app log line are', async () => {
+    const r = await kiada(['trace', 'port-forward', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout);
+    expect(t.hops.map((h: { name: string; ok: boolean | null; ms: number | null }) => [h.name, h.ok, h.ms === null])).toEqual([
+      ['local listener', true, false], ['tunnel', true, false], ['API server', null, true], ['kubelet', null, true], ['pod loopback', null, true], ['app', true, false],
+    ]);
+    expect(t.hops[1].detail).toBe('101 Switching Protocols: WebSocket, subprotocol v4.channel.k8s.io');
+    expect(t.hops.slice(2, 5).map((h: { detail: string }) => h.detail)).toEqual([
+      'not observed: the API server does not report its side (on the lab it does)',
+      'not observed: the kubelet does not report its side (on the lab it does)',
+      'not observed: nothing reports this connection (on the lab the kubelet does)',
+    ]);
+    expect(t.hops[5].detail).toMatch(/^answered HTTP\/1\.1 200 OK; the app logged "Received request for \/\?trace=[0-9a-f]{8} from ::ffff:127\.0\.0\.1"$/);
+    expect(t).toMatchObject({ ok: true, clientIP: '::ffff:127.0.0.1' });
+    const text = await kiada(['trace', 'port-forward']);
+    expect(text.stdout.split('\n')[2]).toBe('· 3. API server                not observed: the API server does not report its side (on the lab it does)');
+  });
+
+  it('eth0-only port-forward: the failure is the kubelet\'s own error, seen on the error channel; exit 1', async () => {
+    const r = await kiada(['trace', 'port-forward', 'kiada-eth0-only', '-o', 'json']);
+    expect(r.code).toBe(1);
+    const t = JSON.parse(r.stdout);
+    expect(t.hops.map((h: { name: string; ok: boolean | null }) => [h.name, h.ok])).toEqual([
+      ['local listener', true], ['tunnel', true], ['API server', null], ['kubelet', null], ['pod loopback', false],
+    ]);
+    expect(t.hops[4].error).toMatch(/^error forwarding port 8080 to pod [0-9a-f]{64}, uid : failed to connect to localhost:8080 inside namespace .*connection refused$/);
+  });
+
+  it('exec: the kubelet is seen by its answer (the exit code), the API server is not', async () => {
+    const r = await kiada(['trace', 'exec', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout);
+    expect(t.hops.map((h: { name: string; ok: boolean | null }) => [h.name, h.ok])).toEqual([['tunnel', true], ['API server', null], ['kubelet', true], ['pod loopback', true], ['app', true]]);
+    expect(t.hops[2].detail).toBe('ran curl in container kiada: exit code 0');
+    expect(t.clientIP).toBe('::ffff:127.0.0.1');
+  });
+});
