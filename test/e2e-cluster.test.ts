@@ -78,4 +78,20 @@ describe.skipIf(skip)(`kiada on ${GIVEN ? 'the cluster of KIADA_E2E_KUBECONFIG' 
     expect((await kiada('logs', '--tail', '1')).stdout).toMatch(/^Received request for \/ from /);
     expect((await kiada('diagnose')).stdout).toContain('Every route reaches the pod.');
   }, 180_000);
+  it('trace: port-forward, exec and a client pod, hop by hop (every hop observed on the lab, none failing anywhere)', async () => {
+    const routes: [string, string[], RegExp][] = [
+      ['port-forward', ['local listener', 'tunnel', 'API server', 'kubelet', 'pod loopback', 'app'], /^::ffff:127\.0\.0\.1$/],
+      ['exec', ['tunnel', 'API server', 'kubelet', 'pod loopback', 'app'], /^::ffff:127\.0\.0\.1$/],
+      ['pod', ['client pod', 'pod eth0', 'app'], /^(::ffff:)?\d+\.\d+\.\d+\.\d+$/],
+    ];
+    for (const [method, hops, clientIP] of routes) {
+      const r = await kiada('trace', method, '-o', 'json');
+      expect([method, r.code, r.stderr.includes('Error')]).toEqual([method, 0, false]);
+      const t = JSON.parse(r.stdout);
+      expect(t.hops.map((h: { name: string }) => h.name)).toEqual(hops);
+      expect(t.clientIP).toMatch(clientIP);
+      // On a real cluster the API server's and the kubelet's side are not observed (null), never failing.
+      expect(t.hops.map((h: { ok: boolean | null }) => h.ok).filter((ok: boolean | null) => ok !== true && (ok !== null || !GIVEN))).toEqual([]);
+    }
+  }, 120_000);
 });

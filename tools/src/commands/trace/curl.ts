@@ -55,6 +55,7 @@ export async function seeCurl(obs: Observations, connected: string, output: stri
   const total = (r.time_total ?? 0) * 1000;
   let startMs = endMs - total;
   if (r.http_code && obs.labApi) {
+    obs.answered = true;
     await obs.collectLab();
     const app = obs.labTime('app');
     if (app !== undefined) startMs = app - (r.time_starttransfer ?? 0) * 1000;
