@@ -43,6 +43,8 @@ export interface TraceApiOptions {
 
 /** Serves the request if it is for this API group (a promise), else leaves it to the API server (false). */
 export function serveTraces(opts: TraceApiOptions, req: http.IncomingMessage, res: http.ServerResponse): false | Promise<void> {
+  // A prefix test first: every request of the API server comes through here.
+  if (!req.url?.startsWith('/apis/lab.kiada.dev')) return false;
   let url: URL;
   try {
     url = new URL(req.url ?? '/', 'https://127.0.0.1');
