@@ -20,7 +20,8 @@ const A = `kw${ID}-a`;
 const B = `kw${ID}-b`;
 
 describe.skipIf(!GIVEN)('kiada workshop on the cluster of KIADA_E2E_KUBECONFIG', { timeout: 180_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-e2e-workshop-'));
+  // Made in beforeAll: a describe body runs even when the suite is skipped.
+  let dir = '';
   const run = (cmd: string, args: string[], kubeconfig = GIVEN!) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(cmd, args, { env: { ...process.env, KUBECONFIG: kubeconfig, NO_COLOR: '1' }, cwd: dir, timeout: 150_000 }, (err, stdout, stderr) =>
@@ -34,12 +35,14 @@ describe.skipIf(!GIVEN)('kiada workshop on the cluster of KIADA_E2E_KUBECONFIG',
     `Error from server (Forbidden): ${name ? `pods "${name}"` : 'pods'} is forbidden: User "system:serviceaccount:${A}:student" cannot ${verb} resource "${resource}" in API group "" in the namespace "${ns}"\n`;
 
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-e2e-workshop-'));
     const up = await teacher('workshop', 'up', '--names', `${A},${B}`, '--deploy', '--expires', '1h', '-o', 'json');
     expect(up.code).toBe(0);
     expect(JSON.parse(up.stdout).students.map((s: { name: string }) => s.name)).toEqual([A, B]);
     for (const ns of [A, B]) expect((await run('kubectl', ['wait', '-n', ns, '--for=condition=Ready', 'pod/kiada', '--timeout=120s'])).code).toBe(0);
   }, 180_000);
   afterAll(async () => {
+    if (!dir) return;
     await teacher('workshop', 'down');
     fs.rmSync(dir, { recursive: true, force: true });
   }, 180_000);
