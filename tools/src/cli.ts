@@ -14,6 +14,7 @@ import { curlFromNode } from './commands/curl-from-node.ts';
 import { diagnose } from './commands/diagnose.ts';
 import { tour } from './commands/tour.ts';
 import { trace } from './commands/trace.ts';
+import { view } from './commands/view.ts';
 import { METHODS } from './lib/hops.ts';
 import * as lab from './commands/lab.ts';
 import { completionScript } from './commands/completion.ts';
@@ -76,6 +77,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']))
     .addOption(new Option('--provider <name>', 'how to reach the node (trace node)').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (method, pod, o) => setExit(await trace(ctx(), method, pod, o)));
+  program.command('view').description('a page on 127.0.0.1 drawing the cluster live, and every request hop by hop as it happens')
+    .option('--port <port>', 'the port to serve on (default: any free port)').option('--no-open', 'do not open a browser')
+    .action(async (o) => setExit(await view(ctx(), o)));
   program.command('tour').description('the guided walk through chapter 5 (on the lab when no cluster is configured)')
     .option('--step', 'pause before each step').action(async (o) => tour({ ...g(), ...o }));
 

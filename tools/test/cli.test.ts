@@ -223,7 +223,7 @@ current-context: c
   it('prints a completion script for kiada and kubectl-kiada', async () => {
     const r = await kiada(['completion', 'bash']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('compgen -W "pod-ip ports curl-from-node curl-from-pod port-forward logs exec diagnose trace tour lab workshop completion"');
+    expect(r.stdout).toContain('compgen -W "pod-ip ports curl-from-node curl-from-pod port-forward logs exec diagnose trace view tour lab workshop completion"');
     expect(r.stdout).toContain('    workshop) COMPREPLY=( $(compgen -W "up board check reset down" -- "$cur") ) ;;\n');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('complete -F _kiada kiada kubectl-kiada');
     const zsh = await kiada(['completion', 'zsh']);

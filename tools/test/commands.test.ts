@@ -454,6 +454,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^── Step \d of 7: .*$/gm)!.map((l) => l.slice(0, 16))).toEqual(Array.from({ length: 7 }, (_, i) => `── Step ${i + 1} of 7: `));
     expect(r.stdout).toContain(`Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n`);
+    expect(r.stdout.split('\n')[1]).toBe('To watch each request travel hop by hop, run `kiada view` in another terminal: it prints the page to open.');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('That is every way of chapter 5 to talk to the pod. `kiada --help` lists the commands.');
     await noPodsBut('kiada');
   }, 60_000);

@@ -65,6 +65,7 @@ export async function tour(opts: GlobalOptions & { step?: boolean }): Promise<vo
   }
   const ctx = createCtx(opts);
   process.stdout.write(`Cluster: context ${ctx.contextName}, namespace ${ctx.namespace}.\n`);
+  process.stdout.write('To watch each request travel hop by hop, run `kiada view` in another terminal: it prints the page to open.\n');
   await ensureKiada(ctx);
   const rl = opts.step && process.stdin.isTTY ? readline.createInterface({ input: process.stdin, output: process.stdout }) : undefined;
   const steps: [string, () => Promise<unknown>][] = [

@@ -32,10 +32,11 @@ export interface LabEvent {
 export type ClientEvent = Pick<LabEvent, 'trace' | 'method' | 'namespace' | 'pod' | 'hop' | 'ok' | 'detail' | 'error' | 'clientIP' | 'time'>;
 
 export interface LabTraces {
-  list(trace: string): Promise<LabEvent[]>;
+  /** The events kept (those of one trace id), and the resourceVersion to watch from. */
+  list(trace?: string): Promise<{ items: LabEvent[]; resourceVersion: string }>;
   post(e: ClientEvent): Promise<void>;
-  /** Every event from now on (and those kept, first); gives the function that stops. */
-  watch(onEvent: (e: LabEvent) => void, onEnd: (err?: unknown) => void): Promise<() => void>;
+  /** Every event after `resourceVersion` (without it: those kept first), as it happens; gives the function that stops. */
+  watch(onEvent: (e: LabEvent) => void, onEnd: (err?: unknown) => void, resourceVersion?: string): Promise<() => void>;
 }
 
 function request(ctx: Ctx, method: string, apiPath: string, body?: unknown): Promise<{ code: number; body: string }> {
@@ -68,15 +69,17 @@ export async function labTraces(ctx: Ctx): Promise<LabTraces | null> {
   }
   return {
     async list(trace) {
-      const r = await request(ctx, 'GET', `${BASE}/traces?fieldSelector=${encodeURIComponent(`trace=${trace}`)}`);
+      const r = await request(ctx, 'GET', `${BASE}/traces${trace ? `?fieldSelector=${encodeURIComponent(`trace=${trace}`)}` : ''}`);
       if (r.code !== 200) throw new Error(`the lab's trace events: ${r.code} ${r.body}`);
-      return (JSON.parse(r.body).items ?? []) as LabEvent[];
+      const list = JSON.parse(r.body);
+      return { items: (list.items ?? []) as LabEvent[], resourceVersion: String(list.metadata?.resourceVersion ?? '') };
     },
     async post(e) {
       await request(ctx, 'POST', `${BASE}/traces`, e);
     },
-    async watch(onEvent, onEnd) {
-      const abort = await new Watch(ctx.kc).watch(`${BASE}/traces`, {}, (_type, obj: LabEvent) => onEvent(obj), (err) => onEnd(err));
+    async watch(onEvent, onEnd, resourceVersion) {
+      const params = resourceVersion ? { resourceVersion } : {};
+      const abort = await new Watch(ctx.kc).watch(`${BASE}/traces`, params, (_type, obj: LabEvent) => onEvent(obj), (err) => onEnd(err));
       return () => abort.abort();
     },
   };

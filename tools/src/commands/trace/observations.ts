@@ -46,14 +46,17 @@ export class Observations {
     return performance.now() - this.start;
   }
 
-  /** kiada's own observation of a hop (at `ms`, default now); on the lab it is reported there too, for `kiada view`. */
+  /**
+   * kiada's own observation of a hop (at `ms`, default now). On the lab, a hop the lab does not see itself (kiada's
+   * listener, the node it entered, the client pod, curl's connection) is reported there, for `kiada view` to draw.
+   */
   see(hop: string, ok: boolean, detail: string, opts: { error?: string; ms?: number } = {}): void {
     if (!(HOPS[this.method] as string[]).includes(hop)) throw new Error(`no hop "${hop}" on the ${this.method} route`);
     const prior = this.own.get(hop);
     if (prior && !prior.ok) return; // the first failure stands
     const ms = opts.ms ?? this.now();
     this.own.set(hop, { ok, ms, detail, ...(opts.error !== undefined ? { error: opts.error } : {}) });
-    if (this.labApi) {
+    if (this.labApi && !LAB_HOPS[this.method].includes(hop)) {
       const e = { trace: this.id, method: this.method, namespace: this.ctx.namespace, pod: this.pod, hop, ok, detail, time: this.epochStart + ms, ...(opts.error !== undefined ? { error: opts.error } : {}) };
       this.posts.push(this.labApi.post(e).catch(() => undefined));
     }
@@ -87,7 +90,7 @@ export class Observations {
     const expected = LAB_HOPS[this.method];
     const end = Date.now() + (this.own.get('app')?.ok || this.answered ? 1000 : 3000);
     for (;;) {
-      this.takeLab(await this.labApi.list(this.id));
+      this.takeLab((await this.labApi.list(this.id)).items);
       const done = expected.every((h) => this.lab.has(h)) || [...this.lab.values()].some((o) => !o.ok);
       if (done || Date.now() > end || (this.failed && Date.now() > end - 2500)) break;
       await sleep(50);
