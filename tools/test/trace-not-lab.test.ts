@@ -3,7 +3,7 @@
 // passes through untouched). Then the hops only the cluster could report are marked not observed, never made up,
 // and what kiada sees itself is shown: its listener, the tunnel's 101, the kubelet's error, the app's log line.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -27,6 +27,7 @@ async function realLikeProxy(labServer: string, labCa: string): Promise<{ server
     }
     const up = https.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, ca: labCa }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
+      res.flushHeaders(); // a watch answers its headers at once, then nothing until something changes
       r.pipe(res);
     });
     up.on('error', () => res.destroy());
@@ -51,10 +52,11 @@ describe.skipIf(skip)('kiada trace on a cluster that is not the lab', () => {
   let lab: TestLab;
   let proxy: Awaited<ReturnType<typeof realLikeProxy>>;
   let kubeconfig = '';
+  // Where a running kiada view is found: a directory of the test's own.
+  const env = () => ({ ...process.env, KUBECONFIG: kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1', XDG_RUNTIME_DIR: path.join(lab.home, 'run') });
   const kiada = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      const env = { ...process.env, KUBECONFIG: kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' };
-      execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      execFile(process.execPath, [BIN, ...args], { env: env(), timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
     });
 
   beforeAll(async () => {
@@ -114,4 +116,50 @@ describe.skipIf(skip)('kiada trace on a cluster that is not the lab', () => {
     expect(t.hops[2].detail).toBe('ran curl in container kiada: exit code 0');
     expect(t.clientIP).toBe('::ffff:127.0.0.1');
   });
+
+  it('a running kiada view gets what kiada trace sees, as it happens, and is found no more once stopped', async () => {
+    const view = spawn(process.execPath, [BIN, 'view', '--no-open'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      let err = '';
+      view.stdout!.on('data', (d) => (out += d));
+      view.stderr!.on('data', (d) => (err += d));
+      const end = Date.now() + 20_000;
+      while (!out.includes('Ctrl-C stops.') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(err).toBe('');
+      const [first, second] = out.split('\n');
+      expect(second).toBe('Not the lab: the page shows the cluster live, and what `kiada trace` sees of its requests (this cluster does not report its hops). Ctrl-C stops.');
+      const url = first.replace('kiada view: ', '');
+      const registry = fs.readdirSync(path.join(lab.home, 'run', 'kiada'));
+      expect(registry).toEqual([expect.stringMatching(/^view-[0-9a-f]{16}\.json$/)]);
+      expect(fs.statSync(path.join(lab.home, 'run', 'kiada', registry[0])).mode & 0o777).toBe(0o600);
+      // The page's event stream, read as the page reads it.
+      const ctl = new AbortController();
+      const res = await fetch(`${url}events`, { signal: ctl.signal });
+      const reader = res.body!.getReader();
+      let text = '';
+      const frames = () => text.split('\n\n').filter((f) => f.startsWith('event: ')).map((f) => ({ event: f.split('\n')[0].slice(7), data: JSON.parse(f.split('\n')[1].slice(6)) }));
+      const until = async (ok: () => boolean) => {
+        while (!ok()) text += new TextDecoder().decode((await reader.read()).value);
+      };
+      await until(() => frames().some((f) => f.event === 'state'));
+      const state = frames().find((f) => f.event === 'state')!.data;
+      expect([state.lab, state.nodes.map((n: { name: string }) => n.name)]).toEqual([false, ['kind-control-plane', 'kind-worker', 'kind-worker2']]);
+      const r = await kiada(['trace', 'port-forward', '-o', 'json']);
+      expect(r.code).toBe(0);
+      const id = /trace=([0-9a-f]{8})/.exec(JSON.parse(r.stdout).hops[5].detail)![1];
+      await until(() => frames().some((f) => f.event === 'trace' && f.data.hop === 'app'));
+      const hops = frames().filter((f) => f.event === 'trace').map((f) => f.data);
+      expect(hops.map((h) => [h.hop, h.ok, h.source, h.trace, h.pod])).toEqual([
+        ['local listener', true, 'client', id, 'kiada'], ['tunnel', true, 'client', id, 'kiada'], ['app', true, 'client', id, 'kiada'],
+      ]);
+      expect(hops[2].clientIP).toBe('::ffff:127.0.0.1');
+      ctl.abort();
+    } finally {
+      const exit = new Promise((r) => view.once('exit', r));
+      view.kill('SIGINT');
+      expect(await exit).toBe(0);
+    }
+    expect(fs.readdirSync(path.join(lab.home, 'run', 'kiada'))).toEqual([]);
+  }, 60_000);
 });

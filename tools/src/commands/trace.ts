@@ -9,6 +9,17 @@ import { formatTrace, type Method, type Trace } from '../lib/hops.ts';
 import { labTraces } from './trace/lab-api.ts';
 import { Observations } from './trace/observations.ts';
 import { viaExec, viaNode, viaPod, viaPortForward } from './trace/routes.ts';
+import { readViewRecord, viewFile } from './view/registry.ts';
+import type { ClientEvent } from './trace/lab-api.ts';
+
+/** A running `kiada view` of this cluster takes kiada's observations (on a cluster that does not report hops). */
+function viewReporter(ctx: Ctx): ((e: ClientEvent) => Promise<void>) | null {
+  const view = readViewRecord(viewFile(ctx.kc.getCurrentCluster()?.server ?? '', ctx.contextName));
+  if (!view) return null;
+  return async (e) => {
+    await fetch(view.reportURL, { method: 'POST', body: JSON.stringify(e), headers: { 'Content-Type': 'application/json' }, signal: AbortSignal.timeout(2000) });
+  };
+}
 
 /** The app's own log line for this request, on a cluster that does not report it (it has the client IP too). */
 async function appLogLine(ctx: Ctx, pod: string, id: string): Promise<string | undefined> {
@@ -25,7 +36,8 @@ async function appLogLine(ctx: Ctx, pod: string, id: string): Promise<string | u
 export async function runTrace(ctx: Ctx, method: Method, name: string, opts: { provider?: string } = {}): Promise<Trace> {
   // A pod that does not exist is bad input, as for every command: kubectl's one line, exit 1.
   const pod = await getPod(ctx, name);
-  const obs = new Observations(ctx, method, name, randomBytes(4).toString('hex'), await labTraces(ctx));
+  const lab = await labTraces(ctx);
+  const obs = new Observations(ctx, method, name, randomBytes(4).toString('hex'), lab, lab ? null : viewReporter(ctx));
   if (method === 'node') await viaNode(ctx, pod, obs, opts.provider);
   else if (method === 'pod') await viaPod(ctx, pod, obs);
   else if (method === 'exec') await viaExec(ctx, pod, obs);

@@ -68,8 +68,8 @@ export async function seeCurl(obs: Observations, connected: string, output: stri
     obs.see(connected, true, `curl connected from ${hostPort(r.local_ip, r.local_port)} to ${hostPort(r.remote_ip, r.remote_port)}`, { ms: at(r.time_connect) });
     if (!r.http_code) obs.see('app', false, 'waiting for the answer', { error: r.errormsg || `curl exited with code ${r.exitcode}`, ms: at(r.time_total) });
     else {
-      obs.see('app', true, `answered HTTP/${r.http_version} ${r.http_code}`, { ms: at(r.time_starttransfer) });
       obs.clientIP = clientIPIn(body);
+      obs.see('app', true, `answered HTTP/${r.http_version} ${r.http_code}`, { ms: at(r.time_starttransfer) });
     }
   }
   return { body, startMs };

@@ -3,7 +3,7 @@
 // clock: milliseconds from the start of the request.
 import type { Ctx } from '../../lib/context.ts';
 import { HOPS, makeTrace, type Method, type Observation, type Trace } from '../../lib/hops.ts';
-import type { LabEvent, LabTraces } from './lab-api.ts';
+import type { ClientEvent, LabEvent, LabTraces } from './lab-api.ts';
 
 /** The hops the lab reports for each route (it does not see kiada's own side, nor a curl's connection). */
 const LAB_HOPS: Record<Method, string[]> = {
@@ -32,13 +32,16 @@ export class Observations {
   /** The trace id: in the upgrade's X-Kiada-Trace header and in the URL asked (`/?trace=<id>`). */
   readonly id: string;
   readonly labApi: LabTraces | null;
+  /** Not the lab: where a running `kiada view` takes kiada's observations (none when no view runs). */
+  private viewReport: ((e: ClientEvent) => Promise<void>) | null;
 
-  constructor(ctx: Ctx, method: Method, pod: string, id: string, labApi: LabTraces | null) {
+  constructor(ctx: Ctx, method: Method, pod: string, id: string, labApi: LabTraces | null, viewReport: ((e: ClientEvent) => Promise<void>) | null = null) {
     this.ctx = ctx;
     this.method = method;
     this.pod = pod;
     this.id = id;
     this.labApi = labApi;
+    this.viewReport = labApi ? null : viewReport;
   }
 
   /** Milliseconds since the start. */
@@ -56,10 +59,13 @@ export class Observations {
     if (prior && !prior.ok) return; // the first failure stands
     const ms = opts.ms ?? this.now();
     this.own.set(hop, { ok, ms, detail, ...(opts.error !== undefined ? { error: opts.error } : {}) });
-    if (this.labApi && !LAB_HOPS[this.method].includes(hop)) {
-      const e = { trace: this.id, method: this.method, namespace: this.ctx.namespace, pod: this.pod, hop, ok, detail, time: this.epochStart + ms, ...(opts.error !== undefined ? { error: opts.error } : {}) };
-      this.posts.push(this.labApi.post(e).catch(() => undefined));
-    }
+    const e: ClientEvent = {
+      trace: this.id, method: this.method, namespace: this.ctx.namespace, pod: this.pod, hop, ok, detail, time: this.epochStart + ms,
+      ...(opts.error !== undefined ? { error: opts.error } : {}),
+      ...(hop === 'app' && this.clientIP ? { clientIP: this.clientIP } : {}),
+    };
+    if (this.labApi && !LAB_HOPS[this.method].includes(hop)) this.posts.push(this.labApi.post(e).catch(() => undefined));
+    else if (this.viewReport) this.posts.push(this.viewReport(e).catch(() => undefined));
   }
 
   /** When the lab saw this hop (ms since the start), if it did. */

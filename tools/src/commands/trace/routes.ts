@@ -159,8 +159,8 @@ export async function viaPortForward(ctx: Ctx, pod: V1Pod, obs: Observations): P
   });
   try {
     const answer = await get(local, tracedPath(obs.id));
-    obs.see('app', true, `answered ${answer.status}`);
     obs.clientIP = clientIPIn(answer.body);
+    obs.see('app', true, `answered ${answer.status}`);
   } catch (err) {
     // The hop that failed said so already (the tunnel's refusal, the kubelet's error); otherwise it is the app's.
     if (!obs.failed) obs.see('app', false, 'waiting for the answer', { error: (err as Error).message });

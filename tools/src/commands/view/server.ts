@@ -30,7 +30,13 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-export async function startPageServer(opts: { port?: number; host?: string; initial: () => { event: string; data: unknown }[] }): Promise<PageServer> {
+export async function startPageServer(opts: {
+  port?: number;
+  host?: string;
+  initial: () => { event: string; data: unknown }[];
+  /** A report POSTed to <url>report by the user's kiada trace (a cluster that does not report hops itself). */
+  onReport?: (body: unknown) => void;
+}): Promise<PageServer> {
   const token = randomBytes(16).toString('hex');
   const base = `/v/${token}/`;
   const files = new Map(Object.entries(FILES).map(([name, type]) => [name, { type, body: fs.readFileSync(path.join(PAGE_DIR, name || 'index.html')) }]));
@@ -43,6 +49,7 @@ export async function startPageServer(opts: { port?: number; host?: string; init
     const allowed = [`127.0.0.1:${port}`, `localhost:${port}`];
     if (!allowed.includes(req.headers.host ?? '')) return void res.writeHead(421, HEADERS).end('misdirected request\n');
     const url = req.url ?? '/';
+    if (req.method === 'POST' && url === `${base}report` && opts.onReport) return report(req, res, opts.onReport);
     if (req.method !== 'GET' || !url.startsWith(base)) return void res.writeHead(404, { ...HEADERS, 'Content-Type': 'text/plain' }).end('not found\n');
     const name = url.slice(base.length).split('?')[0];
     if (name === 'events') {
@@ -60,6 +67,23 @@ export async function startPageServer(opts: { port?: number; host?: string; init
     if (!file) return void res.writeHead(404, { ...HEADERS, 'Content-Type': 'text/plain' }).end('not found\n');
     res.writeHead(200, { ...HEADERS, 'Content-Type': file.type, 'Content-Length': file.body.length }).end(file.body);
   });
+  function report(req: http.IncomingMessage, res: http.ServerResponse, onReport: (body: unknown) => void) {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      body += c;
+      if (body.length > 16 * 1024) req.destroy();
+    });
+    req.on('end', () => {
+      try {
+        onReport(JSON.parse(body));
+        res.writeHead(204, HEADERS).end();
+      } catch {
+        res.writeHead(400, { ...HEADERS, 'Content-Type': 'text/plain' }).end('a JSON report, please\n');
+      }
+    });
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());

@@ -223,7 +223,7 @@ setInterval(applyMarks, 1000);
 const source = new EventSource('events');
 source.addEventListener('state', (/** @type {MessageEvent} */ m) => {
   state = JSON.parse(m.data);
-  $('#status').textContent = `${state.context}, namespace ${state.namespace}${state.lab ? ' — the lab reports every hop' : ' — not the lab: requests are not reported'}`;
+  $('#status').textContent = `${state.context}, namespace ${state.namespace}${state.lab ? ' — the lab reports every hop' : ' — not the lab: what kiada trace sees is drawn, the cluster reports no hops'}`;
   draw();
 });
 source.addEventListener('trace', (/** @type {MessageEvent} */ m) => receive(JSON.parse(m.data)));
