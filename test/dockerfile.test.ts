@@ -9,6 +9,7 @@ import http from 'node:http';
 import { spawn, execFileSync } from 'node:child_process';
 import { DockerfileParser, type Copy } from 'dockerfile-ast';
 import { lockClosure, installedPackages, danglingLinks } from './node-modules.ts';
+import { IMAGES } from '@kiada/lab/kubelet/image-table.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** The book's commands that run in the kiada container: `kubectl exec kiada -- curl -s localhost:8080`, `kubectl exec -it kiada -- bash`. */
@@ -188,5 +189,46 @@ describe('Dockerfile', () => {
         child.kill('SIGKILL');
       }
     }, 60_000);
+  });
+
+  // The lab runs no image: its table (lab/src/kubelet/image-table.ts) says what the image holds, and must say
+  // what this Dockerfile builds. The one difference on purpose: the lab runs the TypeScript the build compiles.
+  describe('as the lab\'s image table has it', () => {
+    const kiada = IMAGES.kiada;
+    const workdir = args('WORKDIR', finalStage);
+    const env = Object.fromEntries(args('ENV', finalStage).map((e) => e.split('=') as [string, string]));
+    const base = stages.at(-1)!;
+
+    it('the same base image, Node version, WORKDIR, USER and ENV', () => {
+      expect(`${base.getImageName()}:${base.getImageTag()}`).toBe(`node:${kiada.env.NODE_VERSION}-alpine`);
+      expect(kiada.env.NODE_VERSION).toBe(process.version.slice(1));
+      expect(workdir).toEqual([kiada.workdir]);
+      expect(args('USER', finalStage)).toEqual([kiada.user]);
+      expect(Object.keys(env).length).toBeGreaterThan(0);
+      for (const [k, v] of Object.entries(env)) expect(kiada.env[k], k).toBe(v);
+    });
+
+    it('the same command: the base image\'s entrypoint (the Dockerfile sets none), CMD with dist/main.js run as the .ts it is built from', () => {
+      expect(args('ENTRYPOINT')).toEqual([]);
+      expect(kiada.entrypoint).toEqual(['docker-entrypoint.sh']);
+      expect(kiada.files.find((f) => f.path === '/usr/local/bin/docker-entrypoint.sh')).toBeDefined();
+      expect(kiada.cmd.map((a) => a.replace(/^dist\/(.*)\.ts$/, 'dist/$1.js'))).toEqual(JSON.parse(args('CMD', finalStage)[0]));
+    });
+
+    it('the same files in the WORKDIR, each from where the Dockerfile takes it', () => {
+      // COPY <src> ./<dest> in the final stage → the table's /app/<dest>.
+      const fromDockerfile = copies(finalStage).map((c) => {
+        const [src, dest] = c.args.split(/\s+/);
+        const at = path.posix.join(workdir[0], dest);
+        if (c.from === 'deps') return [at, { npmClosure: 'apps/kiada' }];
+        // The build stage compiles apps/kiada/src (tsconfig.build.json's rootDir) into its dist.
+        if (c.from === 'build') return [at, { repo: src.replace(/^\/src\/(.*)\/dist$/, '$1/src') }];
+        return [at, { repo: src }];
+      });
+      const inWorkdir = kiada.files.filter((f) => f.path.startsWith(`${workdir[0]}/`)).map((f) => [f.path, f.from]);
+      expect(inWorkdir.sort()).toEqual(fromDockerfile.sort());
+      expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'apps/kiada/tsconfig.build.json'), 'utf8')).compilerOptions.rootDir).toBe('src');
+      expect(depsStage.some((i) => i.getKeyword() === 'RUN' && (i.getArgumentsContent() ?? '').includes('--workspace @kiada/app'))).toBe(true);
+    });
   });
 });

@@ -133,7 +133,7 @@ spec:
       periodSeconds: 1
 `;
 
-/** An echo server on port 9000 of the pod (the "kiada" image runs any command it is given). */
+/** An echo server on port 9000 of the pod (the kiada image has node on its PATH). */
 export const ECHO_POD = `apiVersion: v1
 kind: Pod
 metadata:
@@ -142,7 +142,7 @@ spec:
   containers:
   - name: echo
     image: kiada:0.1
-    command: [${JSON.stringify(process.execPath)}, "-e", "require('net').createServer({allowHalfOpen:true},s=>s.pipe(s)).listen(9000,()=>console.log('echo up'))"]
+    command: ["node", "-e", "require('net').createServer({allowHalfOpen:true},s=>s.pipe(s)).listen(9000,()=>console.log('echo up'))"]
     ports:
     - name: echo
       containerPort: 9000

@@ -121,7 +121,8 @@ describe.skipIf(skip)('lab API server', () => {
 
   it('a failing liveness probe restarts the container, with Unhealthy and Killing events; readiness gates Ready', async () => {
     // Nothing listens on 9999: the liveness probe fails, the readiness probe keeps the pod unready.
-    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: sick\nspec:\n  containers:\n  - name: sick\n    image: busybox\n    args: [sleep, "60"]\n' +
+    // sleep is PID 1 and ignores SIGTERM: the kubelet's SIGKILL comes after the grace period.
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: sick\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: sick\n    image: busybox\n    args: [sleep, "60"]\n' +
       '    livenessProbe: {tcpSocket: {port: 9999}, periodSeconds: 1, failureThreshold: 2}\n    readinessProbe: {httpGet: {path: /, port: 9999}, periodSeconds: 1}\n';
     await lab.kubectl(['apply', '-f', '-'], { input: pod });
     await waitFor('a restart', async () => Number((await lab.kubectl(['get', 'pod', 'sick', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout) >= 1, 30_000);
@@ -157,9 +158,11 @@ describe.skipIf(skip)('lab API server', () => {
     w.kill();
     const all = (await lab.kubectl(['get', 'pods', '-A', '-l', 'app=watched', '--no-headers'])).stdout;
     expect(all).toMatch(/^default\s+watched\s+1\/1\s+Running\s+0\s+\d+s\n$/);
-    // Deletion sends SIGTERM, which ends sleep at once: well before the 30 s grace period.
+    // Deletion sends SIGTERM, which sleep as PID 1 ignores (no handler, as in any container): SIGKILL ends it
+    // when the grace period is over.
     const t0 = Date.now();
-    expect((await lab.kubectl(['delete', 'pod', 'watched'])).stdout).toBe('pod "watched" deleted\n');
+    expect((await lab.kubectl(['delete', 'pod', 'watched', '--grace-period=2'])).stdout).toBe('pod "watched" deleted\n');
+    expect(Date.now() - t0).toBeGreaterThan(1_900);
     expect(Date.now() - t0).toBeLessThan(5_000);
   }, 60_000);
 

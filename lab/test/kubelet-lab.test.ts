@@ -40,7 +40,8 @@ describe.skipIf(skip)('kubelet failures through kubectl', () => {
   };
 
   for (const [what, name, spec, cause] of [
-    ['a workingDir that does not exist', 'nowhere', '    args: [sleep, "3600"]\n    workingDir: /nonexistent\n', 'chdir to cwd ("/nonexistent") set in config.json failed: no such file or directory'],
+    // runc makes a missing working directory; one below a file cannot be made.
+    ['a workingDir below a file', 'nowhere', '    args: [sleep, "3600"]\n    workingDir: /etc/passwd/x\n', 'mkdir /etc/passwd: not a directory'],
     ['a command that does not exist', 'nope', '    command: [nope]\n', 'exec: "nope": executable file not found in $PATH'],
   ]) {
     it(`${what}: RunContainerError, StartError with containerd's message, a Warning event`, async () => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createDataplane, type Dataplane, type Sandbox } from '../src/net/index.ts';
+import { createDataplane, type ContainerSpec, type Dataplane, type Sandbox } from '../src/net/index.ts';
 import { skipUnlessLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
@@ -21,6 +21,19 @@ async function httpThrough(s: import('node:stream').Duplex): Promise<string> {
   await new Promise((r) => s.once('end', r));
   return got.split('\r\n\r\n')[1];
 }
+
+/** A bare container: the host's programs read-only, node on the PATH, root of the pod's user namespace. */
+const container = (argv: string[]): ContainerSpec => ({
+  argv,
+  env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+  cwd: '/',
+  stdin: false,
+  user: { uid: 0, gid: 0, groups: [] },
+  capabilities: [],
+  noNewPrivs: true,
+  readOnlyRoot: true,
+  rootfs: { host: ['/usr', '/bin', '/lib', '/lib64', '/sbin'], layers: ['/usr/local'], dirs: [], files: [], symlinks: [], binds: [{ path: '/usr/local/bin/node', source: process.execPath }] },
+});
 
 function output(child: ChildProcess): Promise<{ code: number | null; out: string }> {
   let out = '';
@@ -49,7 +62,7 @@ describe.skipIf(skip)('dataplane', () => {
   });
 
   async function serve(sb: Sandbox, host: string) {
-    const child = dp.spawnInSandbox(sb, [process.execPath, '-e', SERVER, host], { env: {} });
+    const child = await dp.startContainer(sb, container(['node', '-e', SERVER, host]));
     servers.push(child);
     await new Promise((r) => child.stdout!.once('data', r));
     return child;
@@ -65,7 +78,7 @@ describe.skipIf(skip)('dataplane', () => {
   });
 
   it('gives the pod its name as hostname', async () => {
-    expect((await output(dp.spawnInSandbox(a, ['hostname'], { env: {} }))).out).toBe('pod-a\n');
+    expect((await output(await dp.startContainer(a, container(['hostname'])))).out).toBe('pod-a\n');
     expect((await output(dp.spawnOnNode('kind-worker', ['hostname']))).out).toBe('kind-worker\n');
   });
 
@@ -73,7 +86,7 @@ describe.skipIf(skip)('dataplane', () => {
     await serve(b, '::');
     const fromNode = await output(dp.spawnOnNode('kind-worker2', ['curl', '-s', '--max-time', '3', 'http://10.244.2.2:9000']));
     expect(fromNode.out).toBe('::ffff:10.244.2.1\n');
-    const fromPod = await output(dp.spawnInSandbox(a, ['curl', '-s', '--max-time', '3', 'http://10.244.2.2:9000'], { env: {} }));
+    const fromPod = await output(await dp.startContainer(a, container(['curl', '-s', '--max-time', '3', 'http://10.244.2.2:9000'])));
     expect(fromPod.out).toBe('::ffff:10.244.1.2\n');
     expect(await httpThrough(await dp.connectFromNode('kind-worker', '10.244.2.2', 9000))).toBe('::ffff:172.18.0.3\n');
   });

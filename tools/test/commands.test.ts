@@ -164,7 +164,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   }, 60_000);
 
   // A pod that accepts connections and never answers: a curl to it waits, so a signal finds its client pod alive.
-  const SILENT = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: silent\nspec:\n  containers:\n  - name: silent\n    image: kiada:0.1\n    readinessProbe: {tcpSocket: {port: 9000}, periodSeconds: 1}\n    command: [${JSON.stringify(process.execPath)}, "-e", "require('net').createServer(() => {}).listen(9000)"]\n`;
+  const SILENT = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: silent\nspec:\n  containers:\n  - name: silent\n    image: kiada:0.1\n    readinessProbe: {tcpSocket: {port: 9000}, periodSeconds: 1}\n    command: ["node", "-e", "require('net').createServer(() => {}).listen(9000)"]\n`;
   const silent = async () => {
     if ((await lab.kubectl(['get', 'pod', 'silent'])).code === 0) return;
     await lab.kubectl(['apply', '-f', '-'], { input: SILENT });
@@ -486,7 +486,7 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   }, 90_000);
 
   // The chapter's "bound to eth0 only" case: reachable on the pod IP, refused on the pod's loopback.
-  const ETH0_ONLY = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: eth0-only\nspec:\n  containers:\n  - name: app\n    image: kiada:0.1\n    ports: [{containerPort: 8080}]\n    readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}\n    command: [${JSON.stringify(process.execPath)}, "-e", "const ip = require('os').networkInterfaces().eth0[0].address; require('http').createServer((q, s) => s.end('hello from ' + ip + '\\\\n')).listen(8080, ip)"]\n`;
+  const ETH0_ONLY = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: eth0-only\nspec:\n  containers:\n  - name: app\n    image: kiada:0.1\n    ports: [{containerPort: 8080}]\n    readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}\n    command: ["node", "-e", "const ip = require('os').networkInterfaces().eth0[0].address; require('http').createServer((q, s) => s.end('hello from ' + ip + '\\\\n')).listen(8080, ip)"]\n`;
 
   it('diagnose names port-forward as the first failing hop for an app bound to eth0 only; port-forward says why', async () => {
     await lab.kubectl(['apply', '-f', '-'], { input: ETH0_ONLY });

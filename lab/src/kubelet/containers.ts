@@ -7,17 +7,19 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import type { Obj } from '../store/index.ts';
-import type { Dataplane, Sandbox } from '../net/index.ts';
-import { checkImage, containerArgv, pullImage, ImagePullError, InvalidImageError } from './images.ts';
+import type { ContainerSpec, Dataplane, Sandbox } from '../net/index.ts';
+import { checkImage, containerArgv, pullImage, resolveImage, ImagePullError, InvalidImageError } from './images.ts';
 import { ContainerLog } from './logs.ts';
 import type { recordEvent } from './events.ts';
 import { runProbe, scheduleProbes } from './probes.ts';
-import { baseEnv, ConfigError, expand, podEnv, stringList } from './env.ts';
-import { checkStart, runcFailure, StartError } from './start-check.ts';
+import { BASE_PATH, ConfigError, expand, podEnv, stringList } from './env.ts';
+import { runcFailure, type StartError } from './start-check.ts';
+import { containerSecurity } from './security.ts';
+import { imageRootfs, podHostname } from './rootfs.ts';
 import { goDuration, now } from './status.ts';
 import { exitCodeOf } from '../exit-code.ts';
-import { Timers } from './timers.ts';
-import { signalTerminal, spawnInTerminal, type Spawn } from './tty.ts';
+import { seconds, Timers } from './timers.ts';
+import { signalTerminal, terminalCommand } from './tty.ts';
 
 const cid = () => `containerd://${randomBytes(32).toString('hex')}`;
 // containerd reports a container that never started as started at the Unix epoch.
@@ -27,6 +29,8 @@ export interface Container {
   spec: Obj;
   name: string;
   proc?: ChildProcess;
+  /** The sandbox is making it (a new start waits for this one). */
+  starting?: Promise<ChildProcess>;
   /** The environment its process got (exec uses the same). */
   env?: Record<string, string>;
   log?: ContainerLog;
@@ -122,21 +126,49 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
     });
   }
 
-  /** The container's process and environment, or the ConfigError the kubelet would give. */
-  function containerConfig(rt: PodRuntime, c: Container, pod: Obj, image: string) {
-    const vars = podEnv(c.spec, pod, { podIP: rt.sandbox!.ip, hostIP: dp.nodes.find((n) => n.name === rt.node)?.address ?? '' });
+  /**
+   * What the container runs and how (user, privileges, root filesystem) and the environment its process gets, or
+   * the ConfigError the kubelet would give.
+   */
+  function containerConfig(rt: PodRuntime, c: Container, pod: Obj, image: string): { spec: ContainerSpec; env: Record<string, string> } {
+    const sandbox = rt.sandbox!;
+    const vars = podEnv(c.spec, pod, { podIP: sandbox.ip, hostIP: dp.nodes.find((n) => n.name === rt.node)?.address ?? '' });
     const command = stringList(c.spec.command, 'command', c.name)?.map((a) => expand(a, vars));
     const args = stringList(c.spec.args, 'args', c.name)?.map((a) => expand(a, vars));
     const wd: unknown = c.spec.workingDir;
     if (wd !== undefined && wd !== null && typeof wd !== 'string') throw new ConfigError(`invalid workingDir for container "${c.name}": ${JSON.stringify(wd)} is not a string`);
-    // containerd's WithTTY adds TERM=xterm; the pod's own env comes after it, so a TERM there wins.
-    const term: Record<string, string> = c.spec.tty === true ? { TERM: 'xterm' } : {};
-    return { argv: containerArgv(image, command, args, deps.repoRoot), env: { ...baseEnv(rt.name), ...term, ...vars }, cwd: wd ? path.resolve('/', wd) : '/' };
+    const entry = resolveImage(image);
+    const sec = containerSecurity(pod, c.spec, entry);
+    // A hostNetwork pod has its node's hostname (and /etc/hosts).
+    const hostname = sandbox.hostNetwork ? rt.node : podHostname(pod);
+    const tty = c.spec.tty === true;
+    // As containerd orders them: PATH, HOSTNAME, the image's ENV, TERM=xterm with a terminal (WithTTY), the pod's
+    // env (a name keeps its first place, a TERM there wins), and HOME from the user's passwd entry when nobody set it.
+    const env: Record<string, string> = { PATH: entry.env.PATH ?? BASE_PATH, HOSTNAME: hostname, ...entry.env, ...(tty ? { TERM: 'xterm' } : {}) };
+    for (const [k, v] of Object.entries(vars)) env[k] = v;
+    env.HOME ??= sec.home;
+    const argv = containerArgv(image, command, args);
+    // With tty the process's stdin, stdout and stderr are a terminal (tty.ts's relay runs it); its input stays open
+    // even without spec.stdin (then nobody can type on it), so a shell on it waits instead of reading an end of file.
+    const run = tty ? terminalCommand(argv, env) : { argv, env };
+    const spec: ContainerSpec = {
+      argv: run.argv,
+      env: run.env,
+      lookup: argv[0] ?? '',
+      cwd: wd ? path.posix.resolve('/', wd) : entry.workdir,
+      stdin: tty || c.spec.stdin === true,
+      user: { uid: sec.uid, gid: sec.gid, groups: sec.groups },
+      capabilities: sec.capabilities,
+      noNewPrivs: sec.noNewPrivs,
+      readOnlyRoot: sec.readOnlyRoot,
+      rootfs: imageRootfs(entry, pod, { hostname, podIP: sandbox.ip, hostNetwork: !!sandbox.hostNetwork, repoRoot: deps.repoRoot, layer: (name, fill) => dp.imageLayer(name, fill) }),
+    };
+    return { spec, env };
   }
 
   function startContainer(rt: PodRuntime, c: Container) {
     const pod = current(rt);
-    if (!pod || rt.stopping || !rt.sandbox) return;
+    if (!pod || rt.stopping || !rt.sandbox || c.starting) return;
     // As the kubelet: the image first (pull), then the container's config, then create and start.
     let image: string;
     try {
@@ -168,24 +200,24 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
     if (c.log) c.previousLog = c.log;
     const log = (c.log = new ContainerLog());
     event(rt, { reason: 'Created', message: `Created container ${c.name}`, container: c.name });
-    let proc: ChildProcess;
-    const sandbox = rt.sandbox;
-    const spawn: Spawn = (argv, o) => dp.spawnInSandbox(sandbox, argv, o);
+    // The sandbox makes the container and runs runc's last checks inside it (working directory, command lookup).
+    const starting = (c.starting = dp.startContainer(rt.sandbox, config.spec));
+    starting.then(
+      (proc) => safely(`start ${rt.key}/${c.name}`, () => {
+        c.starting = undefined;
+        if (rt.stopping || !current(rt)) return void proc.kill('SIGKILL');
+        started(rt, c, proc, log);
+      }),
+      (err) => safely(`start ${rt.key}/${c.name}`, () => {
+        c.starting = undefined;
+        if (rt.stopping || !current(rt)) return;
+        startFailed(rt, c, runcFailure((err as Error).message));
+      }),
+    );
+  }
+
+  function started(rt: PodRuntime, c: Container, proc: ChildProcess, log: ContainerLog) {
     const tty = c.spec.tty === true;
-    try {
-      checkStart(config.argv, config.cwd, config.env);
-      // With tty the process's stdin, stdout and stderr are a terminal; its input stays open even without
-      // spec.stdin (then nobody can type on it), so a shell on it waits instead of reading an end of file.
-      const opts = { env: config.env, cwd: config.cwd, stdin: c.spec.stdin === true };
-      proc = tty ? spawnInTerminal(spawn, config.argv, opts) : spawn(config.argv, opts);
-    } catch (err) {
-      return startFailed(rt, c, err instanceof StartError ? err : runcFailure((err as Error).message));
-    }
-    if (proc.pid === undefined) {
-      // The spawn itself failed (Node reports it as an 'error' event, and no 'exit' ever comes).
-      proc.once('error', (err) => safely(`start ${rt.key}/${c.name}`, () => startFailed(rt, c, runcFailure(err.message))));
-      return;
-    }
     c.proc = proc;
     c.startedAt = now();
     c.ready = !c.spec.readinessProbe;
@@ -200,9 +232,14 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
     proc.stderr?.setEncoding('utf8').on('data', output('stderr'));
     proc.stdin?.on('error', () => {});
     proc.on('error', (err) => log.write('stderr', `${err.message}\n`));
+    event(rt, { reason: 'Started', message: `Started container ${c.name}`, container: c.name });
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      // It ended before the sandbox's word that it started was read: its exit is known already.
+      setTimeout(() => live.emit('end'), OUTPUT_GRACE_MS).unref();
+      return onExit(rt, c, proc, proc.exitCode, proc.signalCode);
+    }
     proc.once('exit', (code, signal) => safely(`exit of ${rt.key}/${c.name}`, () => onExit(rt, c, proc, code, signal)));
     outputEnds(proc, () => live.emit('end'));
-    event(rt, { reason: 'Started', message: `Started container ${c.name}`, container: c.name });
     // The kubelet learns that a container runs at its next relist (PLEG): until then the pod shows what it showed
     // before (ContainerCreating, or the back-off before a restart), and a container that ends sooner is never
     // reported running — as on a node, where `kubectl run -it … -- curl …` then prints the container's log.
@@ -220,14 +257,20 @@ export function createContainerRunner(deps: RunnerDeps): { start(rt: PodRuntime,
   function startProbes(rt: PodRuntime, c: Container, proc: ChildProcess) {
     scheduleProbes(c.spec, c.timers, {
       alive: () => c.proc === proc && running(c) && !rt.stopping && !!rt.sandbox,
-      probe: (probe) => runProbe(probe, c.spec, rt.sandbox!, dp),
+      probe: (probe) => runProbe(probe, c.spec, rt.sandbox!, dp, { container: proc, env: c.env ?? {} }),
       ready: () => c.ready,
       setReady: (ok) => {
         c.ready = ok;
         sync(rt);
       },
       event: (e) => event(rt, { ...e, container: c.name }),
-      kill: () => signalContainer(c, 'SIGTERM'),
+      // As the kubelet kills a container: SIGTERM, then SIGKILL once the grace period is over (a PID 1 without a
+      // SIGTERM handler, such as sleep, ignores SIGTERM).
+      kill: () => {
+        signalContainer(c, 'SIGTERM');
+        const grace = seconds(c.spec.livenessProbe?.terminationGracePeriodSeconds ?? current(rt)?.spec?.terminationGracePeriodSeconds, 30, 0);
+        c.timers.after(grace * 1000, () => void proc.kill('SIGKILL'));
+      },
     });
   }
 

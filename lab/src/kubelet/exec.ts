@@ -1,26 +1,32 @@
-// exec, the kubelet's side: a process started in the pod's namespaces, with a pseudo-terminal for -t (tty.ts).
-// The API's stream code speaks the protocols around it.
+// exec, the kubelet's side: a process in a running container (it joins the container's namespaces, root, user and
+// privileges, as runc exec does), with a pseudo-terminal for -t (tty.ts). The API's stream code speaks the
+// protocols around it.
 import { PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import type { Dataplane, Sandbox } from '../net/index.ts';
+import type { Dataplane, ExecProcess } from '../net/index.ts';
 import type { ContainerIO } from './types.ts';
 import { resizeTerminal, spawnInTerminal, validSize, type Spawn, type TerminalSize } from './tty.ts';
 import { exitCodeOf } from '../exit-code.ts';
-import { whyNotFound } from './start-check.ts';
 import { ApiError } from '../store/index.ts';
 
 // How long a -t exec waits for the client's terminal size before starting without it.
 const FIRST_SIZE_WAIT_MS = 300;
 
-/** `containerEnv`: the environment the container's own process got (a runtime execs with the same). */
-export function execInSandbox(dp: Dataplane, sandbox: Sandbox, containerEnv: Record<string, string>, argv: string[], o: { stdin: boolean; tty: boolean }): ContainerIO {
-  const env: Record<string, string> = { ...containerEnv, TERM: o.tty ? 'xterm' : 'dumb' };
-  checkExec(argv, env);
-  const spawn: Spawn = (a, opts) => dp.spawnInSandbox(sandbox, a, opts);
+/**
+ * `container`: the running container's process; `containerEnv`: the environment it got (a runtime execs with the
+ * same). A command runc does not find (looked up inside the container) makes `exitCode` reject with the kubelet's
+ * InternalError.
+ */
+export function execInContainer(dp: Dataplane, container: ChildProcess, containerEnv: Record<string, string>, argv: string[], o: { stdin: boolean; tty: boolean }): ContainerIO {
+  // As containerd: TERM=xterm for a terminal, nothing added otherwise.
+  const env: Record<string, string> = o.tty ? { ...containerEnv, TERM: 'xterm' } : containerEnv;
+  // runc looks up the command, also when it runs under the terminal's relay.
+  let started: ExecProcess | undefined;
+  const spawn: Spawn = (a, opts) => (started = dp.execInContainer(container, a, { env: opts.env, stdin: opts.stdin, lookup: argv[0] ?? '' }));
   if (!o.tty) {
     const proc = spawn(argv, { env, stdin: o.stdin });
-    return { stdin: proc.stdin, stdout: proc.stdout!, stderr: proc.stderr!, resize() {}, exitCode: exited(proc), kill: () => proc.kill('SIGKILL') };
+    return { stdin: proc.stdin, stdout: proc.stdout!, stderr: proc.stderr!, resize() {}, exitCode: exitOrFailure(started!), kill: () => proc.kill('SIGKILL') };
   }
   // Clients send their terminal size first thing: the command starts once it is there (or after a short wait),
   // sized from its first instant, as a runtime creates the console with the size it was given.
@@ -29,7 +35,11 @@ export function execInSandbox(dp: Dataplane, sandbox: Sandbox, containerEnv: Rec
   let proc: ChildProcess | undefined;
   let killed = false;
   let onExit!: (code: number) => void;
-  const exitCode = new Promise<number>((resolve) => (onExit = resolve));
+  let onFailure!: (err: Error) => void;
+  const exitCode = new Promise<number>((resolve, reject) => {
+    onExit = resolve;
+    onFailure = reject;
+  });
   const start = (size?: TerminalSize) => {
     clearTimeout(timer);
     if (proc || killed) return;
@@ -45,7 +55,10 @@ export function execInSandbox(dp: Dataplane, sandbox: Sandbox, containerEnv: Rec
     stdin.pipe(p.stdin!);
     p.stdin!.on('error', () => {});
     p.stdout!.pipe(stdout);
-    void exited(p).then(onExit);
+    exitOrFailure(started!).then(onExit, (err) => {
+      stdout.end();
+      onFailure(err);
+    });
   };
   const timer = setTimeout(() => start(), FIRST_SIZE_WAIT_MS);
   return {
@@ -79,14 +92,18 @@ function exited(proc: ChildProcess): Promise<number> {
 }
 
 /**
- * A command runc cannot find is refused before anything runs (the lab's nsenter would start and exit 127): the
- * kubelet answers with an InternalError Status holding containerd's and runc's words (kind: containerd 2, runc
- * 1.2), which kubectl prints as `error: Internal error occurred: …` and exits 1. An exec has a random 64-hex id.
+ * The exec's exit code; or, when runc would not start the command, the kubelet's InternalError Status with
+ * containerd's and runc's words (kind: containerd 2, runc 1.2), which kubectl prints as `error: Internal error
+ * occurred: …` and exits 1. An exec has a random 64-hex id.
  */
-function checkExec(argv: string[], env: Record<string, string>): void {
-  const why = whyNotFound(argv, '/', env);
-  if (!why) return;
-  const err = `error executing command in container: failed to exec in container: failed to start exec ${JSON.stringify(randomBytes(32).toString('hex'))}: ` +
-    `OCI runtime exec failed: exec failed: unable to start container process: ${why}: unknown`;
-  throw new ApiError(500, 'InternalError', `Internal error occurred: ${err}`, { causes: [{ message: err }] });
+function exitOrFailure(proc: ExecProcess): Promise<number> {
+  const exit = exited(proc);
+  return proc.started.then(
+    () => exit,
+    (why: Error) => {
+      const err = `error executing command in container: failed to exec in container: failed to start exec ${JSON.stringify(randomBytes(32).toString('hex'))}: ` +
+        `OCI runtime exec failed: exec failed: unable to start container process: ${why.message}: unknown`;
+      throw new ApiError(500, 'InternalError', `Internal error occurred: ${err}`, { causes: [{ message: err }] });
+    },
+  );
 }

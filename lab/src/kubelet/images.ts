@@ -1,5 +1,6 @@
-// Images are not pulled: each known image maps to a program on this machine, with its entrypoint semantics.
-import path from 'node:path';
+// Images are not pulled: each known image is an entry of the image table (image-table.ts), its programs this
+// machine's. Here: references as the kubelet checks and resolves them, and the command a container runs.
+import { IMAGES, type Image } from './image-table.ts';
 
 export class ImagePullError extends Error {}
 /** A reference that does not parse: the kubelet's InvalidImageName (InspectFailed event). */
@@ -42,37 +43,27 @@ function repository(image: string): string {
   return parts.join('/');
 }
 
-const SHELL_IMAGES = new Set(['busybox', 'alpine', 'nicolaka/netshoot', 'debian', 'ubuntu']);
-
-type Kind = 'kiada' | 'curl' | 'shell';
-
-/** Which of the lab's programs the image stands for; any other image cannot be "pulled". */
-function kindOf(image: string): Kind {
+/** The table's entry for the image: the lab runs no other image (ErrImagePull, as a registry that has none). */
+export function resolveImage(image: string): Image {
   const repo = repository(image);
-  if (repo === 'kiada' || repo.endsWith('/kiada')) return 'kiada';
-  if (repo === 'curlimages/curl') return 'curl';
-  if (SHELL_IMAGES.has(repo)) return 'shell';
+  for (const entry of Object.values(IMAGES)) {
+    if (entry.repositories.some((r) => r === repo || (r.startsWith('*/') && repo.endsWith(r.slice(1))))) return entry;
+  }
   throw new ImagePullError(
     `failed to pull and unpack image "${image}": failed to resolve reference "${image}": ` +
-      `the kiada lab runs only kiada, curlimages/curl, busybox, alpine and nicolaka/netshoot images`,
+      `the kiada lab runs only ${Object.values(IMAGES).map((i) => i.repositories[0]).join(', ')} images`,
   );
 }
 
 /** "Pulls" the image: throws the ImagePullError of an image the lab does not have. */
-export const pullImage = (image: string): void => void kindOf(image);
+export const pullImage = (image: string): void => void resolveImage(image);
 
-/** The argv a container runs (command and args already checked and expanded), or an ImagePullError. */
-export function containerArgv(image: string, command: string[] | undefined, args: string[] | undefined, repoRoot: string): string[] {
-  const kind = kindOf(image);
+/**
+ * The process a container runs, as Kubernetes combines a pod's command and args with the image's ENTRYPOINT and
+ * CMD: command replaces ENTRYPOINT (and drops CMD), args replace CMD.
+ */
+export function containerArgv(image: string, command: string[] | undefined, args: string[] | undefined): string[] {
+  const entry = resolveImage(image);
   if (command?.length) return [...command, ...(args ?? [])];
-  if (kind === 'kiada') {
-    // As in the book's image: ENTRYPOINT node app.js, so args are appended (e.g. --bind eth0).
-    return [process.execPath, path.join(repoRoot, 'apps', 'kiada', 'src', 'main.ts'), ...(args ?? [])];
-  }
-  if (kind === 'curl') {
-    // curlimages/curl's entrypoint: arguments that start with "-" (or are not a program) go to curl.
-    const a = args ?? ['curl'];
-    return a.length === 0 || a[0].startsWith('-') || !['curl', 'sh', '/bin/sh', 'cat', 'sleep', 'env', 'echo'].includes(a[0]) ? ['curl', ...a] : a;
-  }
-  return args?.length ? args : ['sh'];
+  return [...entry.entrypoint, ...(args?.length ? args : entry.cmd)];
 }

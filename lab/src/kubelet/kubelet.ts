@@ -10,9 +10,10 @@ import type { Dataplane } from '../net/index.ts';
 import type { LogOptions } from './types.ts';
 import { recordEvent } from './events.ts';
 import type { Kubelet } from './types.ts';
-import { execInSandbox } from './exec.ts';
+import { execInContainer } from './exec.ts';
 import { attachTo } from './attach.ts';
 import { baseEnv } from './env.ts';
+import { podHostname } from './rootfs.ts';
 import { applyPodStatus, containerStatus, now } from './status.ts';
 import { seconds } from './timers.ts';
 import { schedule } from './scheduler.ts';
@@ -99,7 +100,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       if (!rt.containers.has(name)) rt.containers.set(name, newContainer(rt, spec as Obj, name, report));
     }
     sync(rt);
-    const creating = (rt.creating = dp.createSandbox(rt.node, rt.name, { hostNetwork: pod.spec.hostNetwork === true }));
+    const creating = (rt.creating = dp.createSandbox(rt.node, podHostname(pod), { hostNetwork: pod.spec.hostNetwork === true }));
     try {
       rt.sandbox = await creating;
     } catch (err) {
@@ -225,7 +226,7 @@ export function createKubelet(opts: KubeletOptions): Kubelet {
       const [rt, c] = runtime(ns, name, container);
       if (!rt.sandbox || !c.proc) throw badRequest(`container ${c.name} is not running`);
       if (argv.length === 0) throw badRequest('you must specify at least one command for the container');
-      return execInSandbox(dp, rt.sandbox, c.env ?? baseEnv(name), argv, o);
+      return execInContainer(dp, c.proc, c.env ?? baseEnv(name), argv, o);
     },
     attach(ns, name, container, o) {
       const [, c] = runtime(ns, name, container);

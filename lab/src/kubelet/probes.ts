@@ -6,7 +6,6 @@ import type { ChildProcess } from 'node:child_process';
 import type { Obj } from '../store/index.ts';
 import type { Dataplane, Sandbox } from '../net/index.ts';
 import { seconds, type Timers } from './timers.ts';
-import { BASE_PATH } from './env.ts';
 
 /** The probe's timing from its spec, each field clamped to what the API server would have accepted. */
 export function probeTiming(probe: Obj) {
@@ -28,7 +27,8 @@ function resolvePort(port: unknown, container: Obj): number {
 }
 
 /** One probe attempt: resolves true on success, false on failure or timeout (never rejects). */
-export async function runProbe(probe: Obj, container: Obj, sb: Sandbox, dp: Dataplane): Promise<boolean> {
+/** `target`: the running container an exec probe runs in (as runc exec), with the environment its process got. */
+export async function runProbe(probe: Obj, container: Obj, sb: Sandbox, dp: Dataplane, target: { container: ChildProcess; env: Record<string, string> }): Promise<boolean> {
   const { timeoutMs } = probeTiming(probe);
   let socket: Duplex | undefined;
   let child: ChildProcess | undefined;
@@ -60,7 +60,7 @@ export async function runProbe(probe: Obj, container: Obj, sb: Sandbox, dp: Data
     if (probe.exec) {
       const argv: unknown = probe.exec.command;
       if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) return false;
-      const c = (child = dp.spawnInSandbox(sb, argv, { env: { PATH: BASE_PATH } }));
+      const c = (child = dp.execInContainer(target.container, argv, { env: target.env }));
       c.stdout?.resume();
       c.stderr?.resume();
       return await new Promise<boolean>((resolve) => {

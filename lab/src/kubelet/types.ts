@@ -17,7 +17,10 @@ export interface ContainerIO {
   stdout: Readable;
   stderr: Readable | null;
   resize(cols: number, rows: number): void;
-  /** Resolves with the exit code when the process ends (attach: when the container ends). */
+  /**
+   * Resolves with the exit code when the process ends (attach: when the container ends); rejects with the
+   * kubelet's ApiError when the command could not start (exec of a command runc does not find).
+   */
   exitCode: Promise<number>;
   kill(): void;
 }

@@ -9,6 +9,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { ip, inNetns } from './exec.ts';
+import { startContainer, execInContainer, type ExecProcess } from './sandbox.ts';
+import { checkUserNamespaces, createUserNamespace, releaseUserNamespace, type UserNamespace } from './userns.ts';
+import type { ContainerSpec } from './container-spec.ts';
+
+export type { ContainerSpec, Rootfs } from './container-spec.ts';
+export { ContainerStartError, containerInit, type ExecProcess } from './sandbox.ts';
+export { UID_BASE, ID_COUNT } from './userns.ts';
+export { CAPABILITIES } from './rootfs-script.ts';
 
 const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.ts');
 export const NODE_NAMES = ['kind-control-plane', 'kind-worker', 'kind-worker2'];
@@ -30,6 +38,8 @@ export interface Sandbox {
   agentPid: number;
   /** The node's namespaces (spec.hostNetwork): its IP is the node's, and they outlive the pod. */
   hostNetwork?: boolean;
+  /** The holder of the pod's user namespace (container uid N = host uid UID_BASE + N). */
+  usernsPid: number;
 }
 
 export interface Dataplane {
@@ -37,7 +47,15 @@ export interface Dataplane {
   /** A pod's sandbox; with hostNetwork, the node's own network and hostname (nothing made, nothing to remove). */
   createSandbox(node: string, hostname: string, opts?: { hostNetwork?: boolean }): Promise<Sandbox>;
   removeSandbox(sb: Sandbox): Promise<void>;
-  spawnInSandbox(sb: Sandbox, argv: string[], opts: { env: Record<string, string>; cwd?: string; stdin?: boolean }): ChildProcess;
+  /** Starts a container in the pod (net/sandbox.ts); rejects with a ContainerStartError for what runc would refuse. */
+  startContainer(sb: Sandbox, spec: ContainerSpec): Promise<ChildProcess>;
+  /**
+   * A process in a running container (exec, exec probes): its namespaces, root, user and privileges; `started`
+   * rejects with a ContainerStartError when runc would not find the command (`lookup`, argv[0] by default).
+   */
+  execInContainer(container: ChildProcess, argv: string[], opts: { env: Record<string, string>; stdin?: boolean; lookup?: string }): ExecProcess;
+  /** A directory of read-only files for images, made once per lab by `fill` (in a fresh directory), gone with the lab. */
+  imageLayer(name: string, fill: (dir: string) => void): string;
   spawnOnNode(node: string, argv: string[], opts?: { env?: Record<string, string> }): ChildProcess;
   connectInPod(sb: Sandbox, port: number): Promise<Duplex>;
   connectFromNode(node: string, host: string, port: number): Promise<Duplex>;
@@ -46,7 +64,7 @@ export interface Dataplane {
 
 export async function checkPrivileges(): Promise<string | null> {
   if (process.platform !== 'linux') return 'The lab needs Linux network namespaces; on this system use kind or Minikube instead.';
-  for (const [cmd, pkg] of [['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux']]) {
+  for (const [cmd, pkg] of [['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux'], ['setpriv', 'util-linux']]) {
     try {
       execFileSync(cmd, ['-V'], { stdio: 'ignore' });
     } catch (err) {
@@ -56,7 +74,7 @@ export async function checkPrivileges(): Promise<string | null> {
   if (process.getuid?.() !== 0) {
     return 'The lab needs root to create network namespaces: run it with sudo (it creates kiada-* network namespaces and removes them on `kiada lab down`).';
   }
-  return null;
+  return checkUserNamespaces();
 }
 
 const prefix = (id: string) => `kiada-${id}-`;
@@ -107,7 +125,7 @@ interface Agent {
 }
 
 async function startAgent(netns: string, hostname: string, socket: string): Promise<Agent> {
-  const child = spawn('nsenter', [`--net=/run/netns/${netns}`, '--', 'unshare', '--uts', '--', process.execPath, AGENT, hostname, socket], {
+  const child = spawn('nsenter', [`--net=/run/netns/${netns}`, '--', 'unshare', '--uts', '--ipc', '--', process.execPath, AGENT, hostname, socket], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, KIADA_NETNS: `/run/netns/${netns}` },
   });
@@ -169,7 +187,11 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
   const sockDir = opts.socketDir;
   fs.mkdirSync(sockDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(sockDir, 0o700);
+  // Each container's root is first mounted here, in its own mount namespace: an empty directory only root can reach.
+  const mountPoint = path.join(sockDir, 'rootfs');
+  fs.mkdirSync(mountPoint, { recursive: true, mode: 0o700 });
   const agents = new Map<string, Agent>();
+  const userns = new Map<string, UserNamespace>();
   const nodes: NodeInfo[] = [];
   const netnsOf = (suffix: string) => `${p}${suffix}`;
   const made: string[] = [];
@@ -187,6 +209,8 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
   const destroy = async () => {
     for (const a of agents.values()) a.child.kill('SIGKILL');
     agents.clear();
+    for (const u of userns.values()) releaseUserNamespace(u);
+    userns.clear();
     for (const ns of made.splice(0).reverse()) await deleteNetns(ns);
     fs.rmSync(sockDir, { recursive: true, force: true });
   };
@@ -229,6 +253,8 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
   };
 
   const removeSandbox = async (sb: Sandbox) => {
+    releaseUserNamespace(userns.get(sb.key));
+    userns.delete(sb.key);
     if (sb.hostNetwork) return;
     sandboxes.delete(sb.key);
     agents.get(sb.netns)?.child.kill('SIGKILL');
@@ -246,7 +272,13 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
     nodes,
     async createSandbox(nodeName, hostname, opts = {}) {
       const node = nodeByName(nodeName);
-      if (opts.hostNetwork) return { key: `h${counter++}`, node: nodeName, ip: node.address, netns: node.netns, agentPid: node.agentPid, hostNetwork: true };
+      if (opts.hostNetwork) {
+        // The node's network and hostname; the pod's own user namespace all the same.
+        const key = `h${counter++}`;
+        const u = await createUserNamespace();
+        userns.set(key, u);
+        return { key, node: nodeName, ip: node.address, netns: node.netns, agentPid: node.agentPid, hostNetwork: true, usernsPid: u.pid };
+      }
       const used = usedIPs.get(nodeName)!;
       if (used.size >= 253) throw new Error(`node ${nodeName} has no free pod IP`);
       let host = lastHost.get(nodeName) ?? 1;
@@ -257,7 +289,7 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
       const key = `p${counter++}`;
       const ns = netnsOf(key);
       const podIP = `10.244.${node.index}.${host}`;
-      const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, agentPid: 0 };
+      const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, agentPid: 0, usernsPid: 0 };
       try {
         await addNetns(ns);
         // The MAC follows from the IP (0a:58:<ip>, as the CNI bridge plugin does): when an address comes back to a
@@ -268,6 +300,12 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
         await ip('-n', ns, 'addr', 'add', `${podIP}/24`, 'dev', 'eth0');
         await ip('-n', ns, 'link', 'set', 'eth0', 'up');
         await ip('-n', ns, 'route', 'add', 'default', 'via', `10.244.${node.index}.1`);
+        // As containerd sets them for a pod: ping without CAP_NET_RAW, ports below 1024 without CAP_NET_BIND_SERVICE
+        // (the pod's root is root of its user namespace only, which does not own the network namespace).
+        await inNetns(ns, ['sh', '-c', 'echo 0 2147483647 > /proc/sys/net/ipv4/ping_group_range; echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start']);
+        const u = await createUserNamespace();
+        userns.set(key, u);
+        sb.usernsPid = u.pid;
         const agent = await startAgent(ns, hostname, path.join(sockDir, `${key}.sock`));
         agents.set(ns, agent);
         sb.agentPid = agent.pid;
@@ -279,12 +317,18 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
       }
     },
     removeSandbox,
-    spawnInSandbox(sb, argv, o) {
-      return spawn('nsenter', ['-t', String(sb.agentPid), '-n', '-u', '--', ...argv], {
-        cwd: o.cwd ?? '/',
-        env: o.env,
-        stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      });
+    startContainer: (sb, spec) => startContainer(sb, spec, mountPoint),
+    execInContainer,
+    imageLayer(name, fill) {
+      if (!/^[\w.-]+$/.test(name)) throw new Error(`bad layer name ${JSON.stringify(name)}`);
+      const dir = path.join(sockDir, 'layers', name);
+      if (fs.existsSync(dir)) return dir;
+      const tmp = `${dir}.partial`;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.mkdirSync(tmp, { recursive: true, mode: 0o755 });
+      fill(tmp);
+      fs.renameSync(tmp, dir);
+      return dir;
     },
     spawnOnNode(nodeName, argv, o = {}) {
       const node = nodeByName(nodeName);

@@ -66,11 +66,19 @@ export function drained(stream: NodeJS.ReadableStream): Promise<void> {
  */
 export function finishOnExit(io: ContainerIO, outputs: Promise<void>[], finish: (status: object, text: string) => void): () => void {
   let done = false;
-  void io.exitCode.then(async (code) => {
-    await Promise.all(outputs);
-    done = true;
-    finish(exitStatus(code), code === 0 ? '' : `command terminated with non-zero exit code: ${code}`);
-  });
+  void io.exitCode.then(
+    async (code) => {
+      await Promise.all(outputs);
+      done = true;
+      finish(exitStatus(code), code === 0 ? '' : `command terminated with non-zero exit code: ${code}`);
+    },
+    // The command could not start (runc's exec error): the kubelet's Status ends the session.
+    (err) => {
+      done = true;
+      const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
+      finish(e.toStatus(), e.message);
+    },
+  );
   return () => {
     io.stdin?.end();
     if (!done) io.kill();

@@ -75,8 +75,8 @@ describe('kubelet: a container is reported running at its first relist', { timeo
   it('one that keeps running is reported Running one relist after it started, ContainerCreating until then', async () => {
     const seen = phases('long');
     let spawnedAt = 0;
-    const spawn = dp.spawnInSandbox;
-    dp.spawnInSandbox = (...args) => ((spawnedAt = Date.now()), spawn(...args));
+    const start = dp.startContainer;
+    dp.startContainer = (...args) => ((spawnedAt = Date.now()), start(...args));
     const states: [number, Obj][] = [];
     store.onChange('pods', (e) => void (e.object.metadata.name === 'long' && states.push([Date.now(), e.object.status?.containerStatuses?.[0]?.state])));
     createPod('long', { command: ['sleep', '30'] });

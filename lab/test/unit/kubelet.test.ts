@@ -112,10 +112,9 @@ describe('kubelet: a spec it cannot turn into a process is CreateContainerConfig
 describe('kubelet: a process runc could not start is RunContainerError / StartError', () => {
   const cases: [string, Obj, string][] = [
     ['command not found', { command: ['nope'] }, 'exec: "nope": executable file not found in $PATH'],
-    ['workingDir that does not exist', { workingDir: '/nonexistent' }, 'chdir to cwd ("/nonexistent") set in config.json failed: no such file or directory'],
-    ['workingDir that is a file', { workingDir: '/etc/passwd' }, 'chdir to cwd ("/etc/passwd") set in config.json failed: not a directory'],
+    ['workingDir that is a file (runc makes a missing one)', { workingDir: '/etc/passwd' }, 'mkdir /etc/passwd: not a directory'],
     ['a path that does not exist', { command: ['/nonexistent/tool'] }, 'exec: "/nonexistent/tool": stat /nonexistent/tool: no such file or directory'],
-    ['a directory as the command', { command: ['/etc'] }, 'exec: "/etc": permission denied'],
+    ['a directory as the command', { command: ['/etc'] }, 'exec: "/etc": is a directory'],
     ['a PATH that has not the command', { env: [{ name: 'PATH', value: '/nonexistent' }], command: ['sleep', '30'] }, 'exec: "sleep": executable file not found in $PATH'],
   ];
   for (const [what, fields, cause] of cases) {
