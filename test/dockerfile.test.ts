@@ -9,7 +9,7 @@ import http from 'node:http';
 import { spawn, execFileSync } from 'node:child_process';
 import { DockerfileParser, type Copy } from 'dockerfile-ast';
 import { lockClosure, installedPackages, danglingLinks } from './node-modules.ts';
-import { IMAGES } from '@kiada/lab/kubelet/image-table.ts';
+import { IMAGES } from '@kiada/lab/testing.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** The book's commands that run in the kiada container: `kubectl exec kiada -- curl -s localhost:8080`, `kubectl exec -it kiada -- bash`. */
@@ -199,8 +199,12 @@ describe('Dockerfile', () => {
     const env = Object.fromEntries(args('ENV', finalStage).map((e) => e.split('=') as [string, string]));
     const base = stages.at(-1)!;
 
-    it('the same base image, Node version, WORKDIR, USER and ENV', () => {
-      expect(`${base.getImageName()}:${base.getImageTag()}`).toBe(`node:${kiada.env.NODE_VERSION}-alpine`);
+    it('the same base image, Node version, packages, WORKDIR, USER and ENV', () => {
+      expect(`${base.getImageName()}:${base.getImageTag()}`).toBe(kiada.base);
+      expect(base.getImageTag()!.startsWith(`${kiada.env.NODE_VERSION}-alpine`)).toBe(true);
+      // apk add <name>~<major>: the lab's container has them as this machine's programs.
+      const apk = args('RUN', finalStage).filter((r) => r.startsWith('apk add'));
+      expect(apk.flatMap((r) => r.split(/\s+/).slice(2).filter((w) => !w.startsWith('-')).map((w) => w.replace(/[~=<>].*$/, '')))).toEqual(kiada.packages);
       expect(kiada.env.NODE_VERSION).toBe(process.version.slice(1));
       expect(workdir).toEqual([kiada.workdir]);
       expect(args('USER', finalStage)).toEqual([kiada.user]);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 // The closure itself is the lab's (it copies it into the kiada image's /app/node_modules).
-export { lockClosure } from '@kiada/lab/kubelet/npm-closure.ts';
+export { lockClosure } from '@kiada/lab/testing.ts';
 
 /** Every entry of a node_modules tree as `location@version` (location from the tree's parent); anything
  *  that is not a package directory (a file, a .bin, a link) is listed as it is, so that it shows up in a diff. */

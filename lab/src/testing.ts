@@ -11,6 +11,9 @@ import { invokingUser } from './invoker.ts';
 export { readOwner, registryDir } from './registry.ts';
 export { processIdentity } from './proc.ts';
 export { generateCerts } from './api/certs.ts';
+// The image table and the npm closure it ships: test/dockerfile.test.ts keeps them in step with the Dockerfile.
+export { IMAGES } from './kubelet/image-table.ts';
+export { lockClosure } from './kubelet/npm-closure.ts';
 
 export function prerequisites(): string | null {
   if (process.platform !== 'linux') return 'the lab needs Linux';

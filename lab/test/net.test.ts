@@ -91,6 +91,12 @@ describe.skipIf(skip)('dataplane', () => {
     expect(await httpThrough(await dp.connectFromNode('kind-worker', '10.244.2.2', 9000))).toBe('::ffff:172.18.0.3\n');
   });
 
+  it('a container whose command ends at once has still started, with its exit code (even many at once)', async () => {
+    const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => dp.startContainer(a, container(['sh', '-c', `exit ${i}`]))));
+    const codes = await Promise.all(runs.map((c) => (c.exitCode !== null ? c.exitCode : new Promise((r) => c.once('exit', (code) => r(code))))));
+    expect(codes).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+
   it('connects to the pod loopback, and says why when nothing listens there', async () => {
     await serve(a, '127.0.0.1');
     expect(await httpThrough(await dp.connectInPod(a, 9000))).toBe('127.0.0.1\n');

@@ -96,7 +96,9 @@ describe.skipIf(skip)('a pod is a sandbox', () => {
       const r = await exec('kiada', 'touch', p);
       expect([r.code, r.stderr]).toEqual([1, `touch: cannot touch '${p}': ${p === '/etc/hosts' ? 'Permission denied' : 'Read-only file system'}\ncommand terminated with exit code 1\n`]);
     }
-    expect((await exec('kiada', 'sh', '-c', 'curl -s localhost:8080')).stdout).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
+    // The book's own exec commands: the image has curl and bash (the lab's are this machine's).
+    expect((await exec('kiada', 'curl', '-s', 'localhost:8080')).stdout).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
+    expect((await exec('kiada', 'bash', '-c', 'echo $0 ${BASH_VERSINFO[0]}')).stdout).toMatch(/^bash \d+\n$/);
   });
 
   it('allowPrivilegeEscalation: false is no_new_privs, drop ALL leaves no capability; a root container has the default set', async () => {

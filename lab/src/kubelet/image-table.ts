@@ -17,6 +17,10 @@ export interface Image {
   repositories: string[];
   /** The real image it stands for. */
   reference: string;
+  /** Its base image (FROM), when the table follows a Dockerfile. */
+  base?: string;
+  /** The programs its Dockerfile installs (apk add): the lab's container has them as the host's own. */
+  packages?: string[];
   entrypoint: string[];
   cmd: string[];
   /** WORKDIR ("/" when the image sets none). */
@@ -188,12 +192,14 @@ exec "$@"
 `;
 
 export const IMAGES: Record<string, Image> = {
-  // This repository's Dockerfile: FROM node:24.21.0-alpine, WORKDIR /app, the app compiled to dist/, the deps
+  // This repository's Dockerfile: FROM node:24.21.0-alpine3.24, apk add curl bash, WORKDIR /app, the app compiled to dist/, the deps
   // stage's node_modules, USER 1000:1000, CMD node dist/main.js. The lab runs the TypeScript the build stage
   // compiles (Node 24 runs it as it is), so dist/ holds apps/kiada/src and the command is node dist/main.ts.
   kiada: {
     repositories: ['kiada', '*/kiada'],
     reference: 'kiada:0.1 (this repository\'s Dockerfile)',
+    base: 'node:24.21.0-alpine3.24',
+    packages: ['curl', 'bash'],
     entrypoint: ['docker-entrypoint.sh'],
     cmd: ['node', 'dist/main.ts'],
     workdir: '/app',

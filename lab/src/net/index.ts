@@ -14,7 +14,7 @@ import { checkUserNamespaces, createUserNamespace, releaseUserNamespace, type Us
 import type { ContainerSpec } from './container-spec.ts';
 
 export type { ContainerSpec, Rootfs } from './container-spec.ts';
-export { ContainerStartError, containerInit, type ExecProcess } from './sandbox.ts';
+export { ContainerStartError, type ExecProcess } from './sandbox.ts';
 export { UID_BASE, ID_COUNT } from './userns.ts';
 export { CAPABILITIES } from './rootfs-script.ts';
 

@@ -23,7 +23,7 @@ export class ContainerStartError extends Error {}
 
 interface Running {
   spec: ContainerSpec;
-  /** Host pid of the container's PID 1. */
+  /** Host pid of the container's PID 1 (0: it had ended before the lab looked). */
   initPid: number;
 }
 const running = new WeakMap<ChildProcess, Running>();
@@ -160,9 +160,8 @@ export function startContainer(pod: PodNamespaces, spec: ContainerSpec, mountPoi
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (line === 'ok') {
-          const initPid = childrenOf(child.pid!)[0];
-          if (!initPid) return done(new Error("the container's PID 1 is gone"));
-          info = { spec, initPid };
+          // A command that ends at once may be gone already (reaped by unshare): it did start, and its exit follows.
+          info = { spec, initPid: childrenOf(child.pid!)[0] ?? 0 };
           running.set(child, info);
           return done();
         }
@@ -172,9 +171,6 @@ export function startContainer(pod: PodNamespaces, spec: ContainerSpec, mountPoi
     });
   });
 }
-
-/** The host pid of a container's PID 1 (undefined for a process that is not a running container). */
-export const containerInit = (container: ChildProcess): number | undefined => running.get(container)?.initPid;
 
 /** An exec's process; `started` resolves once its command runs, rejects with a ContainerStartError (runc's cause). */
 export type ExecProcess = ChildProcess & { started: Promise<void> };
@@ -186,7 +182,7 @@ export type ExecProcess = ChildProcess & { started: Promise<void> };
  */
 export function execInContainer(container: ChildProcess, argv: string[], o: { env: Record<string, string>; stdin?: boolean; lookup?: string }): ExecProcess {
   const c = running.get(container);
-  if (!c || container.exitCode !== null || container.signalCode !== null) throw new Error('the container is not running');
+  if (!c?.initPid || container.exitCode !== null || container.signalCode !== null) throw new Error('the container is not running');
   const { user, capabilities, noNewPrivs } = c.spec;
   const setpriv = [
     bin().setpriv, `--reuid=${user.uid}`, `--regid=${user.gid}`, user.groups.length ? `--groups=${user.groups.join(',')}` : '--clear-groups',
