@@ -2,16 +2,12 @@
 // 400, unknown fields → per ?fieldValidation=), apply the patch if it is one, fill in the defaults, validate (422).
 // Every function here either returns the object to store or throws an ApiError; nothing is stored on an error.
 import { randomInt } from 'node:crypto';
-import { ApiError, badRequest, invalid, type Obj, type Resource } from '../store/index.ts';
+import { ApiError, KINDS, badRequest, invalid, type Obj, type Resource } from '../store/index.ts';
 import { decode, depth } from './schema.ts';
 import { MAX_DEPTH } from './http.ts';
-import { defaultPodSpec } from './pods.ts';
-import { validatePod, validatePodUpdate, validateNamespace, validateOther, validateMetaUpdate } from './validation.ts';
-import { jsonPatch, mergePatch, jsonEqual, copyJson, isObj } from './patch.ts';
-import { goValue, type FieldError } from './field.ts';
-
-export const KINDS: Record<Resource, string> = { pods: 'Pod', nodes: 'Node', namespaces: 'Namespace', events: 'Event' };
-const NAMESPACED: Record<Resource, boolean> = { pods: true, events: true, nodes: false, namespaces: false };
+import { applyDefaults, validateObject, SERVER_STATUS } from './admission-kinds.ts';
+import { jsonPatch, mergePatch, copyJson, isObj } from './patch.ts';
+import { goValue } from './field.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -39,7 +35,7 @@ const unknownText = (paths: string[]) => paths.map((p) => `unknown field ${JSON.
 
 /** A create or PUT body: the GVK sniff, then the typed decode, as the API server's body decoder does. */
 function decodeBody(resource: Resource, body: unknown, validation: FieldValidation): Admitted {
-  const kind = KINDS[resource];
+  const kind = KINDS[resource].kind;
   if (!isObj(body)) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body) ?? ''}'`);
   for (const f of ['apiVersion', 'kind']) {
     if (Object.hasOwn(body, f) && body[f] !== null && typeof body[f] !== 'string') {
@@ -55,33 +51,9 @@ function decodeBody(resource: Resource, body: unknown, validation: FieldValidati
   return { obj: d.value, warnings: validation === 'Warn' ? unknownText(d.unknown) : [] };
 }
 
-function defaults(resource: Resource, obj: Obj): Obj {
-  obj.apiVersion = 'v1';
-  obj.kind = KINDS[resource];
-  if (resource === 'pods') defaultPodSpec(obj);
-  if (resource === 'namespaces') {
-    obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
-    obj.spec = { finalizers: ['kubernetes'], ...obj.spec };
-  }
-  return obj;
-}
-
-function validate(resource: Resource, obj: Obj, old?: Obj): FieldError[] {
-  const errs = old ? validateMetaUpdate(obj, old) : [];
-  if (resource === 'pods') errs.push(...(old ? validatePodUpdate(obj, old, specEqual) : validatePod(obj)));
-  else if (resource === 'namespaces') errs.push(...validateNamespace(obj));
-  else errs.push(...validateOther(obj, NAMESPACED[resource]));
-  return errs;
-}
-
-/** Go's semantic equality for specs, near enough: fields set to null count as unset. */
-function specEqual(a: unknown, b: unknown): boolean {
-  return jsonEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
-}
-
 function check(resource: Resource, obj: Obj, old?: Obj): void {
-  const errs = validate(resource, obj, old);
-  if (errs.length) throw invalid(KINDS[resource], obj.metadata.name ?? '', errs);
+  const errs = validateObject(resource, obj, old);
+  if (errs.length) throw invalid(resource, obj.metadata.name ?? '', errs);
 }
 
 /** apimachinery's rand.String(5), as names.SimpleNameGenerator appends it: no vowels, no look-alikes. */
@@ -99,7 +71,7 @@ export function admitCreate(resource: Resource, namespace: string | undefined, b
     meta.namespace = namespace;
   }
   for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation']) delete meta[f];
-  defaults(resource, a.obj);
+  applyDefaults(resource, a.obj);
   check(resource, a.obj);
   return a;
 }
@@ -111,7 +83,7 @@ function keepSystemFields(resource: Resource, next: Obj, cur: Obj, sub?: string)
     else next.metadata[f] = cur.metadata[f];
   }
   if (sub === 'status') return { ...cur, metadata: cur.metadata, status: next.status };
-  if (resource === 'pods' || resource === 'namespaces') next.status = cur.status;
+  if (SERVER_STATUS.has(resource)) next.status = cur.status;
   if (resource === 'pods' && cur.spec?.nodeName) next.spec.nodeName = cur.spec.nodeName;
   return next;
 }
@@ -132,7 +104,7 @@ export function admitReplace(resource: Resource, cur: Obj, body: unknown, q: URL
   a.obj.metadata.name = cur.metadata.name;
   if (cur.metadata.namespace) a.obj.metadata.namespace = cur.metadata.namespace;
   const next = keepSystemFields(resource, a.obj, cur, sub);
-  defaults(resource, next);
+  applyDefaults(resource, next);
   check(resource, next, cur);
   return { obj: next, warnings: a.warnings };
 }
@@ -162,8 +134,8 @@ export function admitPatch(resource: Resource, cur: Obj, type: PatchType, body: 
     const value = type === 'strategic' ? goFormat(body) : JSON.stringify(patched);
     return invalid('', '', [{ field: 'patch', message: `Invalid value: ${goValue(value)}: ${detail}` }]);
   };
-  if (!isObj(patched.metadata ?? {})) throw patchInvalid(`json: cannot unmarshal ${Array.isArray(patched.metadata) ? 'array' : typeof patched.metadata} into Go struct field ${KINDS[resource]}.metadata of type v1.ObjectMeta`);
-  const d = decode(KINDS[resource], patched);
+  if (!isObj(patched.metadata ?? {})) throw patchInvalid(`json: cannot unmarshal ${Array.isArray(patched.metadata) ? 'array' : typeof patched.metadata} into Go struct field ${KINDS[resource].kind}.metadata of type v1.ObjectMeta`);
+  const d = decode(KINDS[resource].kind, patched);
   if (d.error) throw patchInvalid(d.error);
   const unknown = type === 'strategic' ? [...d.unknown].sort() : d.unknown;
   if (unknown.length && validation === 'Strict') throw patchInvalid(`strict decoding error: ${unknownText(unknown).join(', ')}`);
@@ -171,7 +143,7 @@ export function admitPatch(resource: Resource, cur: Obj, type: PatchType, body: 
   checkName(d.value, cur);
   const next = keepSystemFields(resource, d.value, cur, sub);
   next.metadata.resourceVersion = undefined;
-  defaults(resource, next);
+  applyDefaults(resource, next);
   check(resource, next, cur);
   return { obj: next, warnings: validation === 'Warn' ? unknownText(unknown) : [] };
 }

@@ -3,7 +3,7 @@
 // deleted with everything in them (namespaces.ts): every check comes before the first change.
 import { ApiError, badRequest, type Obj, type Resource, type Store } from '../store/index.ts';
 import { metaTime } from '../time.ts';
-import { finalize, markTerminating } from './namespaces.ts';
+import { deleteContent, finalize, markTerminating } from './namespaces.ts';
 
 /** NamespaceLifecycle admission: these are never deleted. */
 const IMMORTAL = ['default', 'kube-system', 'kube-public'];
@@ -59,7 +59,7 @@ export function deleteObject(store: Store, resource: Resource, namespace: string
     if (IMMORTAL.includes(name)) throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
     const terminating = markTerminating(store, cur);
     for (const p of store.list('pods', name)) deletePod(store, p, undefined);
-    for (const e of store.list('events', name)) store.delete('events', name, e.metadata.name);
+    deleteContent(store, name);
     finalize(store, name);
     return terminating;
   }

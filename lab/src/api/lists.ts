@@ -1,10 +1,9 @@
 // GET of a collection: the objects of a resource in a namespace (or all), filtered by label and field selectors,
 // as a List or, for kubectl get, a Table.
 import type http from 'node:http';
-import { fieldMatcher, labelMatcher, type Obj, type Store } from '../store/index.ts';
+import { KINDS, apiVersionOf, fieldMatcher, labelMatcher, type Obj, type Store } from '../store/index.ts';
 import { sendJson, sendJsonText } from './http.ts';
 import { toTable, wantsTable } from './tables.ts';
-import { KINDS } from './admission.ts';
 import type { Route } from './route.ts';
 
 /** The filter of ?labelSelector= and ?fieldSelector= (a field the resource does not offer is a 400). */
@@ -42,7 +41,7 @@ export class ListCache {
     const key = `${route.resource}|${route.namespace ?? ''}|${q.get('labelSelector') ?? ''}|${q.get('fieldSelector') ?? ''}`;
     let text = this.texts.get(key);
     if (text === undefined) {
-      text = JSON.stringify({ kind: `${KINDS[route.resource]}List`, apiVersion: 'v1', metadata: { resourceVersion: rv }, items: items() });
+      text = JSON.stringify({ kind: `${KINDS[route.resource].kind}List`, apiVersion: apiVersionOf(route.resource), metadata: { resourceVersion: rv }, items: items() });
       if (this.texts.size < 100) this.texts.set(key, text);
     }
     sendJsonText(res, 200, text);

@@ -1,7 +1,7 @@
 // A namespace's end, as kube-apiserver and the namespace controller make it: DELETE marks it Terminating (its
-// finalizer stays), its pods are deleted (gracefully when they run) and its events at once; nothing new may be
+// finalizer stays), its pods are deleted (gracefully when they run) and everything else in it at once; nothing new may be
 // created in it (NamespaceLifecycle: 403); once its last pod is gone, the namespace itself goes.
-import { ApiError, conflict, type Obj, type Store } from '../store/index.ts';
+import { ApiError, KINDS, RESOURCES, conflict, type Obj, type Store } from '../store/index.ts';
 import { metaTime } from '../time.ts';
 
 export const isTerminating = (ns: Obj | undefined) => !!ns?.metadata.deletionTimestamp;
@@ -29,11 +29,22 @@ export function markTerminating(store: Store, ns: Obj): Obj {
   })!;
 }
 
-/** Removes a Terminating namespace once no pod is left in it (its events go with it). */
+/**
+ * Deletes what the namespace holds besides its pods (which stop gracefully): events, service accounts (their
+ * tokens stop working at once), roles and bindings, quotas, limit ranges.
+ */
+export function deleteContent(store: Store, name: string): void {
+  for (const r of RESOURCES) {
+    if (!KINDS[r].namespaced || r === 'pods') continue;
+    for (const o of store.list(r, name)) store.delete(r, name, o.metadata.name);
+  }
+}
+
+/** Removes a Terminating namespace once no pod is left in it (what the kubelet added meanwhile goes with it). */
 export function finalize(store: Store, name: string): void {
   if (!isTerminating(store.get('namespaces', undefined, name))) return;
   if (store.list('pods', name).length) return;
-  for (const e of store.list('events', name)) store.delete('events', name, e.metadata.name);
+  deleteContent(store, name);
   store.delete('namespaces', undefined, name);
 }
 

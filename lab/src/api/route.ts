@@ -1,5 +1,5 @@
-// Which object a URL names: /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB]].
-import { ApiError, NAMESPACED, badRequest, type Resource } from '../store/index.ts';
+// Which object a URL names: /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB]], or the same under /apis/GROUP/VERSION.
+import { ApiError, KINDS, badRequest, isResource, type Resource } from '../store/index.ts';
 
 export interface Route {
   resource: Resource;
@@ -19,16 +19,23 @@ export function parseUrl(raw: string | undefined): URL {
   }
 }
 
+/** The object or collection of a path under /api/v1 or /apis/GROUP/VERSION, if the lab stores that resource. */
 export function parsePath(pathname: string): Route | null {
-  const p = pathname.replace(/\/+$/, '').split('/').slice(3);
-  if (pathname.split('/')[1] !== 'api' || pathname.split('/')[2] !== 'v1') return null;
+  const parts = pathname.replace(/\/+$/, '').split('/');
+  let p: string[];
+  let group = '';
+  let version: string;
+  if (parts[1] === 'api') [version, p] = [parts[2], parts.slice(3)];
+  else if (parts[1] === 'apis') [group, version, p] = [parts[2], parts[3], parts.slice(4)];
+  else return null;
   let namespace: string | undefined;
   if (p[0] === 'namespaces' && p.length >= 3) {
     namespace = p[1];
     p.splice(0, 2);
   }
-  const resource = p[0] as Resource;
-  if (!Object.hasOwn(NAMESPACED, resource) || p.length > 3) return null;
-  if (namespace && !NAMESPACED[resource]) return null;
+  const resource = p[0];
+  if (!isResource(resource) || p.length > 3) return null;
+  if (KINDS[resource].group !== group || KINDS[resource].version !== version) return null;
+  if (namespace && !KINDS[resource].namespaced) return null;
   return { resource, namespace, name: p[1], sub: p[2] };
 }

@@ -16,12 +16,14 @@ export type GoType =
 interface Attr { name: string; baseName: string; type: string; format: string }
 type Models = Record<string, { attributeTypeMap?: Attr[] } | undefined>;
 
+const QUOTA_LISTS = ['V1ResourceQuotaSpec.hard', 'V1ResourceQuotaStatus.hard', 'V1ResourceQuotaStatus.used', 'V1LimitRangeItem.max', 'V1LimitRangeItem.min',
+  'V1LimitRangeItem.default', 'V1LimitRangeItem.defaultRequest', 'V1LimitRangeItem.maxLimitRequestRatio'];
 // What the generated models flatten to plain strings: resource.Quantity, and the named string types whose Go name
 // appears in error messages (a value of the wrong type in `restartPolicy` is "of type v1.RestartPolicy").
 const QUANTITY = new Set(['V1ResourceRequirements.limits', 'V1ResourceRequirements.requests', 'V1VolumeResourceRequirements.limits',
   'V1VolumeResourceRequirements.requests', 'V1PodSpec.overhead', 'V1EmptyDirVolumeSource.sizeLimit', 'V1ResourceFieldSelector.divisor',
-  'V1ContainerStatus.allocatedResources', 'V1NodeStatus.capacity', 'V1NodeStatus.allocatable']);
-const RESOURCE_LISTS = new Set(['V1ResourceRequirements.limits', 'V1ResourceRequirements.requests', 'V1PodSpec.overhead', 'V1NodeStatus.capacity', 'V1NodeStatus.allocatable']);
+  'V1ContainerStatus.allocatedResources', 'V1NodeStatus.capacity', 'V1NodeStatus.allocatable', ...QUOTA_LISTS]);
+const RESOURCE_LISTS = new Set(['V1ResourceRequirements.limits', 'V1ResourceRequirements.requests', 'V1PodSpec.overhead', 'V1NodeStatus.capacity', 'V1NodeStatus.allocatable', ...QUOTA_LISTS]);
 const NAMED: Record<string, string> = {
   'V1PodSpec.restartPolicy': 'v1.RestartPolicy', 'V1PodSpec.dnsPolicy': 'v1.DNSPolicy', 'V1PodSpec.preemptionPolicy': 'v1.PreemptionPolicy',
   'V1Container.imagePullPolicy': 'v1.PullPolicy', 'V1Container.terminationMessagePolicy': 'v1.TerminationMessagePolicy',
@@ -77,7 +79,11 @@ export function fieldsOf(model: string): Map<string, { json: string; type: GoTyp
   return f;
 }
 
-export const MODEL: Record<string, string> = { Pod: 'V1Pod', Namespace: 'V1Namespace', Node: 'V1Node', Event: 'CoreV1Event' };
+export const MODEL: Record<string, string> = {
+  Pod: 'V1Pod', Namespace: 'V1Namespace', Node: 'V1Node', Event: 'CoreV1Event', ServiceAccount: 'V1ServiceAccount', ResourceQuota: 'V1ResourceQuota',
+  LimitRange: 'V1LimitRange', Role: 'V1Role', RoleBinding: 'V1RoleBinding', ClusterRole: 'V1ClusterRole', ClusterRoleBinding: 'V1ClusterRoleBinding',
+  TokenRequest: 'AuthenticationV1TokenRequest',
+};
 
 export interface Decoded {
   value: Obj;

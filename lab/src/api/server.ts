@@ -15,6 +15,7 @@ import { NOT_FOUND, parsePath, parseUrl } from './route.ts';
 import { ListCache } from './lists.ts';
 import { Watches } from './watch.ts';
 import { runNamespaceController } from './namespaces.ts';
+import { runClusterRoleAggregation, runServiceAccountController, seedBootstrapPolicy } from './access-controllers.ts';
 
 export type UpgradeKind = 'exec' | 'attach' | 'portforward';
 export type UpgradeHandler = (kind: UpgradeKind, pod: Obj, req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -42,7 +43,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const { store } = opts;
   const authorized = bearerAuth(opts.token);
   const watches = new Watches(store);
-  const stopNamespaces = runNamespaceController(store);
+  seedBootstrapPolicy(store);
+  const stops = [runNamespaceController(store), runClusterRoleAggregation(store), runServiceAccountController(store)];
   const router = {
     store,
     kubelet: opts.kubelet,
@@ -86,7 +88,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
-        stopNamespaces();
+        for (const stop of stops) stop();
         watches.endAll();
         server.close(() => resolve());
         server.closeAllConnections();

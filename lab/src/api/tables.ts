@@ -2,21 +2,15 @@
 // (pkg/printers/internalversion/printers.go).
 import type { Obj, Resource } from '../store/index.ts';
 import { since } from './age.ts';
-
-interface Column {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
-}
-const col = (name: string, priority = 0, type = 'string', format = ''): Column => ({ name, type, format, description: name, priority });
+import { col, type Column } from './table-column.ts';
+import { ACCESS_COLUMNS, ACCESS_ROWS } from './tables-access.ts';
 
 const COLUMNS: Record<Resource, Column[]> = {
   pods: [col('Name', 0, 'string', 'name'), col('Ready'), col('Status'), col('Restarts'), col('Age'), col('IP', 1), col('Node', 1), col('Nominated Node', 1), col('Readiness Gates', 1)],
   nodes: [col('Name', 0, 'string', 'name'), col('Status'), col('Roles'), col('Age'), col('Version'), col('Internal-IP', 1), col('External-IP', 1), col('OS-Image', 1), col('Kernel-Version', 1), col('Container-Runtime', 1)],
   namespaces: [col('Name', 0, 'string', 'name'), col('Status'), col('Age')],
   events: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 1), col('Source', 1), col('Message'), col('First Seen', 1), col('Count', 1), col('Name', 1, 'string', 'name')],
+  ...ACCESS_COLUMNS,
 };
 
 const time = (t: string | undefined) => (t ? Date.parse(t) : 0); // 0: Go's zero time
@@ -172,6 +166,7 @@ const ROWS: Record<Resource, (o: Obj, now: number) => unknown[]> = {
   nodes: nodeRow,
   namespaces: (ns, now) => [ns.metadata.name, ns.status?.phase ?? 'Active', since(ns.metadata.creationTimestamp, now)],
   events: eventRow,
+  ...ACCESS_ROWS,
 };
 
 export function toTable(resource: Resource, items: Obj[], resourceVersion: string, withColumns = true): Obj {

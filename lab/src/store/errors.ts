@@ -1,4 +1,6 @@
 // metav1.Status errors, shaped exactly as a real API server sends them (kubectl prints them from these fields).
+import { KINDS, isResource, qualifiedResource } from './kinds.ts';
+
 export interface StatusDetails {
   name?: string;
   group?: string;
@@ -30,23 +32,29 @@ export class ApiError extends Error {
   }
 }
 
-const KIND: Record<string, string> = { pods: 'Pod', nodes: 'Node', namespaces: 'Namespace', events: 'Event' };
+/** StatusDetails of a named object: its group (when it has one) before its kind, as Go's struct orders them. */
+const detailsOf = (resource: string, name: string): StatusDetails => {
+  const group = isResource(resource) ? KINDS[resource].group : '';
+  return { name, ...(group ? { group } : {}), kind: resource };
+};
 
 export const notFound = (resource: string, name: string) =>
-  new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+  new ApiError(404, 'NotFound', `${qualifiedResource(resource)} "${name}" not found`, detailsOf(resource, name));
 export const alreadyExists = (resource: string, name: string) =>
-  new ApiError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
+  new ApiError(409, 'AlreadyExists', `${qualifiedResource(resource)} "${name}" already exists`, detailsOf(resource, name));
 export const conflict = (resource: string, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(resource)} "${name}": ${why}`, detailsOf(resource, name));
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 /** 422 Invalid as field.ErrorList aggregates: one error as is, several (each once) in brackets. */
 export const invalid = (resourceOrKind: string, name: string, causes: { field: string; message: string; reason?: string }[]) => {
-  const kind = KIND[resourceOrKind] ?? resourceOrKind;
+  const info = isResource(resourceOrKind) ? KINDS[resourceOrKind] : undefined;
+  const kind = info?.kind ?? resourceOrKind;
+  const group = info?.group ?? '';
   const text = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))];
   return new ApiError(
     422,
     'Invalid',
-    `${kind} ${JSON.stringify(name)} is invalid: ${text.length === 1 ? text[0] : `[${text.join(', ')}]`}`,
-    { ...(name ? { name } : {}), ...(kind ? { kind } : {}), causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
+    `${group ? `${kind}.${group}` : kind} ${JSON.stringify(name)} is invalid: ${text.length === 1 ? text[0] : `[${text.join(', ')}]`}`,
+    { ...(name ? { name } : {}), ...(group ? { group } : {}), ...(kind ? { kind } : {}), causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) },
   );
 };

@@ -2,7 +2,7 @@
 // `field=value`, `field==value`, `field!=value` terms, values escaped with `\`; and the fields each resource
 // offers (pkg/registry/core/*/strategy.go ToSelectableFields), with a 400 for any other.
 import { badRequest } from './errors.ts';
-import type { Resource } from './store.ts';
+import { KINDS, RESOURCES, type Resource } from './kinds.ts';
 
 type Obj = Record<string, any>;
 interface Term {
@@ -86,11 +86,19 @@ const FIELDS: Record<Resource, (o: Obj) => Record<string, string>> = {
     source: str(e.source?.component),
     type: str(e.type),
   }),
+  // What every other resource offers (DefaultClusterScopedAttr / DefaultNamespaceScopedAttr).
+  serviceaccounts: meta,
+  resourcequotas: meta,
+  limitranges: meta,
+  roles: meta,
+  rolebindings: meta,
+  clusterroles: (o) => ({ 'metadata.name': str(o.metadata?.name) }),
+  clusterrolebindings: (o) => ({ 'metadata.name': str(o.metadata?.name) }),
 };
 /** Pods also take the old clients' "spec.host" for spec.nodeName (no other resource has either). */
 const ALIASES: Record<string, string> = { 'spec.host': 'spec.nodeName' };
 const alias = (field: string) => (Object.hasOwn(ALIASES, field) ? ALIASES[field] : field);
-const BY_KIND: Record<string, Resource> = { Pod: 'pods', Node: 'nodes', Namespace: 'namespaces', Event: 'events' };
+const BY_KIND: Record<string, Resource> = Object.fromEntries(RESOURCES.map((r) => [KINDS[r].kind, r]));
 
 /**
  * A filter for objects of `resource`; a selector naming a field the resource does not offer is a 400, as on a

@@ -3,16 +3,17 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { ApiError, alreadyExists, conflict, notFound } from './errors.ts';
 import { metaTime } from '../time.ts';
+import { NAMESPACED, RESOURCES, type Resource } from './kinds.ts';
 
 export type Obj = Record<string, any>;
-export type Resource = 'pods' | 'nodes' | 'namespaces' | 'events';
+export type { Resource };
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface WatchEvent {
   type: EventType;
   object: Obj;
 }
 
-export const NAMESPACED: Record<Resource, boolean> = { pods: true, events: true, nodes: false, namespaces: false };
+export { NAMESPACED };
 const HISTORY = 2000;
 
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
@@ -26,7 +27,7 @@ export class Store {
 
   constructor() {
     this.events.setMaxListeners(0);
-    for (const r of Object.keys(NAMESPACED) as Resource[]) this.data.set(r, new Map());
+    for (const r of RESOURCES) this.data.set(r, new Map());
   }
 
   get resourceVersion(): string {
