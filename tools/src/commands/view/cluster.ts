@@ -107,17 +107,22 @@ export async function watchCluster(ctx: Ctx, lab: LabTraces | null, on: { change
           rv = e.metadata.resourceVersion;
           on.trace(e);
         },
-        // A watch the server ended is resumed after the last event; one that failed (its resourceVersion too old,
-        // say) starts again from now.
-        (err) =>
-          void (stopped ||
-            setTimeout(async () => {
-              if (err) rv = (await lab.list().catch(() => ({ resourceVersion: rv }))).resourceVersion;
-              await watch().catch(() => undefined);
-            }, 500)),
+        (err) => again(err),
         rv,
       );
     };
+    // A watch the server ended is resumed after the last event; one that failed (its resourceVersion too old, the
+    // lab restarting) starts again from now, half a second later, as often as it takes.
+    const again = (err?: unknown) =>
+      void (stopped ||
+        setTimeout(async () => {
+          try {
+            if (err) rv = (await lab.list()).resourceVersion;
+            await watch();
+          } catch (e) {
+            again(e);
+          }
+        }, 500));
     await watch();
   }
 
