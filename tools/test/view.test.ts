@@ -42,7 +42,11 @@ describe.skipIf(skip)('kiada view in chromium, on the lab', () => {
   const env = () => ({ ...process.env, KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' });
   const kiada = (args: string[]): Promise<{ code: number; stdout: string }> =>
     new Promise((resolve) => execFile(process.execPath, [BIN, ...args], { env: env(), timeout: 60_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout })));
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  // After the colours' short transition, so the picture shows the hop as it stays.
+  const shot = async (name: string) => {
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  };
   /** The hops listed for one pod (and method), in the order the page listed them. */
   const listed = (pod: string, method: string) =>
     page.$$eval(`#events li[data-pod="${pod}"][data-method="${method}"]`, (lis) => lis.map((li) => [(li as HTMLElement).dataset.hop, li.className]));
