@@ -119,6 +119,9 @@ describe.skipIf(skip)('a pod is a sandbox', () => {
       expect((await exec('bb', 'cat', file)).stderr).toBe(`cat: ${file}: No such file or directory\ncommand terminated with exit code 1\n`);
     }
     expect((await exec('bb', 'kill', '-0', String(daemon))).code).not.toBe(0);
+    // Nothing the lab had open reaches the pod: PID 1 and an exec have stdin, stdout and stderr only.
+    expect((await exec('bb', 'ls', '/proc/1/fd')).stdout).toBe('0\n1\n2\n');
+    expect((await exec('bb', 'sh', '-c', 'ls /proc/$$/fd')).stdout).toBe('0\n1\n2\n');
     expect((await exec('bb', 'touch', '/usr/x')).stderr).toBe("touch: cannot touch '/usr/x': Read-only file system\ncommand terminated with exit code 1\n");
     expect((await exec('bb', 'sh', '-c', 'echo pod > /written-by-pod && cat /written-by-pod')).stdout).toBe('pod\n');
     expect(fs.existsSync('/written-by-pod')).toBe(false);

@@ -28,8 +28,11 @@ export interface ScriptOptions {
   uidBase: number;
   /** How the host path is (for rootfs.host and the binds' sources): a symlink target, a directory, a file, or missing. */
   lstat(p: string): { kind: 'symlink'; target: string } | { kind: 'dir' } | { kind: 'file' } | undefined;
-  /** Absolute paths of the programs the script execs after the pivot (the host's, seen read-only in the container). */
-  bin: { sh: string; setpriv: string; nsenter: string };
+  /**
+   * Absolute paths of the programs the script execs after the pivot (the host's, seen read-only in the container);
+   * `stage`: the shell of the last stage (bash where there is one, else sh).
+   */
+  bin: { sh: string; stage: string; setpriv: string; nsenter: string };
   /** Size of each tmpfs layer. */
   sizeMb?: number;
 }
@@ -176,7 +179,7 @@ export function rootfsScript(spec: ContainerSpec, o: ScriptOptions): string {
     // Read-only per mount (as runc does), so that the files with a mount of their own stay writable.
     ...(spec.readOnlyRoot ? ['mount -o remount,bind,ro /', ...layers.map((l) => `mount -o remount,bind,ro ${q(l)}`)] : []),
     // Into the pod's user namespace (as its root, mapped), then the container's user; fd 5 is closed by the last stage.
-    `exec ${o.bin.nsenter} --user=/proc/self/fd/5 -- ${setpriv.map(q).join(' ')} -- ${o.bin.sh} -c ${q(START_STAGE)} kiada-start "$@"`,
+    `exec ${o.bin.nsenter} --user=/proc/self/fd/5 -- ${setpriv.map(q).join(' ')} -- ${o.bin.stage} -c ${q(START_STAGE)} kiada-start "$@"`,
   ].join('\n') + '\n';
 }
 
@@ -198,8 +201,13 @@ lookup() {
   echo 'executable file not found in $PATH'; return 1
 }`;
 
+// What the lab's own process left open (a runtime's container gets stdin, stdout, stderr and nothing else): every
+// fd above the stage's own is closed. Only bash takes a descriptor above 9 in a redirection; sh closes what it can.
+const closeFrom = (first: number) =>
+  `for f in /proc/self/fd/*; do f=\${f##*/}; if [ "$f" -ge ${first} ] && { [ -n "\${BASH_VERSION-}" ] || [ "$f" -le 9 ]; }; then eval "exec $f>&-"; fi; done`;
+
 /** The last stage, as the container's user: runc's checks, "ok" to the lab, then the command with exactly its env. */
-export const START_STAGE = `exec 5<&-
+export const START_STAGE = `${closeFrom(5)}
 ${LOOKUP}
 cwd=$1 cmd=$2 path=$3; shift 3
 fail() { printf 'err %s\\n' "$1" >&3; exit 1; }
@@ -215,7 +223,8 @@ exec env -i -- "$@"
 `;
 
 /** An exec's last stage (after nsenter joined the container): runc's exec check, on fd 3 as for a start, then the command. */
-export const EXEC_STAGE = `${LOOKUP}
+export const EXEC_STAGE = `${closeFrom(4)}
+${LOOKUP}
 cmd=$1 path=$2; shift 2
 if ! w=$(lookup "$cmd" "$path"); then printf 'err exec: "%s": %s\\n' "$cmd" "$w" >&3; exit 127; fi
 ${ENV_ARGS}

@@ -42,7 +42,14 @@ function hostProgram(name: string): string {
   return name;
 }
 let programs: ScriptOptions['bin'] | undefined;
-const bin = () => (programs ??= { sh: hostProgram('sh'), setpriv: hostProgram('setpriv'), nsenter: hostProgram('nsenter') });
+const bin = () => {
+  if (!programs) {
+    const sh = hostProgram('sh');
+    const bash = hostProgram('bash');
+    programs = { sh, stage: bash.startsWith('/') ? bash : sh, setpriv: hostProgram('setpriv'), nsenter: hostProgram('nsenter') };
+  }
+  return programs;
+};
 
 function lstat(p: string): ReturnType<ScriptOptions['lstat']> {
   try {
@@ -191,7 +198,7 @@ export function execInContainer(container: ChildProcess, argv: string[], o: { en
   const input = stageInput({ env: o.env, argv, lookup: o.lookup });
   const child = spawn(
     'nsenter',
-    ['-t', String(c.initPid), '-U', '-m', '-p', '-n', '-u', '-i', '-r', '-w', '--', ...setpriv, '--', bin().sh, '-c', EXEC_STAGE, 'kiada-exec', ...input.args],
+    ['-t', String(c.initPid), '-U', '-m', '-p', '-n', '-u', '-i', '-r', '-w', '--', ...setpriv, '--', bin().stage, '-c', EXEC_STAGE, 'kiada-exec', ...input.args],
     { env: { PATH: SAFE_PATH, ...input.env }, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] },
   );
   // nsenter forks into the PID namespace and waits: the command is its child.
