@@ -99,7 +99,8 @@ export class TraceRecorder {
       closed: false,
     };
     this.sessions.push(s);
-    if (this.sessions.length > 500) this.sessions.splice(0, this.sessions.length - 500);
+    // Trimmed in batches: a busy pod (a load test through port-forward) must not pay a copy per request.
+    if (this.sessions.length > 750) this.sessions.splice(0, this.sessions.length - 500);
     return {
       id: s.id,
       record: (hop: string, ok: boolean, detail: string, extra: { error?: string; time?: number; clientIP?: string } = {}) => this.add(s, hop, ok, detail, extra),
@@ -159,7 +160,7 @@ export class TraceRecorder {
   private push(e: Omit<TraceEvent, 'seq'>): TraceEvent {
     const event = { ...e, seq: ++this.seq } as TraceEvent;
     this.events.push(event);
-    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    if (this.events.length > MAX_EVENTS * 1.5) this.events.splice(0, this.events.length - MAX_EVENTS);
     this.emitter.emit('event', event);
     return event;
   }
