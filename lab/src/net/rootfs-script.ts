@@ -98,9 +98,10 @@ export function rootfsScript(spec: ContainerSpec, o: ScriptOptions): string {
     else if (m.st.kind === 'dir') dir(m.path);
     else add({ path: m.path, cmd: `: > ${at(m.path)}`, owner: owner({}), mode: '0644' });
   }
+  // Symbolic links first: nothing may then be made below one.
+  for (const s of rf.symlinks) add({ path: norm(s.path), cmd: `ln -s ${q(s.target)} ${at(norm(s.path))}`, owner: owner({}), link: true });
   for (const d of rf.dirs) dir(norm(d.path), d.mode.toString(8).padStart(4, '0'), owner(d));
   for (const f of rf.files) add({ path: norm(f.path), cmd: `printf '%s' ${q(f.content)} > ${at(norm(f.path))}`, owner: owner(f), mode: f.mode.toString(8).padStart(4, '0') });
-  for (const s of rf.symlinks) add({ path: norm(s.path), cmd: `ln -s ${q(s.target)} ${at(norm(s.path))}`, owner: owner({}), link: true });
   const binds = rf.binds.map((b) => ({ path: norm(b.path), source: b.source, st: o.lstat(b.source) }));
   for (const b of binds) {
     if (!b.st || b.st.kind === 'symlink') throw new Error(`the image's ${b.path} needs ${b.source}, which is missing on this machine`);

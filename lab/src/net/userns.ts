@@ -54,20 +54,24 @@ export function releaseUserNamespace(ns: UserNamespace | undefined): void {
   if (ns && ns.child.exitCode === null && ns.child.signalCode === null) ns.child.kill('SIGKILL');
 }
 
-/** null when this system lets the lab make mapped user namespaces, else the one-line problem (for `lab up`). */
-export async function checkUserNamespaces(): Promise<string | null> {
+const readMax = () => {
   try {
-    releaseUserNamespace(await createUserNamespace());
+    return fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * null when this system lets the lab make mapped user namespaces, else the one-line problem (for `lab up`, which
+ * then starts nothing). `probe` and `max` are this system's unless a test gives others.
+ */
+export async function checkUserNamespaces(probe = createUserNamespace, max = readMax): Promise<string | null> {
+  try {
+    releaseUserNamespace(await probe());
     return null;
   } catch (err) {
-    const max = (() => {
-      try {
-        return fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8').trim();
-      } catch {
-        return undefined;
-      }
-    })();
-    const hint = max === '0' ? 'user.max_user_namespaces is 0: set it with `sudo sysctl -w user.max_user_namespaces=15000`' : 'allow user namespaces for root (a seccomp or LSM policy refuses them)';
+    const hint = max() === '0' ? 'user.max_user_namespaces is 0: set it with `sudo sysctl -w user.max_user_namespaces=15000`' : 'allow user namespaces for root (a seccomp or LSM policy refuses them)';
     return `The lab runs each pod in a user namespace (pod uid N is host uid ${UID_BASE}+N) and this system refuses one (${(err as Error).message}): ${hint}.`;
   }
 }
