@@ -1,5 +1,6 @@
 // What kubectl reads before anything else: /version, /api, /apis, /api/v1 (the OpenAPI documents: openapi.ts).
 import { leaseGroup } from './leases.ts';
+import { ACCESS_CORE_RESOURCES, ACCESS_GROUPS } from './discovery-access.ts';
 export const VERSION = {
   major: '1',
   minor: '32',
@@ -13,7 +14,7 @@ export const VERSION = {
 };
 
 const rw = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-export const RESOURCES = [
+const CORE = [
   { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: rw, shortNames: ['ev'] },
   { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['ns'] },
   { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs: rw, shortNames: ['no'] },
@@ -25,6 +26,8 @@ export const RESOURCES = [
   { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
   { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
 ];
+type CoreResource = (typeof CORE)[number] & { group?: string; version?: string };
+export const RESOURCES: CoreResource[] = [...CORE, ...ACCESS_CORE_RESOURCES].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export const apiVersions = (port: number) => ({
   kind: 'APIVersions',
@@ -32,6 +35,6 @@ export const apiVersions = (port: number) => ({
   serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }],
 });
 
-export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [leaseGroup] };
+export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [...ACCESS_GROUPS, leaseGroup] };
 
 export const apiResourceList = { kind: 'APIResourceList', groupVersion: 'v1', resources: RESOURCES };

@@ -4,6 +4,7 @@
 // query parameters it takes (fieldValidation tells kubectl the server validates fields itself).
 import type { GoType } from './schema.ts';
 import { VERSION } from './discovery.ts';
+import { KINDS, type Resource } from '../store/index.ts';
 import { definitions, LEAF_DEFINITIONS, type Definition, type Field, type Gvk } from './openapi-models.ts';
 
 type Obj = Record<string, any>;
@@ -58,11 +59,12 @@ function schemas(v: Version): Obj {
 }
 
 interface Served { prefix: string; resource: string; namespaced: boolean; gvk: Gvk }
+const served = (resource: Resource): Served => {
+  const { group, version, kind, namespaced } = KINDS[resource];
+  return { prefix: group ? `/apis/${group}/${version}` : `/api/${version}`, resource, namespaced, gvk: { group, version, kind } };
+};
 const SERVED: Served[] = [
-  { prefix: '/api/v1', resource: 'pods', namespaced: true, gvk: { group: '', version: 'v1', kind: 'Pod' } },
-  { prefix: '/api/v1', resource: 'namespaces', namespaced: false, gvk: { group: '', version: 'v1', kind: 'Namespace' } },
-  { prefix: '/api/v1', resource: 'nodes', namespaced: false, gvk: { group: '', version: 'v1', kind: 'Node' } },
-  { prefix: '/api/v1', resource: 'events', namespaced: true, gvk: { group: '', version: 'v1', kind: 'Event' } },
+  ...(['pods', 'namespaces', 'nodes', 'events', 'serviceaccounts', 'resourcequotas', 'limitranges', 'roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'] as Resource[]).map(served),
   { prefix: '/apis/coordination.k8s.io/v1', resource: 'leases', namespaced: true, gvk: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' } },
 ];
 
@@ -96,12 +98,12 @@ function paths(v: Version, prefix: string): Obj {
 const info = { title: 'Kubernetes', version: VERSION.gitVersion };
 
 export function openapiV2(): Obj {
-  return { swagger: '2.0', info, paths: { ...paths(2, '/api/v1'), ...paths(2, '/apis/coordination.k8s.io/v1') }, definitions: schemas(2) };
+  return { swagger: '2.0', info, paths: Object.assign({}, ...V3_GROUP_VERSIONS.map((gv) => paths(2, `/${gv}`))), definitions: schemas(2) };
 }
 
-/** The v3 document of one group-version: `api/v1` or `apis/coordination.k8s.io/v1`. */
+/** The v3 document of one group-version: `api/v1`, `apis/rbac.authorization.k8s.io/v1`, … */
 export function openapiV3(gv: string): Obj {
   return { openapi: '3.0.0', info, paths: paths(3, `/${gv}`), components: { schemas: schemas(3) } };
 }
 
-export const V3_GROUP_VERSIONS = ['api/v1', 'apis/coordination.k8s.io/v1'];
+export const V3_GROUP_VERSIONS = ['api/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1'];

@@ -14,10 +14,9 @@ export interface Definition { name: string; model: string; description?: string;
 
 const CORE = 'io.k8s.api.core.v1';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
-const COORDINATION = 'io.k8s.api.coordination.v1';
-/** The apimachinery types among the models (the rest the lab serves is core/v1, or coordination/v1 for leases). */
+/** The apimachinery types among the models. */
 const META_TYPES = new Set(['ObjectMeta', 'ListMeta', 'ManagedFieldsEntry', 'OwnerReference', 'Status', 'StatusDetails', 'StatusCause',
-  'DeleteOptions', 'Preconditions', 'LabelSelector', 'LabelSelectorRequirement', 'WatchEvent', 'Condition']);
+  'DeleteOptions', 'Preconditions', 'LabelSelector', 'LabelSelectorRequirement', 'WatchEvent', 'Condition', 'FieldSelectorRequirement']);
 
 /** The definitions' names for the types the models flatten into strings. */
 export const LEAF_DEFINITIONS: Partial<Record<GoType['k'], { name: string; type: string; format?: string }>> = {
@@ -27,21 +26,36 @@ export const LEAF_DEFINITIONS: Partial<Record<GoType['k'], { name: string; type:
   microtime: { name: `${META}.MicroTime`, type: 'string', format: 'date-time' },
 };
 
-/** V1Pod → io.k8s.api.core.v1.Pod, CoreV1Event → io.k8s.api.core.v1.Event, V1Lease → io.k8s.api.coordination.v1.Lease. */
+/** The API packages of the models that are not core/v1 (the rest the lab serves is core/v1). */
+const PACKAGES: [string, RegExp][] = [
+  ['io.k8s.api.coordination.v1', /^Lease(Spec|List)?$/],
+  ['io.k8s.api.rbac.v1', /^(Role|RoleBinding|ClusterRole|ClusterRoleBinding)(List)?$|^(PolicyRule|AggregationRule|RoleRef|Subject)$/],
+  ['io.k8s.api.authentication.v1', /^(TokenRequest|TokenRequestSpec|TokenRequestStatus|BoundObjectReference|SelfSubjectReview|SelfSubjectReviewStatus|UserInfo|TokenReview|TokenReviewSpec|TokenReviewStatus)$/],
+  ['io.k8s.api.authorization.v1', /^(Self|Local)?Subject(Access|Rules)Review(Spec|Status)?$|^(ResourceAttributes|NonResourceAttributes|ResourceRule|NonResourceRule|FieldSelectorAttributes|LabelSelectorAttributes)$/],
+];
+
+/** V1Pod → io.k8s.api.core.v1.Pod, CoreV1Event → io.k8s.api.core.v1.Event, RbacV1Subject → io.k8s.api.rbac.v1.Subject. */
 function definitionName(model: string): string {
-  const short = model.replace(/^CoreV1|^V1/, '');
+  const short = model.replace(/^[A-Z][a-z]*V1(?=[A-Z])|^V1/, '');
   if (META_TYPES.has(short)) return `${META}.${short}`;
-  if (/^Lease(Spec|List)?$/.test(short)) return `${COORDINATION}.${short}`;
+  for (const [pkg, re] of PACKAGES) if (re.test(short)) return `${pkg}.${short}`;
   return `${CORE}.${short}`;
 }
 
-const core = (kind: string) => ({ group: '', version: 'v1', kind });
+const gvk = (group: string, kind: string) => ({ group, version: 'v1', kind });
+const core = (kind: string) => gvk('', kind);
+const withLists = (group: string, kinds: string[], prefix = 'V1') => Object.fromEntries(kinds.flatMap((k) => [[`${prefix}${k}`, [gvk(group, k)]], [`${prefix}${k}List`, [gvk(group, `${k}List`)]]]));
+const reviews = (group: string, kinds: string[]) => Object.fromEntries(kinds.map((k) => [`V1${k}`, [gvk(group, k)]]));
 /** The kinds kubectl finds by their x-kubernetes-group-version-kind (explain, apply's patch and validation). */
 const ROOTS: Record<string, Gvk[]> = {
-  V1Pod: [core('Pod')], V1PodList: [core('PodList')], V1Namespace: [core('Namespace')], V1NamespaceList: [core('NamespaceList')],
-  V1Node: [core('Node')], V1NodeList: [core('NodeList')], CoreV1Event: [core('Event')], CoreV1EventList: [core('EventList')],
+  ...withLists('', ['Pod', 'Namespace', 'Node', 'ServiceAccount', 'ResourceQuota', 'LimitRange']),
+  CoreV1Event: [core('Event')], CoreV1EventList: [core('EventList')],
   V1Binding: [core('Binding')], V1Status: [core('Status')], V1DeleteOptions: [core('DeleteOptions')], V1WatchEvent: [core('WatchEvent')],
-  V1Lease: [{ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' }], V1LeaseList: [{ group: 'coordination.k8s.io', version: 'v1', kind: 'LeaseList' }],
+  ...withLists('coordination.k8s.io', ['Lease']),
+  ...withLists('rbac.authorization.k8s.io', ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']),
+  AuthenticationV1TokenRequest: [gvk('authentication.k8s.io', 'TokenRequest')],
+  ...reviews('authentication.k8s.io', ['SelfSubjectReview', 'TokenReview']),
+  ...reviews('authorization.k8s.io', ['SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview', 'LocalSubjectAccessReview']),
 };
 
 const unescape = (s: string) => s.replace(/\\(['"\\])/g, '$1');

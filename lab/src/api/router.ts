@@ -6,6 +6,7 @@ import type { Kubelet } from '../kubelet/index.ts';
 import { sendJson, readBody } from './http.ts';
 import { VERSION, apiVersions, apiGroupList, apiResourceList } from './discovery.ts';
 import { serveOpenApi } from './openapi.ts';
+import { ACCESS_RESOURCE_LISTS } from './discovery-access.ts';
 import { toTable, wantsTable } from './tables.ts';
 import { GROUP_VERSION as LEASES, leaseResourceList, serveLeases } from './leases.ts';
 import { deleteObject } from './delete.ts';
@@ -34,6 +35,7 @@ function serveNonResource(path: string, accept: string | undefined, o: RouterOpt
   else if (path === '/apis') sendJson(res, 200, apiGroupList);
   else if (path === '/api/v1') sendJson(res, 200, apiResourceList);
   else if (path === `/apis/${LEASES}`) sendJson(res, 200, leaseResourceList);
+  else if (path.startsWith('/apis/') && Object.hasOwn(ACCESS_RESOURCE_LISTS, path.slice(6))) sendJson(res, 200, ACCESS_RESOURCE_LISTS[path.slice(6)]);
   else if (/^\/(healthz|readyz|livez)$/.test(path)) {
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache, private' });
     res.end('ok');

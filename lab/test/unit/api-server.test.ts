@@ -189,10 +189,12 @@ describe('API server: authentication and errors', () => {
 });
 
 describe('API server: discovery', () => {
-  it('serves /version, /api, /apis, /api/v1, the lease group and the OpenAPI v3 index', async () => {
+  it('serves /version, /api, /apis, /api/v1, the lease and access groups and the OpenAPI v3 index', async () => {
     expect((await get('/version')).json.gitVersion).toBe('v1.32.0');
     expect((await get('/api')).json).toEqual({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${api.port}` }] });
-    expect((await get('/apis')).json.groups.map((g: any) => g.name)).toEqual(['coordination.k8s.io']);
+    expect((await get('/apis')).json.groups.map((g: any) => g.name)).toEqual(['authentication.k8s.io', 'authorization.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io']);
+    expect((await get('/apis/rbac.authorization.k8s.io/v1')).json.resources.map((r: any) => r.name)).toEqual(['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles']);
+    expect((await get('/apis/authorization.k8s.io/v1')).json.groupVersion).toBe('authorization.k8s.io/v1');
     const v1 = await get('/api/v1');
     expect(v1.headers['content-type']).toBe('application/json');
     expect(v1.json.resources.map((r: any) => r.name)).toContain('pods/portforward');

@@ -29,10 +29,11 @@ describe('discovery', () => {
     expect(apiVersions(6443)).toEqual({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] });
   });
 
-  it('/apis lists coordination.k8s.io/v1 as the preferred version of its group', () => {
+  it('/apis lists each group with v1 as its preferred version', () => {
+    const group = (name: string) => ({ name, versions: [{ groupVersion: `${name}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' } });
     expect(apiGroupList).toEqual({
       kind: 'APIGroupList', apiVersion: 'v1',
-      groups: [{ name: 'coordination.k8s.io', versions: [{ groupVersion: 'coordination.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'coordination.k8s.io/v1', version: 'v1' } }],
+      groups: ['authentication.k8s.io', 'authorization.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io'].map(group),
     });
     expect(leaseResourceList.resources).toEqual([{ name: 'leases', singularName: 'lease', namespaced: true, kind: 'Lease', verbs: ['get', 'list'] }]);
   });
@@ -42,6 +43,7 @@ describe('discovery', () => {
     expect(apiResourceList.groupVersion).toBe('v1');
     expect(RESOURCES.map((r) => [r.name, r.namespaced, r.kind, r.verbs.join(' '), ((r as { shortNames?: string[] }).shortNames ?? []).join(',')])).toEqual([
       ['events', true, 'Event', 'create delete deletecollection get list patch update watch', 'ev'],
+      ['limitranges', true, 'LimitRange', 'create delete deletecollection get list patch update watch', 'limits'],
       ['namespaces', false, 'Namespace', 'create delete get list patch update watch', 'ns'],
       ['nodes', false, 'Node', 'create delete deletecollection get list patch update watch', 'no'],
       ['pods', true, 'Pod', 'create delete deletecollection get list patch update watch', 'po'],
@@ -51,7 +53,13 @@ describe('discovery', () => {
       ['pods/log', true, 'Pod', 'get', ''],
       ['pods/portforward', true, 'PodPortForwardOptions', 'create get', ''],
       ['pods/status', true, 'Pod', 'get patch update', ''],
+      ['resourcequotas', true, 'ResourceQuota', 'create delete deletecollection get list patch update watch', 'quota'],
+      ['resourcequotas/status', true, 'ResourceQuota', 'get patch update', ''],
+      ['serviceaccounts', true, 'ServiceAccount', 'create delete deletecollection get list patch update watch', 'sa'],
+      ['serviceaccounts/token', true, 'TokenRequest', 'create', ''],
     ]);
+    // The token subresource is of another group, as kube-apiserver says.
+    expect(RESOURCES.find((r) => r.name === 'serviceaccounts/token')).toMatchObject({ group: 'authentication.k8s.io', version: 'v1' });
     // `kubectl get all` lists the resources of the "all" category.
     expect(RESOURCES.filter((r) => 'categories' in r && r.categories?.includes('all')).map((r) => r.name)).toEqual(['pods']);
     for (const r of RESOURCES) expect(r.singularName).toBe(r.name.includes('/') ? '' : r.kind.toLowerCase());

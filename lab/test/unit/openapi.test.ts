@@ -81,11 +81,22 @@ describe('OpenAPI documents', () => {
     expect(pods.patch['x-kubernetes-group-version-kind']).toEqual({ group: '', version: 'v1', kind: 'Pod' });
     expect(pods.patch.parameters.map((p: any) => [p.in, p.name])).toEqual([['query', 'dryRun'], ['query', 'fieldManager'], ['query', 'fieldValidation'], ['query', 'force']]);
     const v3 = openapiV3('api/v1');
-    expect(Object.keys(v3.paths)).toEqual(['/api/v1/namespaces/{namespace}/pods/{name}', '/api/v1/namespaces/{name}', '/api/v1/nodes/{name}', '/api/v1/namespaces/{namespace}/events/{name}']);
+    expect(Object.keys(v3.paths)).toEqual(['/api/v1/namespaces/{namespace}/pods/{name}', '/api/v1/namespaces/{name}', '/api/v1/nodes/{name}', '/api/v1/namespaces/{namespace}/events/{name}',
+      '/api/v1/namespaces/{namespace}/serviceaccounts/{name}', '/api/v1/namespaces/{namespace}/resourcequotas/{name}', '/api/v1/namespaces/{namespace}/limitranges/{name}']);
     expect(v3.paths['/api/v1/nodes/{name}'].patch.parameters[2]).toEqual({ in: 'query', name: 'fieldValidation', schema: { type: 'string', uniqueItems: true } });
     // v3 wraps a described $ref in allOf, as upstream does.
     expect(v3.components.schemas['io.k8s.api.core.v1.PodSpec'].properties.containers.items).toEqual({ $ref: '#/components/schemas/io.k8s.api.core.v1.Container' });
     expect(Object.keys(openapiV3('apis/coordination.k8s.io/v1').paths)).toEqual(['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}']);
+    const rbac = openapiV3('apis/rbac.authorization.k8s.io/v1');
+    expect(Object.keys(rbac.paths)).toEqual(['/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles/{name}', '/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings/{name}',
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/{name}']);
+    expect(rbac.paths['/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}'].patch['x-kubernetes-group-version-kind']).toEqual({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole' });
+    // The RBAC, authentication and authorization types are named by their own API packages.
+    expect(Object.keys(rbac.components.schemas).filter((n) => /\.(rbac|authentication|authorization)\.v1\./.test(n))).toEqual(expect.arrayContaining([
+      'io.k8s.api.rbac.v1.Role', 'io.k8s.api.rbac.v1.Subject', 'io.k8s.api.rbac.v1.PolicyRule', 'io.k8s.api.rbac.v1.AggregationRule',
+      'io.k8s.api.authentication.v1.TokenRequest', 'io.k8s.api.authentication.v1.SelfSubjectReview', 'io.k8s.api.authentication.v1.UserInfo',
+      'io.k8s.api.authorization.v1.SelfSubjectAccessReview', 'io.k8s.api.authorization.v1.ResourceAttributes', 'io.k8s.api.authorization.v1.SubjectRulesReviewStatus']));
+    expect(rbac.components.schemas['io.k8s.api.rbac.v1.RoleBinding'].properties.subjects.items).toEqual({ $ref: '#/components/schemas/io.k8s.api.rbac.v1.Subject' });
   });
 
   it('v2 as protobuf: gnostic\'s Document with the same paths and definitions, extensions as YAML', () => {
@@ -111,7 +122,7 @@ describe('OpenAPI documents', () => {
     const pb = serve('/openapi/v2', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
     expect([pb.head['Content-Type'], pb.body.equals(encodeOpenApiV2(openapiV2()))]).toEqual(['application/com.github.proto-openapi.spec.v2.v1.0+protobuf', true]);
     const index = JSON.parse(serve('/openapi/v3').body.toString());
-    expect(Object.keys(index.paths)).toEqual(['api/v1', 'apis/coordination.k8s.io/v1']);
+    expect(Object.keys(index.paths)).toEqual(['api/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1']);
     const v1 = serve('/openapi/v3/api/v1');
     const hash = createHash('sha512').update(v1.body).digest('hex').toUpperCase();
     expect([index.paths['api/v1'].serverRelativeURL, v1.head.ETag]).toEqual([`/openapi/v3/api/v1?hash=${hash}`, `"${hash}"`]);
