@@ -96,7 +96,15 @@ function signalInside(child: ChildProcess, inner: () => number | undefined): voi
         /* gone meanwhile */
       }
     }
-    if (signal === 'SIGKILL' || signal === 9) for (const c of childrenOf(child.pid!)) process.kill(c, 'SIGKILL');
+    if (signal === 'SIGKILL' || signal === 9) {
+      for (const c of childrenOf(child.pid!)) {
+        try {
+          process.kill(c, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
     return original(signal);
   };
 }
