@@ -2,7 +2,8 @@
 import { createDataplane } from './net/index.ts';
 import { createStore } from './store/index.ts';
 import { createKubelet } from './kubelet/index.ts';
-import { createApiServer, generateCerts, writeKubeconfig, buildNodes } from './api/index.ts';
+import { createApiServer, generateCerts, writeKubeconfig, buildNodes, type ApiServer } from './api/index.ts';
+import { Callers } from './callers.ts';
 import { removeKubeconfig } from './api/kubeconfig.ts';
 import type { Owner } from './owned-dir.ts';
 import { createUpgradeHandler } from './upgrades.ts';
@@ -52,12 +53,14 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     const kubelet = createKubelet({ store, dataplane, repoRoot: REPO_ROOT });
     undo.push(() => kubelet.stop());
 
-    const tracing = createTracing({ store, kubelet, nodes: dataplane.nodes });
+    const callers = new Callers();
+    let api: ApiServer | undefined;
+    const tracing = createTracing({ store, kubelet, nodes: dataplane.nodes, mayRead: callers.mayReadLogs(() => api?.authorizer) });
     undo.push(async () => tracing.stop());
 
     const token = randomBytes(24).toString('hex');
     const tls = await generateCerts();
-    const api = await createApiServer({
+    api = await createApiServer({
       store,
       kubelet,
       token,
@@ -65,8 +68,9 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       port: opts.port ?? 0,
       upgrades: createUpgradeHandler(kubelet, store, tracing),
       aggregated: tracing.serve,
+      onAuthenticated: (req, user) => callers.seen(req, user),
     });
-    undo.push(() => api.close());
+    undo.push(() => api!.close());
     writeKubeconfig(opts.kubeconfig, { server: `https://127.0.0.1:${api.port}`, ca: tls.ca, token }, opts.owner);
     undo.push(async () => removeKubeconfig(opts.kubeconfig, opts.owner));
     log(`API server on https://127.0.0.1:${api.port}`);

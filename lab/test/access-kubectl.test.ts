@@ -1,7 +1,10 @@
 // The multi-user lab as the real kubectl sees it: RBAC objects applied, created and printed as on kind (protobuf
 // bodies of `kubectl create role|rolebinding|quota`, server-side tables, explain from the OpenAPI documents).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import fs from 'node:fs';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { parse, stringify } from 'yaml';
 import { skipUnlessLab, startTestLab, type TestLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
@@ -59,5 +62,71 @@ describe.skipIf(skip)('RBAC objects with kubectl', { timeout: 60_000 }, () => {
     const res = cells((await lab.kubectl(['api-resources', '--no-headers'])).stdout).map((r) => r[0]);
     expect(res).toEqual(expect.arrayContaining(['serviceaccounts', 'resourcequotas', 'limitranges', 'roles', 'rolebindings', 'clusterroles', 'clusterrolebindings',
       'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews']));
+  });
+});
+
+describe.skipIf(skip)('users with kubectl: tokens, can-i, whoami, Forbidden', { timeout: 60_000 }, () => {
+  let lab: TestLab;
+  let studentConfig = '';
+  const USER = 'system:serviceaccount:ana:student';
+  /** kubectl with the student's kubeconfig (their token, their namespace). */
+  const student = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile('kubectl', ['--kubeconfig', studentConfig, '--cache-dir', path.join(lab.home, 'student-cache'), ...args], (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    );
+  beforeAll(async () => {
+    lab = await startTestLab();
+    await lab.kubectl(['create', 'namespace', 'ana']);
+    await lab.kubectl(['create', 'namespace', 'bo']);
+    await lab.kubectl(['create', 'sa', 'student', '-n', 'ana']);
+    await lab.kubectl(['create', 'role', 'student', '-n', 'ana', '--verb=get,list,watch,create,delete', '--resource=pods']);
+    await lab.kubectl(['create', 'rolebinding', 'student', '-n', 'ana', '--role=student', '--serviceaccount=ana:student']);
+  }, 90_000);
+  afterAll(async () => {
+    await lab?.down();
+  }, 60_000);
+
+  it('kubectl create token gives a token kubectl then works with, in the namespace of its context', async () => {
+    const tok = await lab.kubectl(['create', 'token', 'student', '-n', 'ana', '--duration=1h']);
+    expect([tok.code, tok.stdout.trim().split('.').length]).toEqual([0, 3]);
+    const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
+    kc.users[0].user = { token: tok.stdout.trim() };
+    kc.contexts[0].context.namespace = 'ana';
+    studentConfig = path.join(lab.home, 'student.kubeconfig');
+    fs.writeFileSync(studentConfig, stringify(kc), { mode: 0o600 });
+    expect(await student('get', 'pods')).toEqual({ code: 0, stdout: '', stderr: 'No resources found in ana namespace.\n' });
+    expect((await lab.kubectl(['create', 'token', 'nobody', '-n', 'ana'])).stderr).toBe('error: failed to create token: serviceaccounts "nobody" not found\n');
+  });
+
+  it('elsewhere, kube-apiserver\'s exact Forbidden', async () => {
+    expect(await student('get', 'pods', '-n', 'bo')).toEqual({ code: 1, stdout: '',
+      stderr: `Error from server (Forbidden): pods is forbidden: User "${USER}" cannot list resource "pods" in API group "" in the namespace "bo"\n` });
+    expect(await student('get', 'nodes')).toEqual({ code: 1, stdout: '',
+      stderr: `Error from server (Forbidden): nodes is forbidden: User "${USER}" cannot list resource "nodes" in API group "" at the cluster scope\n` });
+    expect((await student('delete', 'namespace', 'bo')).stderr).toBe(
+      `Error from server (Forbidden): namespaces "bo" is forbidden: User "${USER}" cannot delete resource "namespaces" in API group "" in the namespace "bo"\n`);
+  });
+
+  it('kubectl auth can-i, can-i --list and whoami', async () => {
+    expect(await student('auth', 'can-i', 'list', 'pods')).toEqual({ code: 0, stdout: 'yes\n', stderr: '' });
+    expect(await student('auth', 'can-i', 'list', 'pods', '-n', 'bo')).toEqual({ code: 1, stdout: 'no\n', stderr: '' });
+    // `pods/portforward` is the pod named portforward to kubectl; the subresource is its own flag.
+    expect(await student('auth', 'can-i', 'create', 'pods/portforward')).toEqual({ code: 0, stdout: 'yes\n', stderr: '' });
+    expect(await student('auth', 'can-i', 'create', 'pods', '--subresource=portforward')).toEqual({ code: 1, stdout: 'no\n', stderr: '' });
+    expect((await lab.kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'ana', `--as=${USER}`])).stdout).toBe('yes\n');
+    const list = (await student('auth', 'can-i', '--list')).stdout;
+    expect(list.split('\n')[0]).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
+    expect(list).toMatch(/\npods\s+\[\]\s+\[\]\s+\[get list watch create delete\]\n/);
+    expect(list).toMatch(/\nselfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]\n/);
+    const who = await student('auth', 'whoami');
+    expect(who.stdout).toMatch(new RegExp(`^ATTRIBUTE\\s+VALUE\\nUsername\\s+${USER}\\nUID\\s+[0-9a-f-]{36}\\nGroups\\s+\\[system:serviceaccounts system:serviceaccounts:ana system:authenticated\\]\\n`));
+    expect(who.stdout).toMatch(/Extra: authentication\.kubernetes\.io\/credential-id\s+\[JTI=[0-9a-f-]{36}\]\n/);
+    expect((await lab.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username} {.status.userInfo.groups}'])).stdout).toBe('kubernetes-admin ["system:masters","system:authenticated"]');
+  });
+
+  it('deleting the account ends its tokens at once', async () => {
+    await lab.kubectl(['delete', 'sa', 'student', '-n', 'ana']);
+    expect(await student('get', 'pods')).toEqual({ code: 1, stdout: '', stderr: 'error: You must be logged in to the server (Unauthorized)\n' });
   });
 });

@@ -1,5 +1,5 @@
-// Which handler answers a request: discovery and OpenAPI, health checks, leases, then the core/v1 resources
-// (list, watch, get, create, replace, patch, delete) and the pods' subresources (status, log).
+// Which handler answers a request: discovery and OpenAPI, health checks, the review APIs, leases, then the stored
+// resources (list, watch, get, create, replace, patch, delete) and subresources (pods' status and log, tokens).
 import type http from 'node:http';
 import { badRequest, type Store } from '../store/index.ts';
 import type { Kubelet } from '../kubelet/index.ts';
@@ -7,6 +7,7 @@ import { sendJson, readBody } from './http.ts';
 import { VERSION, apiVersions, apiGroupList, apiResourceList } from './discovery.ts';
 import { serveOpenApi } from './openapi.ts';
 import { ACCESS_RESOURCE_LISTS } from './discovery-access.ts';
+import { serveReview, serveTokenRequest, type ReviewOptions } from './review-endpoints.ts';
 import { toTable, wantsTable } from './tables.ts';
 import { GROUP_VERSION as LEASES, leaseResourceList, serveLeases } from './leases.ts';
 import { deleteObject } from './delete.ts';
@@ -15,12 +16,15 @@ import { create, update } from './resources.ts';
 import { ListCache } from './lists.ts';
 import { Watches } from './watch.ts';
 import { METHOD_NOT_ALLOWED, NOT_FOUND, parsePath, parseUrl, type Route } from './route.ts';
+import type { UserInfo } from '../auth/users.ts';
 
 export interface RouterOptions {
   store: Store;
   kubelet: Pick<Kubelet, 'logs'>;
   lists: ListCache;
   watches: Watches;
+  /** What the review APIs and TokenRequest answer with. */
+  reviews: ReviewOptions;
   /** Resolves once the schema writes are decoded with has loaded. */
   schemaReady: Promise<void>;
   port: () => number;
@@ -54,6 +58,7 @@ function serveLogs(o: RouterOptions, route: Route, q: URLSearchParams, res: http
 }
 
 async function serveSubresource(o: RouterOptions, route: Route, method: string, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse) {
+  if (route.resource === 'serviceaccounts' && route.sub === 'token' && route.name) return serveTokenRequest(o.reviews, route.namespace!, route.name, req, res);
   if (route.resource !== 'pods' || !route.name) throw NOT_FOUND();
   if (route.sub === 'log' && method === 'GET') return serveLogs(o, route, q, res);
   if (['exec', 'attach', 'portforward'].includes(route.sub!)) {
@@ -66,7 +71,7 @@ async function serveSubresource(o: RouterOptions, route: Route, method: string, 
   sendJson(res, 200, update(o.store, route, req, q, await readBody(req), method === 'PATCH', res));
 }
 
-export async function route(o: RouterOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+export async function route(o: RouterOptions, req: http.IncomingMessage, res: http.ServerResponse, user: UserInfo): Promise<void> {
   const url = parseUrl(req.url);
   const q = url.searchParams;
   const path = url.pathname;
@@ -75,6 +80,7 @@ export async function route(o: RouterOptions, req: http.IncomingMessage, res: ht
   // Writes are decoded with the schema, and the OpenAPI documents are made from it.
   if (method !== 'GET' || path.startsWith('/openapi/')) await o.schemaReady;
   if (method === 'GET' && serveNonResource(path, accept, o, res)) return;
+  if (await serveReview(o.reviews, path, method, req, res, user)) return;
   const lease = serveLeases(o.store, path, method, wantsTable(accept));
   if (lease) return sendJson(res, 200, lease);
   const r = parsePath(path);

@@ -1,6 +1,6 @@
-// The lab's kube-apiserver: HTTPS on 127.0.0.1, bearer token, the core/v1 resources the chapter uses. This file
-// makes the server and hands requests on: auth.ts says who asks, router.ts what answers, and exec, attach and
-// port-forward upgrades go to the streaming side.
+// The lab's kube-apiserver: HTTPS on 127.0.0.1, the resources the chapter and a workshop use. This file makes the
+// server and hands requests on: auth.ts says who asks, authz.ts whether they may (every request, upgrades too),
+// router.ts what answers, and exec, attach and port-forward upgrades go to the streaming side.
 import https from 'node:https';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,7 +9,10 @@ import { ApiError, badRequest, type Obj, type Store } from '../store/index.ts';
 import type { Kubelet } from '../kubelet/index.ts';
 import { sendError } from './http.ts';
 import { loadSchema } from './schema.ts';
-import { bearerAuth, UNAUTHORIZED } from './auth.ts';
+import { createAuthenticator, UNAUTHORIZED, type Authenticator } from './auth.ts';
+import { Authorizer } from './authz.ts';
+import { LAB_POLICY } from './lab-policy.ts';
+import { ANONYMOUS, type UserInfo } from '../auth/users.ts';
 import { route } from './router.ts';
 import { NOT_FOUND, parsePath, parseUrl } from './route.ts';
 import { ListCache } from './lists.ts';
@@ -22,18 +25,23 @@ export type UpgradeHandler = (kind: UpgradeKind, pod: Obj, req: http.IncomingMes
 
 export interface ApiServerOptions {
   store: Store;
+  /** The admin token (kubernetes-admin, system:masters) written into the lab's kubeconfig. */
   token: string;
   tls: { cert: string; key: string };
   kubelet: Pick<Kubelet, 'logs'>;
   upgrades: UpgradeHandler;
   /** An aggregated API (the lab's own group): it answers the requests for it (a promise), or gives false. */
   aggregated?: (req: http.IncomingMessage, res: http.ServerResponse) => false | Promise<void>;
+  /** Told who made each authenticated request (the trace API shows each caller their own). */
+  onAuthenticated?: (req: http.IncomingMessage, user: UserInfo) => void;
   host?: string;
   port?: number;
 }
 
 export interface ApiServer {
   port: number;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
   close(): Promise<void>;
 }
 
@@ -41,43 +49,58 @@ const UPGRADES = ['exec', 'attach', 'portforward'];
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { store } = opts;
-  const authorized = bearerAuth(opts.token);
+  const authenticator = await createAuthenticator(store, opts.token);
+  const authorizer = new Authorizer(store);
   const watches = new Watches(store);
-  seedBootstrapPolicy(store);
-  const stops = [runNamespaceController(store), runClusterRoleAggregation(store), runServiceAccountController(store)];
+  seedBootstrapPolicy(store, LAB_POLICY);
+  const stops = [runNamespaceController(store), runClusterRoleAggregation(store), runServiceAccountController(store), () => authorizer.stop()];
   const router = {
     store,
     kubelet: opts.kubelet,
     lists: new ListCache(store),
     watches,
+    reviews: { store, authenticator, authorizer },
     // The schema loads while the lab starts; writes wait for it (only the first can).
     schemaReady: loadSchema(),
     port: () => (server.address() as AddressInfo | null)?.port ?? 0,
   };
 
+  /** Who asks (401 if nobody we know), then whether they may (the authorizer's 403): before anything else. */
+  async function gate(req: http.IncomingMessage): Promise<UserInfo> {
+    const user = await authenticator.authenticate(req);
+    if (!user) throw UNAUTHORIZED;
+    if (user.name === ANONYMOUS.name) return user; // the public paths, as system:public-info-viewer allows
+    opts.onAuthenticated?.(req, user);
+    const v = authorizer.check(user, req.method ?? 'GET', req.url ?? '/');
+    if (!v.allowed) throw new ApiError(403, 'Forbidden', v.status.message, v.status.details);
+    return user;
+  }
+
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, keepAliveTimeout: 30_000 }, (req, res) => {
-    // Who asks comes first: an unauthenticated request gets its 401 whatever its URL.
-    if (!authorized(req)) return sendError(res, UNAUTHORIZED);
-    (opts.aggregated?.(req, res) || route(router, req, res)).catch((err) => sendError(res, err));
+    (async () => {
+      const user = await gate(req);
+      await (opts.aggregated?.(req, res) || route(router, req, res, user));
+    })().catch((err) => sendError(res, err));
   });
 
+  async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // Authorized before the pod is looked up: another namespace's pod is a 403, never a 404 that tells it exists.
+    await gate(req);
+    const r = parsePath(parseUrl(req.url).pathname);
+    if (!r || r.resource !== 'pods' || !r.name || !UPGRADES.includes(r.sub ?? '')) throw NOT_FOUND();
+    const pod = store.mustGet('pods', r.namespace, r.name);
+    if (pod.status?.phase !== 'Running' && r.sub !== 'attach') {
+      throw badRequest(pod.spec?.nodeName ? `pod ${r.name} is not running` : `pod ${r.name} does not have a host assigned`);
+    }
+    opts.upgrades(r.sub as UpgradeKind, pod, req, socket, head);
+  }
+
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const fail = (e: ApiError) => {
+    upgrade(req, socket, head).catch((err) => {
+      const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
       const body = JSON.stringify(e.toStatus());
       socket.end(`HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    };
-    try {
-      if (!authorized(req)) return fail(UNAUTHORIZED);
-      const r = parsePath(parseUrl(req.url).pathname);
-      if (!r || r.resource !== 'pods' || !r.name || !UPGRADES.includes(r.sub ?? '')) return fail(NOT_FOUND());
-      const pod = store.mustGet('pods', r.namespace, r.name);
-      if (pod.status?.phase !== 'Running' && r.sub !== 'attach') {
-        return fail(badRequest(pod.spec?.nodeName ? `pod ${r.name} is not running` : `pod ${r.name} does not have a host assigned`));
-      }
-      opts.upgrades(r.sub as UpgradeKind, pod, req, socket, head);
-    } catch (err) {
-      fail(err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message));
-    }
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -86,6 +109,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   });
   return {
     port: (server.address() as AddressInfo).port,
+    authenticator,
+    authorizer,
     close: () =>
       new Promise<void>((resolve) => {
         for (const stop of stops) stop();

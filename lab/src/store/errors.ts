@@ -47,9 +47,11 @@ export const conflict = (resource: string, name: string, why = 'the object has b
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 /** 422 Invalid as field.ErrorList aggregates: one error as is, several (each once) in brackets. */
 export const invalid = (resourceOrKind: string, name: string, causes: { field: string; message: string; reason?: string }[]) => {
+  // A resource the lab stores, or a kind given as Kind.group (TokenRequest.authentication.k8s.io).
   const info = isResource(resourceOrKind) ? KINDS[resourceOrKind] : undefined;
-  const kind = info?.kind ?? resourceOrKind;
-  const group = info?.group ?? '';
+  const dot = resourceOrKind.indexOf('.');
+  const kind = info?.kind ?? (dot > 0 ? resourceOrKind.slice(0, dot) : resourceOrKind);
+  const group = info?.group ?? (dot > 0 ? resourceOrKind.slice(dot + 1) : '');
   const text = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))];
   return new ApiError(
     422,
