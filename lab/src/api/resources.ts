@@ -4,6 +4,8 @@ import type http from 'node:http';
 import { ApiError, notFound, type Obj, type Store } from '../store/index.ts';
 import { admitCreate, admitReplace, admitPatch, PATCH_TYPES } from './admission.ts';
 import { initialStatus } from './pods.ts';
+import { admitLimitRanges } from './limitranger.ts';
+import { admitQuota } from './quota.ts';
 import { isTerminating, terminatingNamespace } from './namespaces.ts';
 import { warn } from './http.ts';
 import type { Route } from './route.ts';
@@ -22,7 +24,12 @@ export function create(store: Store, route: Route, q: URLSearchParams, body: unk
   if (route.namespace && isTerminating(ns)) throw terminatingNamespace(route.resource, nameIn(body), route.namespace);
   const { obj, warnings } = admitCreate(route.resource, route.namespace, body, q);
   warn(res, warnings);
-  if (route.resource === 'pods') obj.status = initialStatus(obj);
+  if (route.resource === 'pods') {
+    // The LimitRanger and ResourceQuota admission plugins, in kube-apiserver's order.
+    admitLimitRanges(store, obj);
+    admitQuota(store, obj);
+    obj.status = initialStatus(obj);
+  }
   if (route.resource === 'namespaces') obj.status = { phase: 'Active' };
   if (q.get('dryRun') === 'All') return obj;
   return store.create(route.resource, obj);

@@ -12,6 +12,7 @@ import { loadSchema } from './schema.ts';
 import { createAuthenticator, UNAUTHORIZED, type Authenticator } from './auth.ts';
 import { Authorizer } from './authz.ts';
 import { LAB_POLICY } from './lab-policy.ts';
+import { runQuotaController } from './quota.ts';
 import { ANONYMOUS, type UserInfo } from '../auth/users.ts';
 import { route } from './router.ts';
 import { NOT_FOUND, parsePath, parseUrl } from './route.ts';
@@ -53,7 +54,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const authorizer = new Authorizer(store);
   const watches = new Watches(store);
   seedBootstrapPolicy(store, LAB_POLICY);
-  const stops = [runNamespaceController(store), runClusterRoleAggregation(store), runServiceAccountController(store), () => authorizer.stop()];
+  const stops = [runNamespaceController(store), runClusterRoleAggregation(store), runServiceAccountController(store), runQuotaController(store), () => authorizer.stop()];
   const router = {
     store,
     kubelet: opts.kubelet,

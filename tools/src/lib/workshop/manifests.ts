@@ -32,8 +32,12 @@ export const STUDENT_RULES = [
 
 /** Per student: up to 10 pods, 1 CPU / 1 GiB requested, 2 CPU / 2 GiB as limits (kiada asks 50m / 64Mi). */
 export const QUOTA = { pods: '10', 'requests.cpu': '1', 'requests.memory': '1Gi', 'limits.cpu': '2', 'limits.memory': '2Gi' };
-/** Defaults for containers that give none (kubectl run's client pod), so that the quota admits them. */
-export const LIMITS = { default: { cpu: '200m', memory: '128Mi' }, defaultRequest: { cpu: '50m', memory: '64Mi' }, max: { cpu: '1', memory: '512Mi' } };
+/**
+ * Defaults for containers that give none (kubectl run's client pod), so that the quota admits them. `_default` is
+ * client-node's name for the item's `default` (a reserved word in its generator): its serializer writes only the
+ * model's names, so a plain `default` would not reach the cluster, which then takes `max` as the default limit.
+ */
+export const LIMITS = { _default: { cpu: '200m', memory: '128Mi' }, defaultRequest: { cpu: '50m', memory: '64Mi' }, max: { cpu: '1', memory: '512Mi' } };
 
 export function studentObjects(name: string, o: { deploy: boolean; expires: Date }): StudentObjects {
   const labels = { [MANAGED_BY.key]: MANAGED_BY.value, [STUDENT_LABEL]: name };
