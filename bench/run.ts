@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 
-const BENCHES = ['app', 'shutdown', 'portforward', 'client-pod', 'lab'];
+const BENCHES = ['app', 'shutdown', 'portforward', 'cli', 'lab'];
 const wanted = process.argv[2] ? [process.argv[2]] : BENCHES;
 const unknown = wanted.filter((w) => !BENCHES.includes(w));
 if (unknown.length) {

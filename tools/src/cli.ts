@@ -1,25 +1,14 @@
 // The `kiada` command line (also `kubectl kiada …` as a plugin): one subcommand per way of reaching a pod.
 import fs from 'node:fs';
 import { Argument, Command, Option } from 'commander';
-import { createCtx, type GlobalOptions } from './lib/context.ts';
+import type { GlobalOptions } from './lib/context.ts';
 import { CliError, describeError } from './lib/errors.ts';
 import { validateName } from './lib/names.ts';
-import { podIp } from './commands/pod-ip.ts';
-import { ports } from './commands/ports.ts';
-import { logs } from './commands/logs.ts';
-import { exec } from './commands/exec.ts';
-import { portForward } from './commands/port-forward.ts';
-import { curlFromPod } from './commands/curl-from-pod.ts';
-import { curlFromNode } from './commands/curl-from-node.ts';
-import { diagnose } from './commands/diagnose.ts';
-import { tour } from './commands/tour.ts';
-import { trace } from './commands/trace.ts';
-import { view } from './commands/view.ts';
 import { METHODS } from './lib/hops.ts';
-import * as lab from './commands/lab.ts';
-import { completionScript } from './commands/completion.ts';
 import { addWorkshopCommands } from './commands/workshop/command.ts';
 
+// Each command's module is imported by its action, when that command runs: `--version`, `--help`, `completion`
+// and argument errors load none of them, nor @kubernetes/client-node (tools/test/startup.test.ts checks it).
 const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -37,63 +26,66 @@ function buildProgram(setExit: (code: number) => void): Command {
   const g = (): GlobalOptions => program.opts();
   // The lab id is resolved in one place (lab/src/paths.ts): --lab-id, else $KIADA_LAB_ID, else "lab".
   const labId = () => g().labId;
-  const ctx = () => createCtx(g());
+  const ctx = async () => (await import('./lib/context.ts')).createCtx(g());
   const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
   // Names are checked while parsing, before any cluster is contacted.
   const podName = (v: string) => validateName('pod', v);
 
   program.command('pod-ip').argument('[pod]', 'pod name', podName, 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
-    .action(async (pod, o) => podIp(ctx(), pod, o));
+    .action(async (pod, o) => (await import('./commands/pod-ip.ts')).podIp(await ctx(), pod, o));
   program.command('ports').argument('[pod]', 'pod name', podName, 'kiada').description('the container ports in the pod spec').addOption(output())
-    .action(async (pod, o) => ports(ctx(), pod, o));
+    .action(async (pod, o) => (await import('./commands/ports.ts')).ports(await ctx(), pod, o));
   program.command('curl-from-node').argument('[pod]', 'pod name', podName, 'kiada').description('log into the pod\'s node and curl the pod from there')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
-    .action(async (pod, o) => setExit(await curlFromNode(ctx(), pod, o)));
+    .action(async (pod, o) => setExit(await (await import('./commands/curl-from-node.ts')).curlFromNode(await ctx(), pod, o)));
   program.command('curl-from-pod').argument('[pod]', 'pod name', podName, 'kiada').description('a one-off client pod curls the pod (kubectl run --rm)')
     .option('--image <image>', 'client image', 'curlimages/curl').option('--name <name>', 'client pod name', 'client-pod')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
-    .action(async (pod, o) => setExit(await curlFromPod(ctx(), pod, o)));
+    .action(async (pod, o) => setExit(await (await import('./commands/curl-from-pod.ts')).curlFromPod(await ctx(), pod, o)));
   // `kiada port-forward 8080` leaves POD out: a port spec (digits, or with a colon) where POD goes is a port.
   const isPortSpec = (v: string) => /^\d+$/.test(v) || v.includes(':');
   program.command('port-forward').argument('[pod]', 'pod name (kiada when the first word is a port)', (v: string) => (isPortSpec(v) ? v : podName(v)), 'kiada')
     .argument('[ports...]', '[LOCAL:]REMOTE or a port name', ['8080'])
     .description("forward local ports to the pod's loopback (kubectl port-forward)")
     .option('--address <addresses>', 'addresses to listen on, comma-separated', (v: string) => v.split(','))
-    .action(async (pod: string, specs: string[], o, cmd: Command) =>
-      isPortSpec(pod) ? portForward(ctx(), 'kiada', cmd.args, o) : portForward(ctx(), pod, specs, o));
+    .action(async (pod: string, specs: string[], o, cmd: Command) => {
+      const { portForward } = await import('./commands/port-forward.ts');
+      return isPortSpec(pod) ? portForward(await ctx(), 'kiada', cmd.args, o) : portForward(await ctx(), pod, specs, o);
+    });
   program.command('logs').argument('[pod]', 'pod name', podName, 'kiada').description("the container's log (kubectl logs)")
     .option('-f, --follow', 'stream new lines').option('--tail <n>', 'last N lines').option('-c, --container <name>', 'container')
-    .action(async (pod, o) => logs(ctx(), pod, o));
+    .action(async (pod, o) => (await import('./commands/logs.ts')).logs(await ctx(), pod, o));
   program.command('exec').argument('[pod]', 'pod name', podName, 'kiada').argument('[command...]', 'the command, after --')
     .description('run a command in the container (kubectl exec)')
     .option('-i, --stdin', 'pass stdin').option('-t, --tty', 'allocate a terminal').option('-c, --container <name>', 'container')
-    .action(async (pod, command, o) => setExit(await exec(ctx(), pod, command, o)));
+    .action(async (pod, command, o) => setExit(await (await import('./commands/exec.ts')).exec(await ctx(), pod, command, o)));
   program.command('diagnose').argument('[pod]', 'pod name', podName, 'kiada').description('try each route to the pod and name the first that fails')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
-    .action(async (pod, o) => setExit(await diagnose(ctx(), pod, o)));
+    .action(async (pod, o) => setExit(await (await import('./commands/diagnose.ts')).diagnose(await ctx(), pod, o)));
   program.command('trace').addArgument(new Argument('<method>', 'the route: node, pod, port-forward or exec').choices(METHODS))
     .argument('[pod]', 'pod name', podName, 'kiada').description('make one request along a route and show every hop it takes, with timings and the client IP')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']))
     .addOption(new Option('--provider <name>', 'how to reach the node (trace node)').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
-    .action(async (method, pod, o) => setExit(await trace(ctx(), method, pod, o)));
+    .action(async (method, pod, o) => setExit(await (await import('./commands/trace.ts')).trace(await ctx(), method, pod, o)));
   program.command('view').description('a page on 127.0.0.1 drawing the cluster live, and every request hop by hop as it happens')
     .option('--port <port>', 'the port to serve on (default: any free port)').option('--no-open', 'do not open a browser')
-    .action(async (o) => setExit(await view(ctx(), o)));
+    .action(async (o) => setExit(await (await import('./commands/view.ts')).view(await ctx(), o)));
   program.command('tour').description('the guided walk through chapter 5 (on the lab when no cluster is configured)')
-    .option('--step', 'pause before each step').action(async (o) => tour({ ...g(), ...o }));
+    .option('--step', 'pause before each step').action(async (o) => (await import('./commands/tour.ts')).tour({ ...g(), ...o }));
 
+  const lab = () => import('./commands/lab.ts');
   const labCmd = program.command('lab').description('the embedded kind-like cluster (needs root for network namespaces)');
   labCmd.command('up').description('start the lab in the background').option('--foreground', 'stay attached; Ctrl-C stops it')
-    .action(async (o) => setExit(await lab.up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground })));
-  labCmd.command('down').description('stop the lab and remove everything it made').action(async () => lab.down({ id: labId() }));
-  labCmd.command('status').description('is the lab running?').addOption(output()).action((o) => setExit(lab.status({ id: labId(), output: o.output })));
+    .action(async (o) => setExit(await (await lab()).up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground })));
+  labCmd.command('down').description('stop the lab and remove everything it made').action(async () => (await lab()).down({ id: labId() }));
+  labCmd.command('status').description('is the lab running?').addOption(output()).action(async (o) => setExit((await lab()).status({ id: labId(), output: o.output })));
   labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')
     .description('a shell on a node (the lab\'s docker exec -it kind-worker bash)')
-    .action(async (node, command) => setExit(await lab.shell(node, command, { id: labId() })));
+    .action(async (node, command) => setExit(await (await lab()).shell(node, command, { id: labId() })));
   addWorkshopCommands(program, ctx, setExit);
   program.command('completion').argument('[shell]', 'bash or zsh', 'bash').description('print a shell completion script')
-    .action((shell) => void process.stdout.write(completionScript(program, shell)));
+    .action(async (shell) => void process.stdout.write((await import('./commands/completion.ts')).completionScript(program, shell)));
   return program;
 }
 

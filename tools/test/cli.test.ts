@@ -234,8 +234,8 @@ current-context: c
 
 describe('the client-node bundle made by npm install', () => {
   it('exists for the installed version, and imports of @kubernetes/client-node load it', async () => {
-    const script = path.join(import.meta.dirname, '..', 'scripts', 'bundle-client-node.js');
-    const { bundlePath } = await import('../scripts/bundle-client-node.js');
+    const script = path.join(import.meta.dirname, '..', 'scripts', 'bundled.js');
+    const { clientNodeBundle: bundlePath } = await import('../scripts/bundled.js');
     const version = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'node_modules', '@kubernetes', 'client-node', 'package.json'), 'utf8')).version;
     if (!fs.existsSync(bundlePath(version))) {
       // CI installs with `npm ci`, whose prepare step makes it: there, its absence is a failure.
@@ -244,7 +244,7 @@ describe('the client-node bundle made by npm install', () => {
       return;
     }
     // In a fresh process: the hook is installed, then the package name resolves to the bundle.
-    const probe = `const { useClientNodeBundle, bundlePath } = await import(${JSON.stringify(script)});
+    const probe = `const { useClientNodeBundle, clientNodeBundle: bundlePath } = await import(${JSON.stringify(script)});
       const used = useClientNodeBundle();
       const viaName = await import('@kubernetes/client-node');
       const direct = await import(${JSON.stringify(`file://${bundlePath(version)}`)});

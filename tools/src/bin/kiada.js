@@ -1,26 +1,25 @@
 #!/usr/bin/env node
 // kiada — also installed as kubectl-kiada, so `kubectl kiada <command>` works like a krew plugin.
 // This file is plain JavaScript on purpose: it must run far enough on an old Node to say what is needed.
-import * as nodeModule from 'node:module';
-
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
+// As `engines` says (^22.19.0 || >=24): undici 8, under client-node, needs 22.19.
+if (major < 22 || (major === 22 && minor < 19)) {
   process.stderr.write(
-    `kiada needs Node 24 (or 22.18 and later), which run TypeScript directly; this is Node ${process.versions.node}.\n` +
+    `kiada needs Node 24 (or 22.19 and later), which run TypeScript directly; this is Node ${process.versions.node}.\n` +
       'Run it through npm, which puts the project\'s Node 24 first on the PATH: `npx kiada …` or `npm start`.\n',
   );
   process.exit(1);
 }
 
-// Loading @kubernetes/client-node dominates start-up. `npm install` bundles it into one file
-// (tools/scripts/bundle-client-node.js), which loads ~3× faster; it is used only if made from the installed version.
-// Node's compile cache trims what is left on later runs.
-nodeModule.enableCompileCache?.();
-if (!process.env.KIADA_NO_BUNDLE) {
-  const { useClientNodeBundle } = await import('../../scripts/bundle-client-node.js');
-  useClientNodeBundle();
-}
-const { main } = await import('../cli.ts');
+// Later runs skip compiling what an earlier one compiled (the cache is keyed by each file's content).
+process.getBuiltinModule('node:module').enableCompileCache?.();
+// `npm install` bundles the CLI (tools/scripts/bundle.js): plain JavaScript, each command loading only what it
+// runs. It is used while it matches the sources; else the sources run, with client-node in one file if there is
+// one. KIADA_NO_BUNDLE=1 runs the sources with client-node as published.
+const bundle = process.env.KIADA_NO_BUNDLE ? undefined : await import('../../scripts/bundled.js');
+const entry = bundle?.freshCliEntry();
+if (bundle && !entry) bundle.useClientNodeBundle();
+const { main } = await import(entry ?? '../cli.ts');
 
 // exit explicitly: idle keep-alive connections of the API client must not keep the process alive.
 process.exit(await main(process.argv.slice(2)));

@@ -48,7 +48,7 @@ async function ensureKiada(ctx: Ctx): Promise<void> {
 
 export async function tour(opts: GlobalOptions & { step?: boolean }): Promise<void> {
   let startedLab = false;
-  const found = kubeconfigSource(opts);
+  const found = await kubeconfigSource(opts);
   let labKubeconfig = found.from === 'lab' ? found.files[0] : undefined;
   // A KUBECONFIG naming only files that are not there (the lab's own after `lab down`) is no cluster either;
   // an explicit --kubeconfig must exist (createCtx says so).
@@ -63,7 +63,7 @@ export async function tour(opts: GlobalOptions & { step?: boolean }): Promise<vo
     process.env.KUBECONFIG = labKubeconfig;
     process.stdout.write(`The commands below use it through: ${exportLine(labKubeconfig)}\n`);
   }
-  const ctx = createCtx(opts);
+  const ctx = await createCtx(opts);
   process.stdout.write(`Cluster: context ${ctx.contextName}, namespace ${ctx.namespace}.\n`);
   process.stdout.write('To watch each request travel hop by hop, run `kiada view` in another terminal: it prints the page to open.\n');
   await ensureKiada(ctx);

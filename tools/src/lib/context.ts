@@ -4,8 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { labStatus, resolveLabId } from '@kiada/lab/control.ts';
+import { KubeConfig, type CoreV1Api } from '@kubernetes/client-node';
 import { CliError } from './errors.ts';
 import { createPrinter, type Printer } from './print.ts';
 
@@ -19,11 +18,16 @@ export interface GlobalOptions {
 
 export interface Ctx {
   kc: KubeConfig;
+  /**
+   * client-node's typed API, loaded at its first call: with it come every API model and undici (~50 ms), which
+   * reading a pod (lib/raw-get.ts) does not need.
+   */
   core: CoreV1Api;
   namespace: string;
   contextName: string;
   clusterName: string;
-  labId: string;
+  /** The lab id given (--lab-id); the lab resolves the default ($KIADA_LAB_ID, else "lab") and checks it. */
+  labId?: string;
   print: Printer;
   /** `kubectl` with the flags that select this cluster and namespace, for the printed commands. */
   kubectl(...args: string[]): string[];
@@ -38,7 +42,7 @@ export interface KubeconfigSource {
   files: string[];
 }
 
-export function kubeconfigSource(opts: GlobalOptions): KubeconfigSource {
+export async function kubeconfigSource(opts: GlobalOptions): Promise<KubeconfigSource> {
   if (opts.kubeconfig) return { from: 'flag', files: [opts.kubeconfig] };
   if (process.env.KUBECONFIG) {
     // kubectl skips the files of $KUBECONFIG that do not exist (the lab's, after `lab down`) and reads a file
@@ -48,7 +52,8 @@ export function kubeconfigSource(opts: GlobalOptions): KubeconfigSource {
   }
   const home = path.join(os.homedir(), '.kube', 'config');
   if (fs.existsSync(home)) return { from: 'home', files: [home] };
-  const lab = labStatus({ id: opts.labId });
+  // The lab's control module only when no kubeconfig is found: the commands that find one never load it.
+  const lab = (await import('@kiada/lab/control.ts')).labStatus({ id: opts.labId });
   return lab.running && lab.mine ? { from: 'lab', files: [lab.state!.kubeconfig] } : { from: 'none', files: [] };
 }
 
@@ -69,8 +74,8 @@ function loadKubeconfig(src: KubeconfigSource): KubeConfig {
   return kc;
 }
 
-export function createCtx(opts: GlobalOptions): Ctx {
-  const src = kubeconfigSource(opts);
+export async function createCtx(opts: GlobalOptions): Promise<Ctx> {
+  const src = await kubeconfigSource(opts);
   if (src.from === 'none' || (src.from === 'flag' && !fs.existsSync(src.files[0]))) {
     throw new CliError('error: no cluster to talk to: start the lab with `kiada lab up`, or point KUBECONFIG at your kind or Minikube cluster');
   }
@@ -86,13 +91,18 @@ export function createCtx(opts: GlobalOptions): Ctx {
   if (opts.kubeconfig) flags.push('--kubeconfig', opts.kubeconfig);
   if (opts.context) flags.push('--context', opts.context);
   if (namespace !== (current?.namespace ?? 'default')) flags.push('-n', namespace);
+  let api: Promise<CoreV1Api> | undefined;
+  const core = async () => (await (api ??= import('./core-api.ts').then((m) => m.makeCoreApi(kc)))) as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
   return {
     kc,
-    core: kc.makeApiClient(CoreV1Api),
+    // Every method of CoreV1Api returns a promise: each becomes one that loads the API first.
+    core: new Proxy({} as CoreV1Api, {
+      get: (_, method) => (method === 'then' ? undefined : async (...args: unknown[]) => (await core())[method](...args)),
+    }),
     namespace,
     contextName: kc.getCurrentContext(),
     clusterName: current?.cluster ?? '',
-    labId: resolveLabId(opts.labId),
+    labId: opts.labId,
     print: createPrinter({ quiet: opts.quiet }),
     // Global flags first, as in `kubectl -n workshop get pod kiada`: valid for every verb, also before `--`.
     kubectl: (...args) => ['kubectl', ...flags, ...args],

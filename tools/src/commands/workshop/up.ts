@@ -8,7 +8,6 @@ import { alignColumns } from '../../lib/kubectl-print.ts';
 import { createStudent, pool, writeCards } from '../../lib/workshop/cluster.ts';
 import { MANAGED_BY, parseDuration, studentNames } from '../../lib/workshop/students.ts';
 
-export const DEFAULT_DIR = 'kiada-workshop';
 const MIN_TOKEN = 600; // what TokenRequest accepts
 const MAX_TOKEN = 2 ** 32;
 

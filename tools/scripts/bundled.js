@@ -1,0 +1,56 @@
+// What the bin asks on every run about the bundles `npm install` made (tools/scripts/bundle.js): is the bundled CLI
+// there and made from the sources there are now, and where is client-node in one file. Plain JavaScript, cheap to
+// load: Node's built-ins through process.getBuiltinModule (an ESM import of node:fs builds a facade that reads
+// fs.promises, which loads readline and streams), a hash only for a file whose mtime moved.
+const fs = process.getBuiltinModule('node:fs');
+const path = process.getBuiltinModule('node:path');
+const { pathToFileURL } = process.getBuiltinModule('node:url');
+
+export const TOOLS = path.resolve(import.meta.dirname, '..');
+export const ROOT = path.resolve(TOOLS, '..');
+export const CACHE_DIR = path.join(TOOLS, '.cache');
+export const CLI_DIR = path.join(CACHE_DIR, 'cli');
+
+/** @param {string} version the installed @kubernetes/client-node's */
+export const clientNodeBundle = (version) => path.join(CACHE_DIR, `client-node-${version}.mjs`);
+
+/** @param {Buffer} data */
+export const sha256 = (data) => process.getBuiltinModule('node:crypto').createHash('sha256').update(data).digest('hex');
+
+/**
+ * The bundled CLI's entry URL, if it was made by this Node from the files there are now (each input's size and
+ * mtime, else its content hash, as the manifest records them); else undefined.
+ * @returns {string | undefined}
+ */
+export function freshCliEntry(dir = CLI_DIR, root = ROOT) {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    if (manifest.node !== process.versions.node) return undefined;
+    for (const [file, size, mtimeMs, hash] of manifest.inputs) {
+      const abs = path.join(root, file);
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
+      if (!st || st.size !== size) return undefined;
+      // A checkout or a rebase touches files without changing them: then the content decides.
+      if (st.mtimeMs !== mtimeMs && sha256(fs.readFileSync(abs)) !== hash) return undefined;
+    }
+    return pathToFileURL(path.join(dir, manifest.entry)).href;
+  } catch {
+    return undefined; // no bundle, or one of another shape
+  }
+}
+
+/** Makes `import … from '@kubernetes/client-node'` load the one-file bundle, if there is one for the installed version. */
+export function useClientNodeBundle() {
+  try {
+    const nodeModule = process.getBuiltinModule('node:module');
+    const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
+    const version = JSON.parse(fs.readFileSync(require.resolve('@kubernetes/client-node/package.json'), 'utf8')).version;
+    const file = clientNodeBundle(version);
+    if (!nodeModule.registerHooks || !fs.existsSync(file)) return false;
+    const url = pathToFileURL(file).href;
+    nodeModule.registerHooks({ resolve: (specifier, context, next) => (specifier === '@kubernetes/client-node' ? { url, format: 'module', shortCircuit: true } : next(specifier, context)) });
+    return true;
+  } catch {
+    return false;
+  }
+}
