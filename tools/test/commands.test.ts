@@ -510,6 +510,9 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   it('diagnose stops at the first hop for a pod that is not running', async () => {
     await lab.kubectl(['run', 'stuck2', '--image=registry.example/nope:1']);
     try {
+      // Once the pull has failed: kiada starts faster than the lab tries the pull.
+      const reason = ['get', 'pod', 'stuck2', '-o', 'jsonpath={.status.containerStatuses[0].state.waiting.reason}'];
+      await waitFor('stuck2 failing to pull', async () => /ErrImagePull|ImagePullBackOff/.test((await lab.kubectl(reason)).stdout));
       const r = await kiada(['diagnose', 'stuck2', '-q']);
       expect(r).toEqual({ code: 1, stdout: expect.stringMatching(/^✘ 1\. pod is running and ready: container stuck2 is waiting: (ErrImagePull|ImagePullBackOff) \(.*\)\nThe first failing hop is "pod is running and ready"\.\n$/), stderr: '' });
     } finally {

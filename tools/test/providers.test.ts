@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import type { V1Node } from '@kubernetes/client-node';
+import http from 'node:http';
+import net from 'node:net';
+import { KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { chooseProvider, PROVIDERS } from '../src/providers/index.ts';
 import { validateName, validatePath } from '../src/lib/names.ts';
 import { parsePortSpec } from '../src/commands/port-forward.ts';
@@ -112,15 +114,27 @@ describe('providers', () => {
     for (const bad of ['10.244.1.2;touch /tmp/x', '$(reboot)', '10.244.1.256', 'localhost']) {
       expect(() => requireIP(pod(bad))).toThrow(`error: pod kiada has an invalid status.podIP ${JSON.stringify(bad)}: not an IP address`);
     }
-    // Through the command: nothing printed, no node read, nothing run.
+    // Through the command, the pod read from an API server that says so: nothing printed, no node read, nothing run.
     const calls: string[] = [];
-    const fake = {
-      ...ctx, contextName: 'gke_p_z_c', clusterName: 'gke_p_z_c', namespace: 'default',
-      core: { readNamespacedPod: async () => pod("10.0.0.1';touch /tmp/x;'"), readNode: async () => (calls.push('readNode'), node('gke-n1', 'z')) },
-      print: { command: (a: string[]) => calls.push(`print ${a.join(' ')}`), out: () => calls.push('out'), info: () => calls.push('info') },
-    } as unknown as Ctx;
-    await expect(curlFromNode(fake, 'kiada', {})).rejects.toThrow(`error: pod kiada has an invalid status.podIP "10.0.0.1';touch /tmp/x;'": not an IP address`);
-    expect(calls).toEqual([]);
+    const server = http.createServer((req, res) => {
+      calls.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(pod("10.0.0.1';touch /tmp/x;'")));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const kc = new KubeConfig();
+      const server_ = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+      kc.loadFromOptions({ clusters: [{ name: 'c', server: server_, skipTLSVerify: true }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
+      const fake = {
+        ...ctx, kc, contextName: 'gke_p_z_c', clusterName: 'gke_p_z_c', namespace: 'default',
+        core: async () => ({ readNode: async () => (calls.push('readNode'), node('gke-n1', 'z')) }),
+        print: { command: (a: string[]) => calls.push(`print ${a.join(' ')}`), out: () => calls.push('out'), info: () => calls.push('info') },
+      } as unknown as Ctx;
+      await expect(curlFromNode(fake, 'kiada', {})).rejects.toThrow(`error: pod kiada has an invalid status.podIP "10.0.0.1';touch /tmp/x;'": not an IP address`);
+      expect(calls).toEqual(['GET /api/v1/namespaces/default/pods/kiada']);
+    } finally {
+      server.close();
+    }
   });
 });
 
