@@ -7,7 +7,6 @@
 // - tools/.cache/client-node-<version>.mjs: client-node in one file, for that run from the sources (a resolve hook).
 // Without either, the CLI works the same, only slower to start. Plain JavaScript on purpose: `npm install` may run it
 // on an old Node (say 20, without the node@24 devDependency under --omit=dev), where it must not fail the install.
-// `KIADA_BUNDLE_METAFILE=file` writes esbuild's metafile (which input went where) for questions of what loads what.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as nodeModule from 'node:module';
@@ -132,7 +131,8 @@ function cliPlugin(outdir, lazyDir) {
  */
 const requireLazy = (dir, pkg) => nodeModule.createRequire(import.meta.url)(path.join(dir, `lazy-${pkg}.cjs`));
 
-const COMMON = /** @type {const} */ ({ bundle: true, platform: 'node', target: 'node22', minifySyntax: true, minifyWhitespace: true, logLevel: 'warning', metafile: true, external: EXTERNAL });
+// Paths in the metafile are relative to the repository's root, wherever the script runs from.
+const COMMON = /** @type {const} */ ({ absWorkingDir: ROOT, bundle: true, platform: 'node', target: 'node22', minifySyntax: true, minifyWhitespace: true, logLevel: 'warning', metafile: true, external: EXTERNAL });
 
 /** @param {typeof import('esbuild')} esbuild */
 async function bundleCli(esbuild) {
@@ -155,12 +155,14 @@ async function bundleCli(esbuild) {
     banner: { js: BANNER },
     plugins: [cliPlugin(CLI_DIR, tmp)],
   });
-  if (process.env.KIADA_BUNDLE_METAFILE) fs.writeFileSync(process.env.KIADA_BUNDLE_METAFILE, JSON.stringify(cli.metafile));
+  // Which input went into which file: for the tests of what a command loads (tools/test/startup.test.ts), and for
+  // the question of why a command loads something. The bin never reads it.
+  fs.writeFileSync(path.join(tmp, 'metafile.json'), JSON.stringify(cli.metafile));
   // Inputs: our sources and the package.json of every package bundled (an update changes its version).
   const files = new Set([path.join(TOOLS, 'scripts', 'bundle.js'), LAZY_MODULE]);
   for (const input of [...Object.keys(cli.metafile.inputs), ...Object.keys(lazy.metafile.inputs)]) {
     if (/^[\w-]+:/.test(input)) continue; // builtin:…, lazy-package:…
-    const abs = path.resolve(input);
+    const abs = path.resolve(ROOT, input);
     const pkg = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(abs);
     files.add(pkg ? path.join(pkg[1], 'package.json') : abs);
   }

@@ -127,7 +127,7 @@ describe('providers', () => {
       kc.loadFromOptions({ clusters: [{ name: 'c', server: server_, skipTLSVerify: true }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
       const fake = {
         ...ctx, kc, contextName: 'gke_p_z_c', clusterName: 'gke_p_z_c', namespace: 'default',
-        core: async () => ({ readNode: async () => (calls.push('readNode'), node('gke-n1', 'z')) }),
+        core: { readNode: async () => (calls.push('readNode'), node('gke-n1', 'z')) },
         print: { command: (a: string[]) => calls.push(`print ${a.join(' ')}`), out: () => calls.push('out'), info: () => calls.push('info') },
       } as unknown as Ctx;
       await expect(curlFromNode(fake, 'kiada', {})).rejects.toThrow(`error: pod kiada has an invalid status.podIP "10.0.0.1';touch /tmp/x;'": not an IP address`);

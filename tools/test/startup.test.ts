@@ -1,0 +1,239 @@
+// What the CLI loads as it starts, exactly — every module URL through a module hook and every Node built-in from
+// process.moduleLoadList (fixtures/record-loads.mjs): --version, --help, completion and a wrong argument load no
+// command's module and nothing of @kubernetes/client-node; pod-ip reads a kubeconfig and GETs a pod without client-node's
+// API models, undici or HTTP/2. With the bundle `npm install` makes (tools/scripts/bundle.js) and from the sources.
+// Then: when the bin takes the bundle, and the stand-ins the bundle puts where a module is imported but not used.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freshCliEntry, CLI_DIR, ROOT, sha256 } from '../scripts/bundled.js';
+import { lazyObject, lazyFunction } from '../scripts/lazy-module.js';
+
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const HOOK = path.join(import.meta.dirname, 'fixtures', 'record-loads.mjs');
+// Loading any of these at start-up is what the bundle avoids (`net` and `stream` come with a piped stdout).
+const HEAVY_BUILTINS = ['http2', 'child_process', 'zlib', 'dns', 'vm', 'worker_threads', 'perf_hooks', 'readline'];
+
+interface Loads {
+  code: number;
+  stdout: string;
+  stderr: string;
+  urls: string[];
+  builtins: string[];
+}
+
+let tmp: string;
+beforeAll(() => void (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-startup-'))));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Loads> {
+  const file = path.join(tmp, `loads-${Math.random().toString(36).slice(2)}.json`);
+  return new Promise((resolve) =>
+    execFile(process.execPath, ['--import', pathToFileURL(HOOK).href, BIN, ...args], { env: { ...process.env, NO_COLOR: '1', KIADA_LOADS: file, ...env }, timeout: 20_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, ...JSON.parse(fs.readFileSync(file, 'utf8')) }),
+    ),
+  );
+}
+
+/** A package's name from a path through node_modules; else the path from the repository's root. */
+function source(p: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p);
+  return m ? m[1] : p;
+}
+
+interface Metafile {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+const metafile = () => JSON.parse(fs.readFileSync(path.join(CLI_DIR, 'metafile.json'), 'utf8')) as Metafile;
+
+/** The inputs (paths from the repository's root) the loaded files of the bundle were made of (esbuild's metafile). */
+function bundledPaths(urls: string[]): string[] {
+  const byName = new Map(Object.entries(metafile().outputs).map(([out, o]) => [path.basename(out), Object.keys(o.inputs)]));
+  const loaded = urls.filter((u) => u.startsWith('file:') && fileURLToPath(u).startsWith(CLI_DIR + path.sep)).map((u) => path.basename(fileURLToPath(u)));
+  return loaded.flatMap((f) => byName.get(f) ?? [f]);
+}
+
+/** The same, packages by name. */
+const bundledSources = (urls: string[]) => [...new Set(bundledPaths(urls).map(source))].sort();
+
+/** The files Node loaded from the sources: packages by name, ours by path from the repository's root. */
+function sourceFiles(urls: string[]): string[] {
+  return [...new Set(urls.filter((u) => u.startsWith('file:')).map((u) => source(path.relative(ROOT, fs.realpathSync(fileURLToPath(u))))))].sort();
+}
+
+// Names without a path; not the bundle's stand-ins (builtin:node:fs, lazy-package:undici?config.js …).
+const packagesIn = (sources: string[]) => sources.filter((s) => !s.includes(':') && (!s.includes('/') || s.startsWith('@')));
+const commandsIn = (sources: string[]) => sources.filter((s) => s.startsWith('tools/src/commands/'));
+
+/** The bundle `npm install` made, if it is there and current; CI must have it. */
+function bundled(): boolean {
+  if (freshCliEntry()) return true;
+  if (process.env.CI === 'true') throw new Error('no current CLI bundle: the root prepare script (npm install) did not run, or did not succeed');
+  console.warn('skipped: the CLI bundle is missing or older than the sources (run `npm run prepare`)');
+  return false;
+}
+
+/** An API server answering every GET with pod kiada, as the tests of cli.test.ts use; its kubeconfig. */
+async function apiServer(): Promise<{ kubeconfig: string; close(): void }> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, status: { podIP: '10.244.1.1' } }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const kubeconfig = path.join(tmp, 'kubeconfig');
+  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${(server.address() as net.AddressInfo).port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: a}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n`);
+  return { kubeconfig, close: () => server.close() };
+}
+
+const QUICK: [string[], number, RegExp][] = [
+  [['--version'], 0, /^0\.1\.0\n$/],
+  [['--help'], 0, /^Usage: kiada /],
+  [['completion', 'bash'], 0, /complete -F _kiada kiada kubectl-kiada\n$/],
+  [['nope'], 1, /^$/],
+  [['pod-ip', '--bogus'], 1, /^$/],
+];
+
+describe('what a command loads, from the bundle', () => {
+  it('--version, --help, completion and a wrong argument: commander and the CLI, no command, nothing of client-node', async () => {
+    if (!bundled()) return;
+    for (const [args, code, stdout] of QUICK) {
+      const r = await run(args);
+      expect({ args, code: r.code, stdout: stdout.test(r.stdout) }).toEqual({ args, code, stdout: true });
+      // The bin, the bundled.js it asks, and the bundle's files: nothing else from disk.
+      expect(sourceFiles(r.urls).filter((f) => !f.startsWith('tools/.cache/cli/'))).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
+      const sources = bundledSources(r.urls);
+      expect(packagesIn(sources)).toEqual(['commander']);
+      expect(commandsIn(sources)).toEqual(args[0] === 'completion' ? ['tools/src/commands/completion.ts', 'tools/src/commands/workshop/command.ts'] : ['tools/src/commands/workshop/command.ts']);
+      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) || ['http', 'https', 'tls', 'crypto'].includes(b))).toEqual([]);
+    }
+  });
+
+  it('pod-ip: the kubeconfig read by client-node, one GET — no API model, no undici, nothing loaded for proxies or logins', async () => {
+    if (!bundled()) return;
+    const api = await apiServer();
+    try {
+      const r = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig]);
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
+      const sources = bundledSources(r.urls);
+      expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander', 'js-yaml', 'rfc4648']);
+      expect(commandsIn(sources)).toEqual(['tools/src/commands/pod-ip.ts', 'tools/src/commands/workshop/command.ts']);
+      // client-node as far as KubeConfig needs: its generated API groups and models are in the bundle, not loaded;
+      // nor is any package it loads at first use (lazy-*.cjs: undici, the proxies', the logins').
+      expect(Object.keys(metafile().inputs).some((i) => i.endsWith('gen/apis/CoreV1Api.js'))).toBe(true);
+      expect(bundledPaths(r.urls).filter((i) => /gen\/(apis\/\w+Api|models\/V1Pod)\.js$/.test(i))).toEqual([]);
+      expect(r.urls.filter((u) => /\/lazy-[\w-]+\.cjs$/.test(u))).toEqual([]);
+      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
+    } finally {
+      api.close();
+    }
+  });
+});
+
+describe('what a command loads, from the sources (KIADA_NO_BUNDLE=1)', () => {
+  it('--version, --help, completion and a wrong argument: commander and the CLI, no command, nothing of client-node', async () => {
+    for (const [args, code, stdout] of QUICK) {
+      const r = await run(args, { KIADA_NO_BUNDLE: '1' });
+      expect({ args, code: r.code, stdout: stdout.test(r.stdout) }).toEqual({ args, code, stdout: true });
+      const files = sourceFiles(r.urls);
+      expect(packagesIn(files)).toEqual(['commander']);
+      expect(commandsIn(files)).toEqual(args[0] === 'completion' ? ['tools/src/commands/completion.ts', 'tools/src/commands/workshop/command.ts'] : ['tools/src/commands/workshop/command.ts']);
+      expect(files.filter((f) => f.startsWith('lab/') || f.startsWith('tools/.cache/'))).toEqual([]);
+    }
+  });
+});
+
+describe('the bin takes the bundle', () => {
+  // A bundle of one input, as the manifest records it: [path from the root, size, mtime, sha256].
+  function fakeBundle(content = 'one') {
+    const root = fs.mkdtempSync(path.join(tmp, 'root-'));
+    const dir = path.join(root, 'cli');
+    fs.mkdirSync(dir);
+    const input = path.join(root, 'input.ts');
+    fs.writeFileSync(input, content);
+    const st = fs.statSync(input);
+    const manifest = { entry: 'cli.js', node: process.versions.node, inputs: [['input.ts', st.size, st.mtimeMs, sha256(fs.readFileSync(input))]] };
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    return { root, dir, input, manifest, entry: pathToFileURL(path.join(dir, 'cli.js')).href };
+  }
+
+  it('while its inputs are those it was made from: a touched but unchanged file keeps it, a changed one does not', () => {
+    const b = fakeBundle();
+    expect(freshCliEntry(b.dir, b.root)).toBe(b.entry);
+    fs.utimesSync(b.input, new Date(), new Date(Date.now() + 5000)); // a checkout: new mtime, same content
+    expect(freshCliEntry(b.dir, b.root)).toBe(b.entry);
+    fs.writeFileSync(b.input, 'two'); // same size, other content
+    expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
+    fs.rmSync(b.input);
+    expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
+  });
+
+  it('only on the Node that made it, and never a manifest it cannot read', () => {
+    const b = fakeBundle();
+    fs.writeFileSync(path.join(b.dir, 'manifest.json'), JSON.stringify({ ...b.manifest, node: '22.19.0-other' }));
+    expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
+    fs.writeFileSync(path.join(b.dir, 'manifest.json'), '{"entry": "cli.js", "inputs": {');
+    expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
+    fs.rmSync(path.join(b.dir, 'manifest.json'));
+    expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
+  });
+});
+
+describe('the stand-ins of the bundle (lazy-module.js)', () => {
+  /** What esbuild's ESM interop does with a CommonJS module an ES module imports (its __toESM). */
+  function toESM(mod: object) {
+    const target = Object.create(Object.getPrototypeOf(mod));
+    if (!(mod as { __esModule?: boolean }).__esModule) Object.defineProperty(target, 'default', { value: mod, enumerable: true });
+    for (const key of Object.getOwnPropertyNames(mod)) {
+      const desc = Object.getOwnPropertyDescriptor(mod, key);
+      if (key !== 'default') Object.defineProperty(target, key, { get: () => (mod as Record<string, unknown>)[key], enumerable: !desc || desc.enumerable });
+    }
+    return target;
+  }
+
+  it('a module object loads at the first use of a value, not when imported; its functions wait for their first call', () => {
+    let loads = 0;
+    const real = { answer: 42, add: (a: number, b: number) => a + b, spawnSync: () => 'ran' };
+    const m = lazyObject(() => (loads++, real), Object.getOwnPropertyNames(real), ['add', 'spawnSync'], false);
+    const ns = toESM(m);
+    expect(Object.keys(ns).sort()).toEqual(['add', 'answer', 'default', 'spawnSync']);
+    const kept = ns.spawnSync; // as KubeConfig keeps child_process.spawnSync
+    expect(loads).toBe(0);
+    expect(kept()).toBe('ran');
+    expect(loads).toBe(1);
+    expect(ns.answer).toBe(42);
+    expect(ns.add(1, 2)).toBe(3);
+    expect(ns.default.add).toBe(real.add); // once loaded, the values themselves
+    expect(loads).toBe(1);
+  });
+
+  it('a class loads when first constructed, called or read, and subclasses, instanceof and statics work', () => {
+    let loads = 0;
+    class Agent {
+      static kind = 'agent';
+      opts: string;
+      constructor(opts: string) {
+        this.opts = opts;
+      }
+    }
+    const Lazy = lazyFunction(() => (loads++, Agent));
+    class Sub extends (Lazy as typeof Agent) {} // reads Lazy.prototype: a subclass loads it
+    expect(loads).toBe(1);
+    const a = new Lazy('x');
+    expect(a).toBeInstanceOf(Agent);
+    expect(a).toBeInstanceOf(Lazy);
+    expect(a.opts).toBe('x');
+    const s = new Sub('y');
+    expect(s).toBeInstanceOf(Sub);
+    expect(s).toBeInstanceOf(Agent);
+    expect(Lazy.kind).toBe('agent');
+    const f = lazyFunction(() => (loads++, (x: number) => x * 2));
+    expect(loads).toBe(1);
+    expect(f(21)).toBe(42);
+    expect(loads).toBe(2);
+  });
+});
