@@ -1,4 +1,4 @@
-// Stand-ins the CLI bundle (tools/scripts/bundle.js) puts where a module is imported but often not used: the module
+// Stand-ins the CLI bundle (tools/scripts/build-bundle.js) puts where a module is imported but often not used: the module
 // loads when a property is first read, or the class first constructed or called, not when the importer loads.
 
 /**

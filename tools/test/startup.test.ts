@@ -4,7 +4,7 @@
 // API models, undici or HTTP/2. With the bundle `npm install` makes (tools/scripts/bundle.js) and from the sources.
 // Then: when the bin takes the bundle, and the stand-ins the bundle puts where a module is imported but not used.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freshCliEntry, CLI_DIR, ROOT, sha256 } from '../scripts/bundled.js';
 import { lazyObject, lazyFunction } from '../scripts/lazy-module.js';
 
+const execFileSyncText = (file: string, args: string[]) => execFileSync(file, args, { encoding: 'utf8' });
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const HOOK = path.join(import.meta.dirname, 'fixtures', 'record-loads.mjs');
 // Loading any of these at start-up is what the bundle avoids (`net` and `stream` come with a piped stdout).
@@ -144,6 +145,29 @@ describe('what a command loads, from the sources (KIADA_NO_BUNDLE=1)', () => {
       expect(commandsIn(files)).toEqual(args[0] === 'completion' ? ['tools/src/commands/completion.ts', 'tools/src/commands/workshop/command.ts'] : ['tools/src/commands/workshop/command.ts']);
       expect(files.filter((f) => f.startsWith('lab/') || f.startsWith('tools/.cache/'))).toEqual([]);
     }
+  });
+});
+
+describe('an older Node', () => {
+  // The system's node, as a shell without node_modules/.bin on its PATH finds it (Debian's is 20 here and in CI).
+  const systemNode = (process.env.PATH ?? '').split(':').filter((d) => d && !d.includes('node_modules')).map((d) => path.join(d, 'node')).find((f) => fs.existsSync(f));
+  const version = systemNode && execFileSyncText(systemNode, ['-p', 'process.versions.node']).trim();
+  const old = version && Number(version.split('.')[0]) < 22;
+
+  it('gets one message from the bin, which agrees with engines, and an install that does not bundle but succeeds', async () => {
+    if (!old) return void console.warn(`skipped: no Node older than 22 on the PATH (${version ?? 'none'})`);
+    const engines = JSON.parse(fs.readFileSync(path.join(ROOT, 'tools', 'package.json'), 'utf8')).engines.node;
+    expect(engines).toBe('^22.19.0 || >=24.0.0');
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(systemNode!, [BIN, '--version'], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `kiada needs Node 24 (or 22.19 and later), which run TypeScript directly; this is Node ${version}.\n` +
+        '`npm install` put Node 24 in node_modules/.bin: put that first on the PATH (`export PATH=$PWD/node_modules/.bin:$PATH`\n' +
+        'in the repository), or run kiada through npm, which does it for its scripts: `npx kiada …`, `npm start`.\n',
+    });
+    expect(execFileSyncText(systemNode!, [path.join(ROOT, 'tools', 'scripts', 'bundle.js')])).toBe(`kiada: not bundling the CLI on Node ${version} (kiada runs on 22.19 and later); it runs from its sources.\n`);
   });
 });
 

@@ -6,7 +6,8 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 19)) {
   process.stderr.write(
     `kiada needs Node 24 (or 22.19 and later), which run TypeScript directly; this is Node ${process.versions.node}.\n` +
-      'Run it through npm, which puts the project\'s Node 24 first on the PATH: `npx kiada …` or `npm start`.\n',
+      '`npm install` put Node 24 in node_modules/.bin: put that first on the PATH (`export PATH=$PWD/node_modules/.bin:$PATH`\n' +
+      'in the repository), or run kiada through npm, which does it for its scripts: `npx kiada …`, `npm start`.\n',
   );
   process.exit(1);
 }
