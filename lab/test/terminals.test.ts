@@ -5,19 +5,11 @@
 // the container's terminal, nothing else.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '../src/testing.ts';
 import { TestTerminal, exactly, processesRunning, sleep } from './terminal.ts';
+import { KUBECTLS } from './kubectls.ts';
 
 const skip = skipUnlessLab();
-
-// The version dispatcher on the PATH, and the builds beside it.
-const dispatcher = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
-const besides = (v: string) => path.join(path.dirname(fs.realpathSync(dispatcher)), `kubectl.${v}`);
-const KUBECTLS: [string, string][] = [['kubectl (1.32)', dispatcher], ...(['1.27', '1.33'] as const).map((v): [string, string] => [`kubectl.${v}`, besides(v)])];
-const missing = KUBECTLS.filter(([, bin]) => !fs.existsSync(bin)).map(([name]) => name);
-if (missing.length && process.env.CI === 'true') throw new Error(`CI must have ${missing.join(', ')} beside kubectl`);
 
 /** What kubectl itself says when it attaches with -t, on stderr, before its terminal goes raw. */
 const BANNER = "If you don't see a command prompt, try pressing enter.\r\n";
@@ -74,7 +66,7 @@ describe.skipIf(skip)('terminals in containers, with the real kubectl under a re
     }
   }
 
-  describe.each(KUBECTLS.filter(([name]) => !missing.includes(name)))('%s', (name, bin) => {
+  describe.each(KUBECTLS)('%s', (name, bin) => {
     it("the book's one-off client pod prints the app's line and the deletion, each on a line of its own", async () => {
       try {
         // kubectl run -it waits for Running: curl is done before the kubelet first sees it running (as on kind),
