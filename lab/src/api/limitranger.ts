@@ -6,6 +6,7 @@
 import { ApiError, type Obj, type Store } from '../store/index.ts';
 import { aggregate } from '../auth/go-format.ts';
 import { formatQuantity, parseQuantity, ZERO, add, type Quantity } from './quantity.ts';
+import { getOwn, setOwn } from './patch.ts';
 
 const ANNOTATION = 'kubernetes.io/limit-ranger';
 type List = Record<string, string>;
@@ -22,7 +23,7 @@ function mergeDefaults(c: Obj, limits: List, requests: List, prefix: string): st
     c.resources[key] ??= {};
     for (const [k, v] of Object.entries(defaults)) {
       if (!Object.hasOwn(c.resources[key], k)) {
-        c.resources[key][k] = v;
+        setOwn(c.resources[key], k, v);
         added.push(k);
       }
     }
@@ -40,10 +41,11 @@ function mergeDefaults(c: Obj, limits: List, requests: List, prefix: string): st
 function mutate(lr: Obj, pod: Obj): void {
   const limits: List = {};
   const requests: List = {};
+  // Keys come from the LimitRange: each set as an own property ("__proto__" is a resource name like any other).
   for (const item of lr.spec?.limits ?? []) {
     if (item.type !== 'Container') continue;
-    Object.assign(requests, item.defaultRequest ?? {});
-    Object.assign(limits, item.default ?? {});
+    for (const [k, v] of Object.entries<string>(item.defaultRequest ?? {})) setOwn(requests, k, v);
+    for (const [k, v] of Object.entries<string>(item.default ?? {})) setOwn(limits, k, v);
   }
   const notes = [
     ...(pod.spec.containers ?? []).flatMap((c: Obj) => mergeDefaults(c, limits, requests, 'container')),
@@ -54,46 +56,48 @@ function mutate(lr: Obj, pod: Obj): void {
 
 // requestLimitEnforcedValues: compared in milli-units, rounded up as Quantity.MilliValue does.
 const milli = (q: Quantity | null) => (q ? (q.nano + 999_999n) / 1_000_000n : 0n);
-const q = (v: string | undefined) => (v === undefined ? null : parseQuantity(v));
-const show = (v: string) => formatQuantity(parseQuantity(v) ?? ZERO);
+const q = (v: unknown) => (typeof v === 'string' ? parseQuantity(v) : null);
+const show = (v: unknown) => formatQuantity(q(v) ?? ZERO);
 
 function check(kind: string, requests: List, limits: List, item: Obj): string[] {
   const errs: string[] = [];
+  const req = (k: string) => getOwn(requests, k) as string;
+  const lim = (k: string) => getOwn(limits, k) as string;
   for (const [k, v] of Object.entries<string>(item.min ?? {}).sort()) {
     if (!Object.hasOwn(requests, k)) errs.push(`minimum ${k} usage per ${kind} is ${show(v)}.  No request is specified`);
-    else if (milli(q(requests[k])) < milli(q(v))) errs.push(`minimum ${k} usage per ${kind} is ${show(v)}, but request is ${show(requests[k])}`);
-    else if (Object.hasOwn(limits, k) && milli(q(limits[k])) < milli(q(v))) errs.push(`minimum ${k} usage per ${kind} is ${show(v)}, but limit is ${show(limits[k])}`);
+    else if (milli(q(req(k))) < milli(q(v))) errs.push(`minimum ${k} usage per ${kind} is ${show(v)}, but request is ${show(req(k))}`);
+    else if (Object.hasOwn(limits, k) && milli(q(lim(k))) < milli(q(v))) errs.push(`minimum ${k} usage per ${kind} is ${show(v)}, but limit is ${show(lim(k))}`);
   }
   for (const [k, v] of Object.entries<string>(item.max ?? {}).sort()) {
     if (!Object.hasOwn(limits, k)) errs.push(`maximum ${k} usage per ${kind} is ${show(v)}.  No limit is specified`);
-    else if (milli(q(limits[k])) > milli(q(v))) errs.push(`maximum ${k} usage per ${kind} is ${show(v)}, but limit is ${show(limits[k])}`);
-    else if (Object.hasOwn(requests, k) && milli(q(requests[k])) > milli(q(v))) errs.push(`maximum ${k} usage per ${kind} is ${show(v)}, but request is ${show(requests[k])}`);
+    else if (milli(q(lim(k))) > milli(q(v))) errs.push(`maximum ${k} usage per ${kind} is ${show(v)}, but limit is ${show(lim(k))}`);
+    else if (Object.hasOwn(requests, k) && milli(q(req(k))) > milli(q(v))) errs.push(`maximum ${k} usage per ${kind} is ${show(v)}, but request is ${show(req(k))}`);
   }
   for (const [k, v] of Object.entries<string>(item.maxLimitRequestRatio ?? {}).sort()) {
-    const [req, lim] = [milli(q(requests[k])), milli(q(limits[k]))];
-    if (!req) errs.push(`${k} max limit to request ratio per ${kind} is ${show(v)}, but no request is specified or request is 0`);
-    else if (!lim) errs.push(`${k} max limit to request ratio per ${kind} is ${show(v)}, but no limit is specified or limit is 0`);
-    else if (Number(lim) / Number(req) * 1000 > Number(milli(q(v)))) errs.push(`${k} max limit to request ratio per ${kind} is ${show(v)}, but provided ratio is ${(Number(lim) / Number(req)).toFixed(6)}`);
+    const [rq, lm] = [milli(q(req(k))), milli(q(lim(k)))];
+    if (!rq) errs.push(`${k} max limit to request ratio per ${kind} is ${show(v)}, but no request is specified or request is 0`);
+    else if (!lm) errs.push(`${k} max limit to request ratio per ${kind} is ${show(v)}, but no limit is specified or limit is 0`);
+    else if (Number(lm) / Number(rq) * 1000 > Number(milli(q(v)))) errs.push(`${k} max limit to request ratio per ${kind} is ${show(v)}, but provided ratio is ${(Number(lm) / Number(rq)).toFixed(6)}`);
   }
   return errs;
 }
 
 /** The pod's requests or limits summed over its containers, an init container's when larger (podRequests). */
 export function podTotals(pod: Obj, key: 'requests' | 'limits'): List {
-  const sum: Record<string, Quantity> = {};
+  const sum = new Map<string, Quantity>();
   for (const c of pod.spec?.containers ?? []) {
     for (const [k, v] of Object.entries<string>(c.resources?.[key] ?? {})) {
-      const x = parseQuantity(v);
-      if (x) sum[k] = sum[k] ? add(sum[k], x) : x;
+      const x = q(v);
+      if (x) sum.set(k, sum.has(k) ? add(sum.get(k)!, x) : x);
     }
   }
   for (const c of pod.spec?.initContainers ?? []) {
     for (const [k, v] of Object.entries<string>(c.resources?.[key] ?? {})) {
-      const x = parseQuantity(v);
-      if (x && (!sum[k] || x.nano > sum[k].nano)) sum[k] = x;
+      const x = q(v);
+      if (x && (!sum.has(k) || x.nano > sum.get(k)!.nano)) sum.set(k, x);
     }
   }
-  return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, formatQuantity(v)]));
+  return Object.fromEntries([...sum].map(([k, v]) => [k, formatQuantity(v)]));
 }
 
 /** PodValidateLimitFunc for one LimitRange: every error of its items, aggregated. */

@@ -16,6 +16,8 @@ export const MAX_JSON_PATCH_OPS = 10000;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const has = (o: unknown, k: string) => (isObj(o) || Array.isArray(o)) && Object.hasOwn(o, k);
 const get = (o: unknown, k: string): unknown => (has(o, k) ? (o as Obj)[k] : undefined);
+/** o[k] if it is o's own property: a key from a request ("__proto__", "constructor") never reads the prototype. */
+export const getOwn = get;
 /** Defines an own property: plain `o[k] = v` with k "__proto__" would replace o's prototype instead. */
 export function setOwn(o: Obj, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });

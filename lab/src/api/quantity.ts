@@ -23,6 +23,8 @@ const divUp = (a: bigint, b: bigint) => {
 
 /** resource.ParseQuantity; null when the text is not a quantity. */
 export function parseQuantity(text: string): Quantity | null {
+  // Longer than any real quantity (and 10 ** a huge exponent would take the server's time and memory).
+  if (text.length > 64) return null;
   const m = RE.exec(text.trim());
   if (!m || (!m[2] && !m[3])) return null;
   const [, sign, whole, frac = '', suffix] = m;
@@ -35,6 +37,7 @@ export function parseQuantity(text: string): Quantity | null {
     format = 'BinarySI';
   } else {
     const exp = Object.hasOwn(DECIMAL, suffix) ? DECIMAL[suffix] : Number(suffix.slice(1));
+    if (Math.abs(exp) > 100) return null;
     if (!Object.hasOwn(DECIMAL, suffix)) format = 'DecimalExponent';
     if (exp >= 0) num *= pow10(exp);
     else den *= pow10(-exp);

@@ -8,6 +8,7 @@
 // Other resources' object counts (count/configmaps …) are not enforced.
 import type { Obj, Store } from '../store/index.ts';
 import { add, cmp, formatQuantity, parseQuantity, type Quantity } from './quantity.ts';
+import { getOwn } from './patch.ts';
 import { podForbidden, podTotals } from './limitranger.ts';
 
 type Usage = Record<string, Quantity>;
@@ -29,9 +30,10 @@ function counts(pod: Obj, now: number): boolean {
 /** podComputeUsageHelper over one set of requests and limits. */
 function computeUsage(requests: Record<string, string>, limits: Record<string, string>): Usage {
   const u: Usage = { pods: ONE };
+  const quantity = (list: Record<string, string>, r: string) => (typeof getOwn(list, r) === 'string' ? parseQuantity(list[r]) : null);
   for (const r of COMPUTE) {
-    const req = requests[r] === undefined ? null : parseQuantity(requests[r]);
-    const lim = limits[r] === undefined ? null : parseQuantity(limits[r]);
+    const req = quantity(requests, r);
+    const lim = quantity(limits, r);
     if (req) u[r] = u[`requests.${r}`] = req;
     if (lim) u[`limits.${r}`] = lim;
   }
@@ -53,7 +55,7 @@ function sum(a: Usage, b: Usage): Usage {
 export function quotaUsed(store: Store, quota: Obj, now = Date.now()): Record<string, string> {
   const hard = Object.keys(quota.spec?.hard ?? {});
   const used = store.list('pods', quota.metadata.namespace).reduce((acc: Usage, p) => sum(acc, podUsage(p, now)), {});
-  return Object.fromEntries(hard.map((k) => [k, used[k] ? formatQuantity(used[k]) : '0']));
+  return Object.fromEntries(hard.map((k) => [k, Object.hasOwn(used, k) ? formatQuantity(used[k]) : '0']));
 }
 
 const pretty = (u: Record<string, string>) => Object.keys(u).sort().map((k) => `${k}=${u[k]}`).join(',');
@@ -61,6 +63,7 @@ const pretty = (u: Record<string, string>) => Object.keys(u).sort().map((k) => `
 /** Admission of a new pod against every quota of its namespace: the first quota it would break refuses it (403). */
 export function admitQuota(store: Store, pod: Obj): void {
   const quotas = store.list('resourcequotas', pod.metadata.namespace);
+  if (!quotas.length) return;
   for (const quota of quotas) {
     const required = Object.keys(quota.spec?.hard ?? {}).filter((k) => MUST_SPECIFY.includes(k));
     const missing = new Map<string, string[]>();
@@ -77,8 +80,8 @@ export function admitQuota(store: Store, pod: Obj): void {
   for (const quota of quotas) {
     const hard: Record<string, string> = quota.spec?.hard ?? {};
     const used = quotaUsed(store, quota);
-    const exceeded = Object.keys(hard).filter((k) => delta[k] && POD_RESOURCES.has(k)).filter((k) => {
-      const limit = parseQuantity(hard[k]);
+    const exceeded = Object.keys(hard).filter((k) => POD_RESOURCES.has(k) && Object.hasOwn(delta, k)).filter((k) => {
+      const limit = typeof hard[k] === 'string' ? parseQuantity(hard[k]) : null;
       return limit && cmp(add(parseQuantity(used[k])!, delta[k]), limit) > 0;
     });
     if (!exceeded.length) continue;

@@ -31,7 +31,8 @@ function quotaRow(q: Obj, now: number): unknown[] {
   const request: string[] = [];
   const limit: string[] = [];
   for (const r of Object.keys(hard).sort()) {
-    const text = `${r}: ${canonical(used[r] ?? '0')}/${canonical(hard[r])}`;
+    const u = Object.hasOwn(used, r) ? used[r] : '0';
+    const text = `${r}: ${canonical(String(u))}/${canonical(String(hard[r]))}`;
     (r.split('.').length > 1 && r.split('.')[0] === 'limits' ? limit : request).push(text);
   }
   return [q.metadata.name, since(q.metadata.creationTimestamp, now), request.join(', '), limit.join(', ')];

@@ -7,6 +7,7 @@ import { RBAC_GROUP } from '../store/index.ts';
 import { invalidValue, required, notSupported, type FieldError } from './field.ts';
 import { dns1123Subdomain, each, validateMeta } from './validation-meta.ts';
 import { parseQuantity } from './quantity.ts';
+import { setOwn } from './patch.ts';
 
 /** path.IsValidPathSegmentName: RBAC names may hold ':' (system:basic-user), not '/' or '%'. */
 export function rbacName(name: string): string[] {
@@ -56,9 +57,9 @@ export function defaultLimitRange(lr: Obj): void {
     if (l.type !== 'Container') continue;
     l.default ??= {};
     l.defaultRequest ??= {};
-    for (const [k, v] of Object.entries(l.max ?? {})) if (!Object.hasOwn(l.default, k)) l.default[k] = v;
-    for (const [k, v] of Object.entries(l.default)) if (!Object.hasOwn(l.defaultRequest, k)) l.defaultRequest[k] = v;
-    for (const [k, v] of Object.entries(l.min ?? {})) if (!Object.hasOwn(l.defaultRequest, k)) l.defaultRequest[k] = v;
+    for (const [k, v] of Object.entries(l.max ?? {})) if (!Object.hasOwn(l.default, k)) setOwn(l.default, k, v);
+    for (const [k, v] of Object.entries(l.default)) if (!Object.hasOwn(l.defaultRequest, k)) setOwn(l.defaultRequest, k, v);
+    for (const [k, v] of Object.entries(l.min ?? {})) if (!Object.hasOwn(l.defaultRequest, k)) setOwn(l.defaultRequest, k, v);
   }
 }
 

@@ -34,6 +34,11 @@ describe('LimitRange', () => {
     expect(half.json.metadata.annotations['kubernetes.io/limit-ranger']).toBe('LimitRanger plugin set: memory request for container main; memory limit for container main');
   });
 
+  it('takes resource names from the request as names: "__proto__" is counted like any other, never a prototype', async () => {
+    const r = await create('lim', pod('proto', { limits: { cpu: '100m', ['__proto__' as string]: '9223372036854776000' } }));
+    expect([r.status, Object.keys(r.json.spec.containers[0].resources.limits)]).toEqual([201, ['cpu', '__proto__', 'memory']]);
+  });
+
   it('refuses a container over the max, in the plugin\'s words', async () => {
     expect((await create('lim', pod('big', { limits: { cpu: '2' } }))).json).toEqual(forbidden('big', 'maximum cpu usage per Container is 1, but limit is 2'));
     expect((await create('lim', pod('bigger', { limits: { cpu: '2', memory: '1Gi' } }))).json.message).toBe(

@@ -16,6 +16,8 @@ describe('quantity', () => {
 
   it('refuses what is not a quantity', () => {
     for (const bad of ['', 'abc', '1.2.3', '1Kib', 'Mi', '1 Gi', '--1']) expect([bad, parseQuantity(bad)]).toEqual([bad, null]);
+    // Nothing a request says makes the server compute 10 ** a billion, or read a megabyte of digits.
+    for (const huge of ['1e999999999', '1E-999999', '9'.repeat(100000)]) expect(parseQuantity(huge)).toBeNull();
   });
 
   it('adds in the first operand\'s format and compares exactly', () => {
