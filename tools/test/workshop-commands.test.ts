@@ -1,6 +1,6 @@
 // `kiada workshop up|board|check|reset|down` through the real bin, against the stand-in API server of
-// fixtures/fake-workshop-api.ts — because the lab does not serve ServiceAccounts, RBAC objects, quotas, limits and
-// TokenRequest yet (the end-to-end suite runs the same commands against a real cluster with KIADA_E2E_KUBECONFIG).
+// fixtures/fake-workshop-api.ts, which records every request and can refuse one mid-way (test/e2e-workshop.test.ts
+// runs the same commands on a lab of its own, and on a real cluster with KIADA_E2E_KUBECONFIG).
 // Exact outputs, exit codes, the requests made (none for bad input), the files written and removed.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { execFile, spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 // The board's marks against a real lab, with the real routes: a namespace labelled as a workshop student's (made
-// with kubectl: the lab does not serve what `workshop up` makes yet), kiada in it, then each of chapter 5's ways to
+// with kubectl: all the board needs is the label; test/e2e-workshop.test.ts runs `workshop up`), kiada in it, then each of chapter 5's ways to
 // reach it through the kiada commands — after each, `workshop board -o json` must show exactly that one more mark,
 // and `workshop check` must exit 1 until all are done, then 0.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
