@@ -1,12 +1,12 @@
-// CI has no Docker engine, so the Dockerfile is checked by parsing it, its payload (the compiled app) is built
-// and run the way the image runs it, and its `deps` stage runs for real in a temp dir. KIADA_TEST_IMAGE=kiada:0.1
-// also checks a built image (needs a Docker engine).
+// The Dockerfile is checked by parsing it, its payload (the compiled app) is built and run the way the image runs
+// it, and its `deps` stage runs for real in a temp dir. KIADA_TEST_IMAGE=kiada:0.1 also checks a built image with a
+// Docker engine (CI builds one on a stand-in base image: .ci/run, scripts/image-standin.sh).
 import { describe, it, expect, afterAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { DockerfileParser, type Copy } from 'dockerfile-ast';
 import { lockClosure, installedPackages, danglingLinks } from './node-modules.ts';
 import { IMAGES } from '@kiada/lab/testing.ts';
@@ -126,36 +126,52 @@ describe('Dockerfile', () => {
     }, 180_000);
   });
 
-  // Opt-in: a Docker engine and an image built from this Dockerfile (`docker build -t kiada:0.1 .`).
+  // Opt-in locally: a Docker engine and an image built from this Dockerfile (`docker build -t kiada:0.1 .`). CI builds
+  // one on a stand-in base image (scripts/image-standin.sh) and sets KIADA_TEST_IMAGE: there a missing one fails.
   const image = process.env.KIADA_TEST_IMAGE;
+  if (!image && process.env.CI === 'true') throw new Error('CI must check the built image: KIADA_TEST_IMAGE is not set (.ci/run builds kiada:0.1)');
   describe.skipIf(!image)(`the built image ${image ?? '(set KIADA_TEST_IMAGE=kiada:0.1 to check one)'}`, () => {
+    // Containers are named kiada-test-<pid>-<role>: each test removes its own by name (`docker run` can fail after
+    // creating one, before its id is known), and afterAll again, for a test that timed out before its finally ran.
+    const names = new Set<string>();
+    const containerName = (role: string) => {
+      const name = `kiada-test-${process.pid}-${role}`;
+      names.add(name);
+      return name;
+    };
+    const removeContainer = (name: string) => spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+    afterAll(() => names.forEach(removeContainer));
+    const docker = (argv: string[]) => execFileSync('docker', argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
     it('runs as 1000:1000 and holds exactly the closure in /app/node_modules, no link left dangling', () => {
-      expect.soft(execFileSync('docker', ['image', 'inspect', '--format', '{{.Config.User}}', image!], { encoding: 'utf8' })).toBe('1000:1000\n');
+      expect.soft(docker(['image', 'inspect', '--format', '{{.Config.User}}', image!])).toBe('1000:1000\n');
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-image-'));
-      const cid = execFileSync('docker', ['create', image!], { encoding: 'utf8' }).trim();
+      const name = containerName('cp');
       try {
-        execFileSync('docker', ['cp', `${cid}:/app/node_modules`, dir]);
+        docker(['create', '--name', name, image!]);
+        docker(['cp', `${name}:/app/node_modules`, dir]);
         const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
         expect(installedPackages(path.join(dir, 'node_modules'))).toEqual(lockClosure(lock, 'apps/kiada'));
         expect(danglingLinks(path.join(dir, 'node_modules'))).toEqual([]);
       } finally {
-        execFileSync('docker', ['rm', cid], { stdio: 'ignore' });
+        removeContainer(name);
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }, 60_000);
 
     it("runs the chapter's exec commands as the pod runs the image: curl -s localhost:8080, bash", async () => {
       // Its own network namespace with only a loopback (--network none): the app's 8080 clashes with nothing here.
-      const cid = execFileSync('docker', ['run', '-d', '--network', 'none', '--hostname', 'kiada', '--user', '1000:1000', '--read-only',
-        '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', image!], { encoding: 'utf8' }).trim();
-      const dockerExec = (argv: string[]) => execFileSync('docker', ['exec', cid, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const name = containerName('run');
+      const dockerExec = (argv: string[]) => docker(['exec', name, ...argv]);
       try {
+        docker(['run', '-d', '--name', name, '--network', 'none', '--hostname', 'kiada', '--user', '1000:1000', '--read-only',
+          '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', image!]);
         const end = Date.now() + 20_000;
-        while (!execFileSync('docker', ['logs', cid], { encoding: 'utf8' }).includes('Listening on port 8080') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+        while (!docker(['logs', name]).includes('Listening on port 8080') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
         expect(dockerExec(CHAPTER_EXEC[0])).toBe('Kiada version 0.1. Request processed by "kiada". Client IP: ::ffff:127.0.0.1\n');
         expect(dockerExec([...CHAPTER_EXEC[1], '-c', 'echo ok'])).toBe('ok\n');
       } finally {
-        execFileSync('docker', ['rm', '-f', cid], { stdio: 'ignore' });
+        removeContainer(name);
       }
     }, 60_000);
   });
