@@ -2,10 +2,11 @@
 // SIGTERM, the terminal closing. Used by curl-from-pod (the book's `kubectl run --rm -it`) and the generic
 // curl-from-node.
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { Log, Watch, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Ctx } from './context.ts';
 import { CliError } from './errors.ts';
+import { callJson, getStream, watch, type Stream } from './http-api.ts';
+import { podPath } from './pod-output.ts';
 import { withSpinner } from './spinner.ts';
 import { onStopSignal } from './signals.ts';
 
@@ -47,7 +48,7 @@ async function createWithFreshName(ctx: Ctx, spec: OneOffSpec): Promise<string> 
       },
     };
     try {
-      await ctx.core.createNamespacedPod({ namespace: ctx.namespace, body: pod });
+      await callJson(ctx, `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods`, { method: 'POST', body: pod });
       return name;
     } catch (err) {
       // A name clash: pick a fresh name rather than fail (someone else's client-pod stays untouched).
@@ -79,19 +80,19 @@ function watchPod(ctx: Ctx, name: string, image: string) {
     stop();
     onError(e);
   };
-  new Watch(ctx.kc)
-    .watch(`/api/v1/namespaces/${ctx.namespace}/pods`, { fieldSelector: `metadata.name=${name}` }, (type, p: V1Pod) => {
-      if (over) return;
-      if (type === 'DELETED') return fail(new CliError(`error: pod ${name} was deleted before it completed`));
-      const waiting = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-      if (waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff') return fail(new CliError(`error: pod ${name} cannot start: ${waiting} (image ${image})`));
-      const phase = p.status?.phase;
-      if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') onStarted();
-      if (phase === 'Succeeded' || phase === 'Failed') {
-        stop();
-        onFinished(p);
-      }
-    }, (err) => fail(err ?? new CliError(`error: the watch of pod ${name} ended early`)))
+  const query = new URLSearchParams({ watch: 'true', fieldSelector: `metadata.name=${name}` });
+  watch(ctx, `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods?${query}`, (type, p: V1Pod) => {
+    if (over) return;
+    if (type === 'DELETED') return fail(new CliError(`error: pod ${name} was deleted before it completed`));
+    const waiting = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    if (waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff') return fail(new CliError(`error: pod ${name} cannot start: ${waiting} (image ${image})`));
+    const phase = p.status?.phase;
+    if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') onStarted();
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      stop();
+      onFinished(p);
+    }
+  }, (err) => fail(err ?? new CliError(`error: the watch of pod ${name} ended early`)))
     .then((a) => {
       abort = a;
       if (over) a.abort();
@@ -109,7 +110,7 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
     (deleting ??= (async () => {
       const name = await creating?.catch(() => undefined);
       if (!name) return;
-      const deleted = await ctx.core.deleteNamespacedPod({ name, namespace: ctx.namespace, gracePeriodSeconds: 0 }).then(() => true, () => false);
+      const deleted = await callJson(ctx, `${podPath(ctx, name)}?gracePeriodSeconds=0`, { method: 'DELETE' }).then(() => true, () => false);
       if (deleted) spec.onDeleted?.(name);
     })());
   // On a signal (also the terminal closing): delete, then exit 129/130/143 like a shell. The wait is bounded: an
@@ -125,7 +126,7 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
     });
   });
   let watch: ReturnType<typeof watchPod> | undefined;
-  let logAbort: AbortController | undefined;
+  let log: Stream | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
     creating = createWithFreshName(ctx, spec);
@@ -140,15 +141,12 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
     await withSpinner(`waiting for pod ${created}`, Promise.race([w.started, timedOut]));
     // Its output as it comes (kubectl run -it attaches; following the log is the same for a one-shot command).
     let output = '';
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        output += chunk.toString();
-        spec.onOutput?.(chunk.toString());
-        cb();
-      },
+    log = await getStream(ctx, `${podPath(ctx, created)}/log?${new URLSearchParams({ container: created, follow: 'true' })}`);
+    const logged = new Promise<void>((resolve) => log!.body.on('end', resolve).on('error', () => resolve()));
+    log.body.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+      spec.onOutput?.(text);
     });
-    const logged = new Promise<void>((resolve) => sink.on('finish', resolve).on('error', resolve));
-    logAbort = await new Log(ctx.kc).log(ctx.namespace, created, created, sink, { follow: true });
     const pod = await Promise.race([w.finished, timedOut]);
     // The log ends with the container; wait for its last bytes (briefly: the phase may come first).
     await Promise.race([logged, new Promise((r) => setTimeout(r, 2000))]);
@@ -157,7 +155,7 @@ export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResul
   } finally {
     clearTimeout(timer);
     watch?.stop();
-    logAbort?.abort();
+    log?.abort();
     await cleanup();
     offSignal();
   }

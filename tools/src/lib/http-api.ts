@@ -1,0 +1,106 @@
+// API calls that need none of client-node's models, over node:https: authenticated as client-node authenticates
+// every call (applyToHTTPSOptions: tokens, client certificates, exec and cloud logins, proxies), on keep-alive
+// connections (one TLS handshake for several calls). client-node's typed calls, Watch and Log go through undici
+// (1 MB of JavaScript, its HTTP parser in WebAssembly) after loading every API model: ~150 ms of CPU that
+// curl-from-pod and logs spent before their first byte (bench/README.md). A refusal is an ApiException with the
+// server's Status as its body, as client-node's typed calls throw (its Log keeps no body).
+import http from 'node:http';
+import https from 'node:https';
+import { ApiException } from '@kubernetes/client-node';
+import type { Ctx } from './context.ts';
+
+interface Call {
+  method?: 'GET' | 'POST' | 'DELETE';
+  accept?: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** The response, once its status is a success; else an ApiException with what the server said. */
+async function open(ctx: Ctx, apiPath: string, call: Call = {}): Promise<http.IncomingMessage> {
+  const server = ctx.kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('no current cluster in the kubeconfig');
+  const url = new URL(server.replace(/\/$/, '') + apiPath);
+  const method = call.method ?? 'GET';
+  const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+  const opts: https.RequestOptions = { method, headers: { Accept: call.accept ?? 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) }, signal: call.signal };
+  await ctx.kc.applyToHTTPSOptions(opts);
+  // Without a proxy, Node's global agent, which keeps connections alive per server and TLS options (the options
+  // are in opts): the next call reuses this one's. client-node's agent for the cluster would close it.
+  if (!ctx.kc.getCurrentCluster()?.proxyUrl) delete opts.agent;
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'http:' ? http : https).request(url, opts, (res) => {
+      const code = res.statusCode ?? 0;
+      if (code >= 200 && code <= 299) return resolve(res);
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c)).on('error', reject).on('end', () => reject(new ApiException(code, `${method} ${apiPath}`, text, res.headers as Record<string, string>)));
+    });
+    req.on('error', reject).end(body);
+  });
+}
+
+async function readAll(res: http.IncomingMessage): Promise<string> {
+  let text = '';
+  res.setEncoding('utf8');
+  for await (const chunk of res) text += chunk;
+  return text;
+}
+
+/** A call whose answer is JSON: the object as the server sent it. */
+export async function callJson(ctx: Ctx, apiPath: string, call: Call = {}): Promise<unknown> {
+  return JSON.parse(await readAll(await open(ctx, apiPath, call)));
+}
+
+/** A GET whose answer is text (a log). */
+export async function getText(ctx: Ctx, apiPath: string): Promise<string> {
+  return readAll(await open(ctx, apiPath, { accept: '*/*' }));
+}
+
+export interface Stream {
+  /** The response body, as it comes. */
+  body: http.IncomingMessage;
+  abort(): void;
+}
+
+/** A GET read as it comes (a followed log): opened once the server accepts it. */
+export async function getStream(ctx: Ctx, apiPath: string): Promise<Stream> {
+  const ac = new AbortController();
+  const body = await open(ctx, apiPath, { accept: '*/*', signal: ac.signal });
+  return { body, abort: () => ac.abort() };
+}
+
+/**
+ * A watch (`?watch=true` in apiPath): each event as it comes, then onDone once the server ends it, or with the
+ * error that ended it (also an abort). Opened once the server accepts it.
+ */
+export async function watch(ctx: Ctx, apiPath: string, onEvent: (type: string, object: any) => void, onDone: (err?: unknown) => void): Promise<AbortController> {
+  const ac = new AbortController();
+  const res = await open(ctx, apiPath, { signal: ac.signal });
+  let buffer = '';
+  let done = false;
+  const finish = (err?: unknown) => {
+    if (done) return;
+    done = true;
+    onDone(err);
+  };
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf('\n'); nl >= 0 && !done; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (!line.trim()) continue;
+      try {
+        const event = JSON.parse(line) as { type: string; object: unknown };
+        onEvent(event.type, event.object);
+      } catch (err) {
+        finish(err);
+        ac.abort();
+      }
+    }
+  });
+  res.on('end', () => finish()).on('error', finish);
+  return ac;
+}
