@@ -5,7 +5,7 @@ import net from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import type { V1Pod, V1Status } from '@kubernetes/client-node';
 import type { Ctx } from '../../lib/context.ts';
-import { firstPort, requireIP, requireRunning, containerOf } from '../../lib/pods.ts';
+import { firstPort, getPod, requireIP, requireRunning, containerOf } from '../../lib/pods.ts';
 import { describeError } from '../../lib/errors.ts';
 import { runOneOff } from '../../lib/oneoff.ts';
 import { chooseProvider } from '../../providers/index.ts';
@@ -55,7 +55,7 @@ export async function viaPod(ctx: Ctx, pod: V1Pod, obs: Observations): Promise<v
       // Its node, read while it still exists (its output comes before it is deleted).
       onOutput: () => {
         lastOutput = obs.now();
-        node ??= ctx.core.readNamespacedPod({ name, namespace: ctx.namespace }).then((p) => p.spec?.nodeName, () => undefined);
+        node ??= getPod(ctx, name).then((p) => p.spec?.nodeName, () => undefined);
       },
     });
   } catch (err) {
