@@ -19,7 +19,8 @@ process.getBuiltinModule('node:module').enableCompileCache?.();
 // one. KIADA_NO_BUNDLE=1 runs the sources with client-node as published.
 const bundle = process.env.KIADA_NO_BUNDLE ? undefined : await import('../../scripts/bundled.js');
 const entry = bundle?.freshCliEntry();
-if (bundle && !entry) bundle.useClientNodeBundle();
+if (bundle && entry) bundle.resolveWithin(entry);
+else bundle?.useClientNodeBundle();
 const { main } = await import(entry ?? '../cli.ts');
 
 // exit explicitly: idle keep-alive connections of the API client must not keep the process alive.
