@@ -80,10 +80,24 @@ function bundled(): boolean {
   return false;
 }
 
-/** An API server answering every GET with pod kiada, as the tests of cli.test.ts use; its kubeconfig. */
+/**
+ * An API server for pod kiada and a one-off client pod that runs at once: the calls of pod-ip, logs and
+ * curl-from-pod, answered as the lab answers them (an http: server: TLS is not what these tests are about).
+ */
 async function apiServer(): Promise<{ kubeconfig: string; close(): void }> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, status: { podIP: '10.244.1.1' } }));
+  const json = (res: http.ServerResponse, code: number, body: unknown) => res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  const kiada = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, spec: { containers: [{ name: 'kiada', ports: [{ containerPort: 8080 }] }] }, status: { phase: 'Running', podIP: '10.244.1.1' } };
+  const done = { metadata: { name: 'client-pod' }, status: { phase: 'Succeeded', containerStatuses: [{ state: { terminated: { exitCode: 0 } } }] } };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    const pods = '/api/v1/namespaces/default/pods';
+    if (req.method === 'GET' && url.pathname === `${pods}/kiada`) return json(res, 200, kiada);
+    if (req.method === 'GET' && url.pathname === `${pods}/kiada/log`) return res.end('Listening on port 8080\n');
+    if (req.method === 'POST' && url.pathname === pods) return req.resume().on('end', () => json(res, 201, {}));
+    if (req.method === 'GET' && url.pathname === pods && url.searchParams.get('watch') === 'true') return res.end(JSON.stringify({ type: 'MODIFIED', object: done }) + '\n');
+    if (req.method === 'GET' && url.pathname === `${pods}/client-pod/log`) return res.end('Kiada version 0.1.\n');
+    if (req.method === 'DELETE' && url.pathname === `${pods}/client-pod`) return json(res, 200, done);
+    json(res, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', message: `${req.method} ${req.url}`, code: 404 });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const kubeconfig = path.join(tmp, 'kubeconfig');
@@ -111,6 +125,23 @@ describe('what a command loads, from the bundle', () => {
       expect(packagesIn(sources)).toEqual(['commander']);
       expect(commandsIn(sources)).toEqual(args[0] === 'completion' ? ['tools/src/commands/completion.ts', 'tools/src/commands/workshop/command.ts'] : ['tools/src/commands/workshop/command.ts']);
       expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) || ['http', 'https', 'tls', 'crypto'].includes(b))).toEqual([]);
+    }
+  });
+
+  it('logs and curl-from-pod: over node:https — no API model, no undici, as pod-ip', async () => {
+    if (!bundled()) return;
+    const api = await apiServer();
+    try {
+      for (const [args, stdout] of [[['logs', '--tail', '5'], 'Listening on port 8080\n'], [['curl-from-pod'], 'Kiada version 0.1.\npod "client-pod" deleted\n']] as const) {
+        const r = await run([...args, '-q', '--kubeconfig', api.kubeconfig]);
+        expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout, stderr: '' });
+        expect(packagesIn(bundledSources(r.urls))).toEqual(['@kubernetes/client-node', 'commander', 'js-yaml', 'rfc4648']);
+        expect(bundledPaths(r.urls).filter((i) => /gen\/(apis\/\w+Api|models\/V1Pod)\.js$/.test(i))).toEqual([]);
+        expect(r.urls.filter((u) => /\/lazy-[\w-]+\.cjs$/.test(u))).toEqual([]);
+        expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
+      }
+    } finally {
+      api.close();
     }
   });
 

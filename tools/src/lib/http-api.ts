@@ -14,17 +14,26 @@ interface Call {
   accept?: string;
   /** Sent as JSON. */
   body?: unknown;
-  signal?: AbortSignal;
+}
+
+/** A response being read, and how to end it early. */
+export interface Stream {
+  body: http.IncomingMessage;
+  /**
+   * Ends it if it is still coming (an AbortSignal would not do: on a kept-alive connection it also destroys the
+   * socket after the response ended, when the socket is back in the pool and nothing listens to its errors).
+   */
+  abort(): void;
 }
 
 /** The response, once its status is a success; else an ApiException with what the server said. */
-async function open(ctx: Ctx, apiPath: string, call: Call = {}): Promise<http.IncomingMessage> {
+async function open(ctx: Ctx, apiPath: string, call: Call = {}): Promise<Stream> {
   const server = ctx.kc.getCurrentCluster()?.server;
   if (!server) throw new Error('no current cluster in the kubeconfig');
   const url = new URL(server.replace(/\/$/, '') + apiPath);
   const method = call.method ?? 'GET';
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-  const opts: https.RequestOptions = { method, headers: { Accept: call.accept ?? 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) }, signal: call.signal };
+  const opts: https.RequestOptions = { method, headers: { Accept: call.accept ?? 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) } };
   await ctx.kc.applyToHTTPSOptions(opts);
   // Without a proxy, Node's global agent, which keeps connections alive per server and TLS options (the options
   // are in opts): the next call reuses this one's. client-node's agent for the cluster would close it.
@@ -32,7 +41,7 @@ async function open(ctx: Ctx, apiPath: string, call: Call = {}): Promise<http.In
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'http:' ? http : https).request(url, opts, (res) => {
       const code = res.statusCode ?? 0;
-      if (code >= 200 && code <= 299) return resolve(res);
+      if (code >= 200 && code <= 299) return resolve({ body: res, abort: () => void (res.complete || req.destroy()) });
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (text += c)).on('error', reject).on('end', () => reject(new ApiException(code, `${method} ${apiPath}`, text, res.headers as Record<string, string>)));
@@ -41,7 +50,7 @@ async function open(ctx: Ctx, apiPath: string, call: Call = {}): Promise<http.In
   });
 }
 
-async function readAll(res: http.IncomingMessage): Promise<string> {
+async function readAll({ body: res }: Stream): Promise<string> {
   let text = '';
   res.setEncoding('utf8');
   for await (const chunk of res) text += chunk;
@@ -58,26 +67,18 @@ export async function getText(ctx: Ctx, apiPath: string): Promise<string> {
   return readAll(await open(ctx, apiPath, { accept: '*/*' }));
 }
 
-export interface Stream {
-  /** The response body, as it comes. */
-  body: http.IncomingMessage;
-  abort(): void;
-}
-
 /** A GET read as it comes (a followed log): opened once the server accepts it. */
-export async function getStream(ctx: Ctx, apiPath: string): Promise<Stream> {
-  const ac = new AbortController();
-  const body = await open(ctx, apiPath, { accept: '*/*', signal: ac.signal });
-  return { body, abort: () => ac.abort() };
+export function getStream(ctx: Ctx, apiPath: string): Promise<Stream> {
+  return open(ctx, apiPath, { accept: '*/*' });
 }
 
 /**
  * A watch (`?watch=true` in apiPath): each event as it comes, then onDone once the server ends it, or with the
  * error that ended it (also an abort). Opened once the server accepts it.
  */
-export async function watch(ctx: Ctx, apiPath: string, onEvent: (type: string, object: any) => void, onDone: (err?: unknown) => void): Promise<AbortController> {
-  const ac = new AbortController();
-  const res = await open(ctx, apiPath, { signal: ac.signal });
+export async function watch(ctx: Ctx, apiPath: string, onEvent: (type: string, object: any) => void, onDone: (err?: unknown) => void): Promise<{ abort(): void }> {
+  const stream = await open(ctx, apiPath);
+  const res = stream.body;
   let buffer = '';
   let done = false;
   const finish = (err?: unknown) => {
@@ -97,10 +98,10 @@ export async function watch(ctx: Ctx, apiPath: string, onEvent: (type: string, o
         onEvent(event.type, event.object);
       } catch (err) {
         finish(err);
-        ac.abort();
+        stream.abort();
       }
     }
   });
   res.on('end', () => finish()).on('error', finish);
-  return ac;
+  return stream;
 }

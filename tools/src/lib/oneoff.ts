@@ -70,7 +70,7 @@ function watchPod(ctx: Ctx, name: string, image: string) {
   });
   finished.catch(() => undefined);
   let over = false;
-  let abort: AbortController | undefined;
+  let abort: { abort(): void } | undefined;
   const stop = () => {
     over = true;
     abort?.abort();
