@@ -202,6 +202,29 @@ describe('an older Node', () => {
   });
 });
 
+describe("Node's compile cache", () => {
+  it('is kept for a user whose default directory root made first (sudo kiada lab up): in one of their own', async () => {
+    const nobody = 65534;
+    if (process.getuid?.() !== 0) return void console.warn('skipped: needs root, to be another user');
+    const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-cc-'));
+    fs.chmodSync(tmpdir, 0o1777);
+    try {
+      fs.mkdirSync(path.join(tmpdir, 'node-compile-cache'), { mode: 0o755 }); // root's, as Node makes it
+      const { NODE_COMPILE_CACHE: _, ...env } = process.env;
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [BIN, '--version'], { uid: nobody, gid: nobody, env: { ...env, TMPDIR: tmpdir, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' } }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
+      if (r.code !== 0 && /EACCES|permission denied/i.test(r.stderr) && !/compile cache/.test(r.stderr)) return void console.warn('skipped: the repository is not readable by nobody');
+      expect(r.stdout).toBe('0.1.0\n');
+      expect(r.stderr).toContain(`Cannot create cache directory: permission denied`);
+      expect(fs.statSync(path.join(tmpdir, `node-compile-cache-${nobody}`)).uid).toBe(nobody);
+      expect(r.stderr).toMatch(new RegExp(`creating cache directory ${tmpdir}/node-compile-cache-${nobody}/\\S+\\.\\.\\.success`));
+    } finally {
+      fs.rmSync(tmpdir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the bin takes the bundle', () => {
   // A bundle of one input, as the manifest records it: [path from the root, size, mtime, sha256].
   function fakeBundle(content = 'one') {

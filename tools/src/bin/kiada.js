@@ -12,8 +12,13 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(1);
 }
 
-// Later runs skip compiling what an earlier one compiled (the cache is keyed by each file's content).
-process.getBuiltinModule('node:module').enableCompileCache?.();
+// Later runs skip compiling what an earlier one compiled (the cache is keyed by each file's content). Node's default
+// directory is shared by all users: once root made it (`sudo kiada lab up`), no one else can write there; then a
+// directory of one's own.
+const nodeModule = process.getBuiltinModule('node:module');
+if (nodeModule.enableCompileCache?.().status === nodeModule.constants.compileCacheStatus.FAILED) {
+  nodeModule.enableCompileCache(`${process.getBuiltinModule('node:os').tmpdir()}/node-compile-cache-${process.getuid?.()}`);
+}
 // `npm install` bundles the CLI (tools/scripts/bundle.js): plain JavaScript, each command loading only what it
 // runs. It is used while it matches the sources; else the sources run, with client-node in one file if there is
 // one. KIADA_NO_BUNDLE=1 runs the sources with client-node as published.
