@@ -2,23 +2,25 @@
 //   kiada-<id>-net   the "docker network" 172.18.0.0/16: a bridge joining the nodes' eth0
 //   kiada-<id>-n<N>  a node: eth0 172.18.0.(N+2), bridge cni0 10.244.N.1/24, routes to the other nodes' pods
 //   kiada-<id>-p<K>  a pod: eth0 10.244.N.x/24 on its node's cni0, default route via 10.244.N.1
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { ip, inNetns } from './exec.ts';
 import { startContainer, execInContainer, type ExecProcess } from './sandbox.ts';
-import { checkUserNamespaces, createUserNamespace, releaseUserNamespace, type UserNamespace } from './userns.ts';
+import { createUserNamespace, releaseUserNamespace, type UserNamespace } from './userns.ts';
 import type { ContainerSpec } from './container-spec.ts';
+import { prefix, deleteNetns } from './host.ts';
+import { startAgent, agentConnect, type Agent } from './agent-client.ts';
+import { nextHost, macFor, podVethName } from './ipam.ts';
+
+export { checkPrivileges, labNamespaces, cleanupLeftovers } from './host.ts';
 
 export type { ContainerSpec, Rootfs } from './container-spec.ts';
 export { ContainerStartError, type ExecProcess } from './sandbox.ts';
 export { UID_BASE, ID_COUNT } from './userns.ts';
 export { CAPABILITIES } from './rootfs-script.ts';
 
-const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.ts');
 export const NODE_NAMES = ['kind-control-plane', 'kind-worker', 'kind-worker2'];
 
 export interface NodeInfo {
@@ -62,120 +64,6 @@ export interface Dataplane {
   destroy(): Promise<void>;
 }
 
-export async function checkPrivileges(): Promise<string | null> {
-  if (process.platform !== 'linux') return 'The lab needs Linux network namespaces; on this system use kind or Minikube instead.';
-  for (const [cmd, pkg] of [['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux'], ['setpriv', 'util-linux']]) {
-    try {
-      execFileSync(cmd, ['-V'], { stdio: 'ignore' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `The lab needs the \`${cmd}\` command (Debian package ${pkg}).`;
-    }
-  }
-  if (process.getuid?.() !== 0) {
-    return 'The lab needs root to create network namespaces: run it with sudo (it creates kiada-* network namespaces and removes them on `kiada lab down`).';
-  }
-  return checkUserNamespaces();
-}
-
-const prefix = (id: string) => `kiada-${id}-`;
-
-/** The `kiada-<id>-*` network namespaces that exist now. */
-export async function labNamespaces(id: string): Promise<string[]> {
-  let list = '';
-  try {
-    list = await ip('netns', 'list');
-  } catch {
-    return [];
-  }
-  return list.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix(id)));
-}
-
-/**
- * Kills what runs inside the lab's namespaces and deletes them: for a daemon that died without cleaning. Call it
- * only when no live daemon owns the id (the registry says so): the names are the id's, whoever made them.
- */
-export async function cleanupLeftovers(id: string): Promise<void> {
-  for (const ns of await labNamespaces(id)) await deleteNetns(ns);
-}
-
-async function deleteNetns(ns: string): Promise<void> {
-  try {
-    const pids = (await ip('netns', 'pids', ns)).split('\n').filter(Boolean).map(Number);
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  } catch {
-    /* no such namespace */
-  }
-  try {
-    await ip('netns', 'del', ns);
-  } catch {
-    /* already gone */
-  }
-}
-
-interface Agent {
-  pid: number;
-  socket: string;
-  child: ChildProcess;
-}
-
-async function startAgent(netns: string, hostname: string, socket: string): Promise<Agent> {
-  const child = spawn('nsenter', [`--net=/run/netns/${netns}`, '--', 'unshare', '--uts', '--ipc', '--', process.execPath, AGENT, hostname, socket], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, KIADA_NETNS: `/run/netns/${netns}` },
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the agent of ${netns} did not start`)), 10_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the agent of ${netns} exited with code ${code}`));
-    });
-    child.stdout!.once('data', () => {
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      resolve();
-    });
-  });
-  return { pid: child.pid!, socket, child };
-}
-
-/** Opens a TCP connection from inside an agent's namespace. */
-function agentConnect(socket: string, host: string, port: number): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ path: socket, allowHalfOpen: true });
-    let head = Buffer.alloc(0);
-    // Paused-mode reads for the answer line, so the stream is handed over neither flowing nor paused.
-    const onReadable = () => {
-      let chunk: Buffer | null;
-      while ((chunk = s.read()) !== null) {
-        head = Buffer.concat([head, chunk]);
-        const nl = head.indexOf(10);
-        if (nl < 0) continue;
-        s.off('readable', onReadable);
-        s.off('error', reject);
-        s.off('end', onEnd);
-        const line = head.subarray(0, nl).toString();
-        const rest = head.subarray(nl + 1);
-        if (line !== 'OK') {
-          s.destroy();
-          return reject(new Error(line.replace(/^ERR /, '')));
-        }
-        if (rest.length) s.unshift(rest);
-        return resolve(s);
-      }
-    };
-    const onEnd = () => reject(new Error(`the namespace agent closed the connection to ${host}:${port}`));
-    s.on('readable', onReadable);
-    s.once('end', onEnd);
-    s.once('error', reject);
-    s.write(`CONNECT ${host} ${port}\n`);
-  });
-}
 
 /**
  * `socketDir` holds the agents' unix sockets: a directory only root can enter (the lab puts it in its registry,
@@ -260,7 +148,7 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
     agents.get(sb.netns)?.child.kill('SIGKILL');
     agents.delete(sb.netns);
     // Off the bridge at once: the namespace itself lingers until the last process in it has exited.
-    await ip('-n', nodeByName(sb.node).netns, 'link', 'del', `v${sb.key}`).catch(() => undefined);
+    await ip('-n', nodeByName(sb.node).netns, 'link', 'del', podVethName(sb.key)).catch(() => undefined);
     await deleteNetns(sb.netns);
     const i = made.indexOf(sb.netns);
     if (i >= 0) made.splice(i, 1);
@@ -280,10 +168,7 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
         return { key, node: nodeName, ip: node.address, netns: node.netns, agentPid: node.agentPid, hostNetwork: true, usernsPid: u.pid };
       }
       const used = usedIPs.get(nodeName)!;
-      if (used.size >= 253) throw new Error(`node ${nodeName} has no free pod IP`);
-      let host = lastHost.get(nodeName) ?? 1;
-      do host = host >= 254 ? 2 : host + 1;
-      while (used.has(host));
+      const host = nextHost(used, lastHost.get(nodeName), nodeName);
       used.add(host);
       lastHost.set(nodeName, host);
       const key = `p${counter++}`;
@@ -292,11 +177,8 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
       const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, agentPid: 0, usernsPid: 0 };
       try {
         await addNetns(ns);
-        // The MAC follows from the IP (0a:58:<ip>, as the CNI bridge plugin does): when an address comes back to a
-        // new pod, the neighbours' ARP entries for it are still right.
-        const mac = `0a:58:${podIP.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`;
-        await ip('-n', node.netns, 'link', 'add', `v${key}`, 'type', 'veth', 'peer', 'name', 'eth0', 'address', mac, 'netns', ns);
-        await ip('-n', node.netns, 'link', 'set', `v${key}`, 'master', 'cni0', 'up');
+        await ip('-n', node.netns, 'link', 'add', podVethName(key), 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(podIP), 'netns', ns);
+        await ip('-n', node.netns, 'link', 'set', podVethName(key), 'master', 'cni0', 'up');
         await ip('-n', ns, 'addr', 'add', `${podIP}/24`, 'dev', 'eth0');
         await ip('-n', ns, 'link', 'set', 'eth0', 'up');
         await ip('-n', ns, 'route', 'add', 'default', 'via', `10.244.${node.index}.1`);
