@@ -3,11 +3,11 @@
 import path from 'node:path';
 import os from 'node:os';
 import fs from 'node:fs';
-import { load, startChild, stop, rssMB, ratio, fmt, table, SECONDS, type Load } from './lib.ts';
+import { load, startChild, stop, rssMB, ratio, fmt, table, vsReference, limit, SECONDS, type Load, type Section, type Goal } from './lib.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-export async function run(): Promise<string> {
+export async function run(): Promise<Section> {
   const template = path.join(os.tmpdir(), `kiada-bench-index-${process.pid}.txt`);
   fs.writeFileSync(template, 'Kiada version {{version}}. Request processed by "{{hostname}}". Client IP: {{clientIP}}\n');
   const servers = {
@@ -16,6 +16,7 @@ export async function run(): Promise<string> {
     book: await startChild([process.execPath, path.join(ROOT, 'bench/fixtures/book-style.ts'), '0', template], /listening (\d+)/),
   };
   const rows: (string | number)[][] = [];
+  const goals: Goal[] = [];
   try {
     // Warm-up: JIT and connection pools settle before anything is measured.
     for (const s of Object.values(servers)) await load(`http://127.0.0.1:${s.match[1]}/`, 64, 2);
@@ -36,18 +37,22 @@ export async function run(): Promise<string> {
         `${r.kiada.p50} / ${r.kiada.p99}`, `${r.raw.p50} / ${r.raw.p99}`,
         r.kiada.errors + r.kiada.non2xx,
       ]);
+      if (connections > 1) goals.push(vsReference(`kiada GET / at ${connections} connections`, 'req/s', r.kiada.rps, 'raw node:http', r.raw.rps, '>=', 0.8));
+      if (connections === 64) goals.push(limit('kiada p99 at 64 connections', 'ms', r.kiada.p99, '<', 5));
     }
     // Sustained: kiada alone under 64 connections for 30 s (KIADA_BENCH_SUSTAINED_SECONDS), zero errors expected.
     const sustainedSeconds = Number(process.env.KIADA_BENCH_SUSTAINED_SECONDS ?? 30);
     const sustained = await load(`http://127.0.0.1:${servers.kiada.match[1]}/`, 64, sustainedSeconds);
     const rss = Object.fromEntries(Object.entries(servers).map(([n, s]) => [n, rssMB(s.child.pid!)]));
-    return (
+    goals.push(limit(`kiada errors + non-2xx, ${sustainedSeconds} s sustained at 64 connections`, 'errors', sustained.errors + sustained.non2xx, '<=', 0));
+    const text = (
       `### App throughput (GET /, best of 2 alternating rounds of ${SECONDS} s per point; targets: ≥ 0.8× raw, p99 < 5 ms at 64)\n\n` +
       table(['conns', 'kiada req/s', 'raw node:http req/s', 'book-style req/s', 'kiada/raw', 'kiada/book', 'kiada p50/p99 ms', 'raw p50/p99 ms', 'kiada errors'], rows) +
       `\nSustained: kiada at 64 connections for ${sustainedSeconds} s: ${fmt(sustained.rps)} req/s, p99 ${sustained.p99} ms, ` +
       `${sustained.errors} errors, ${sustained.non2xx} non-2xx.\n` +
       `\nRSS after the run: kiada ${rss.kiada} MB, raw ${rss.raw} MB, book-style ${rss.book} MB.\n`
     );
+    return { text, goals };
   } finally {
     for (const s of Object.values(servers)) await stop(s.child);
     fs.rmSync(template, { force: true });

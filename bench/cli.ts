@@ -10,7 +10,7 @@ import type { TestLab } from '@kiada/lab/testing.ts';
 import { PORTS_JSONPATH } from '../tools/src/commands/ports.ts';
 import { freshCliEntry } from '../tools/scripts/bundled.js';
 import { withLab, deploy } from './cluster.ts';
-import { fmt, ratio, table, median } from './lib.ts';
+import { fmt, ratio, table, median, vsReference, type Section } from './lib.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN_DIR = path.join(ROOT, 'node_modules', '.bin');
@@ -37,7 +37,7 @@ interface Pair {
   expect: RegExp;
 }
 
-export async function run(): Promise<string> {
+export async function run(): Promise<Section> {
   return withLab('CLI', async (lab: TestLab) => {
     const ip = await deploy(lab);
     await lab.waitReady('kiada');
@@ -82,6 +82,15 @@ export async function run(): Promise<string> {
       }
     }
     const m = (key: string) => median(times.get(key)!);
+    // The summary's rows: each command, as the bin and as typed on the PATH, against its kubectl command (s).
+    const goals = pairs.flatMap((p) => {
+      const what = p.name.split(' / ')[0];
+      const k = m(`kubectl ${p.name}`) / 1000;
+      return [
+        vsReference(`${what} (bin)`, 's', m(`bin ${p.name}`) / 1000, 'kubectl', k, '<=', 1.0),
+        vsReference(`${what} (on the PATH, as the README has it)`, 's', m(`path ${p.name}`) / 1000, 'kubectl', k, '<=', 1.0),
+      ];
+    });
     const rows = pairs.map((p) => {
       const k = m(`kubectl ${p.name}`), b = m(`bin ${p.name}`), r = m(`path ${p.name}`);
       return [p.name, fmt(k), fmt(b), ratio(b, k), fmt(r), ratio(r, k)];
@@ -106,8 +115,9 @@ export async function run(): Promise<string> {
       refRows.push([name, fmt(median(t)), `${ratio(median(t), against)} ${name.includes('floor') ? '`kubectl get pod`' : '`kubectl version --client`'}`]);
     }
     const stale = freshCliEntry() ? '' : '\n**The CLI bundle is missing or stale: this measured the sources. Run `npm run prepare` first.**\n';
-    return `### CLI (target: each ≤ 1.0× kubectl; wall ms, median of ${rounds} alternating rounds)\n${stale}\n` +
+    const text = `### CLI (target: each ≤ 1.0× kubectl; wall ms, median of ${rounds} alternating rounds)\n${stale}\n` +
       table(['command (kiada / kubectl)', 'kubectl', 'kiada (bin)', 'ratio', '`kiada` on the PATH (README)', 'ratio'], rows) +
       '\nReferences (median of 3):\n\n' + table(['', 'ms', 'vs kubectl'], refRows);
+    return { text, goals };
   });
 }

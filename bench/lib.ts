@@ -78,3 +78,60 @@ export function table(head: string[], rows: (string | number)[][]): string {
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * One goal of the benchmarks (issue 15 and the existing targets), a row of the summary that `npm run bench`
+ * prints at the end and puts at the top of RESULTS.md. `value` is ours, in `unit`; `reference` names what it is
+ * compared with (and its figure); `ratio` is value/reference when there is one; `target` says the goal in words
+ * ("≤ 1.0× kubectl", "≤ 5 MB"), '' for a figure only reported; `met` whether this run met it. Build rows with
+ * `vsReference`, `limit` or `report`.
+ */
+export interface Goal {
+  measure: string;
+  value: number;
+  unit: string;
+  reference?: string;
+  ratio?: number;
+  target: string;
+  met: boolean;
+}
+
+/** What a benchmark's `run()` returns: its section of RESULTS.md ("### Title" first) and its goal rows. */
+export interface Section {
+  text: string;
+  goals: Goal[];
+}
+
+/**
+ * A goal on a ratio to a reference measured in the same run: `value / refValue` `op` `bound`, e.g.
+ * vsReference('port-forward MB/s', 'MB/s', 140, 'kubectl port-forward', 130, '>=', 1.0).
+ */
+export function vsReference(measure: string, unit: string, value: number, refName: string, refValue: number, op: '<=' | '>=', bound = 1.0): Goal {
+  const r = refValue > 0 ? value / refValue : NaN;
+  return {
+    measure, value, unit, reference: `${refName}: ${fmtUnit(refValue, unit)}`, ratio: r,
+    target: `${op === '<=' ? '≤' : '≥'} ${bound.toFixed(2)}× ${refName}`,
+    met: Number.isFinite(r) && (op === '<=' ? r <= bound : r >= bound),
+  };
+}
+
+/** A goal on an absolute figure: `value` `op` `bound` (in `unit`); `reference`, if given, is only shown. */
+export function limit(measure: string, unit: string, value: number, op: '<=' | '>=' | '<', bound: number, reference?: string): Goal {
+  const met = Number.isFinite(value) && (op === '<=' ? value <= bound : op === '<' ? value < bound : value >= bound);
+  return { measure, value, unit, reference, target: `${op === '<=' ? '≤' : op === '<' ? '<' : '≥'} ${fmtUnit(bound, unit)}`, met };
+}
+
+/** A figure only reported beside a reference, with no goal on it (the summary shows its ratio, no target). */
+export function report(measure: string, unit: string, value: number, refName: string, refValue: number): Goal {
+  return { measure, value, unit, reference: `${refName}: ${fmtUnit(refValue, unit)}`, ratio: refValue > 0 ? value / refValue : NaN, target: '', met: true };
+}
+
+const fmtUnit = (n: number, unit: string) => `${Number.isInteger(n) || Math.abs(n) >= 100 ? fmt(n) : fmt(n, Math.abs(n) >= 10 ? 1 : 2)} ${unit}`;
+
+/** The summary: one row per goal, its section first. */
+export function goalTable(goals: (Goal & { section: string })[]): string {
+  const cell = (s: string) => s.replaceAll('|', '\\|');
+  return table(['section', 'measure', 'value', 'reference', 'ratio', 'target', 'met'], goals.map((g) => [
+    g.section, cell(g.measure), fmtUnit(g.value, g.unit), cell(g.reference ?? ''), g.ratio === undefined ? '' : Number.isFinite(g.ratio) ? `${g.ratio.toFixed(2)}×` : 'n/a', g.target || '(reported)', !g.target ? '' : g.met ? 'met' : '**not met**',
+  ]));
+}

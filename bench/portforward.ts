@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { waitFor, type TestLab } from '@kiada/lab/testing.ts';
 import { withLab, deploy } from './cluster.ts';
-import { load, ratio, fmt, table, SECONDS, median, type Load } from './lib.ts';
+import { load, ratio, fmt, table, vsReference, SECONDS, median, type Load, type Section } from './lib.ts';
 
 const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
 
@@ -37,7 +37,7 @@ function roundTripMBps(port: number, payload: Buffer): Promise<number> {
   });
 }
 
-export async function run(): Promise<string> {
+export async function run(): Promise<Section> {
   return withLab('Port-forward', async (lab: TestLab) => {
     await deploy(lab);
     const env = { KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home };
@@ -62,7 +62,11 @@ export async function run(): Promise<string> {
       const rTheirs = mid(rounds.theirs);
       const errors = (rs: Load[]) => rs.reduce((n, r) => n + r.errors + r.non2xx, 0);
       const mo = median(mb.ours), mt = median(mb.theirs);
-      return `### Port-forward (target ≥ 1.0× kubectl; same lab, same pods)\n\n` + table(
+      const goals = [
+        vsReference('kiada port-forward, 100 MB echo round trip', 'MB/s', mo, 'kubectl port-forward', mt, '>=', 1.0),
+        vsReference('kiada port-forward, GET / with 100 connections', 'req/s', rOurs.rps, 'kubectl port-forward', rTheirs.rps, '>=', 1.0),
+      ];
+      const text = `### Port-forward (target ≥ 1.0× kubectl; same lab, same pods)\n\n` + table(
         ['measure', 'kiada port-forward', 'kubectl port-forward', 'ratio'],
         [
           ['100 MB echo round trip, MB/s (median of 3)', fmt(mo, 1), fmt(mt, 1), ratio(mo, mt)],
@@ -70,6 +74,7 @@ export async function run(): Promise<string> {
           ['errors + non-2xx (all rounds)', errors(rounds.ours), errors(rounds.theirs), ''],
         ],
       );
+      return { text, goals };
     } finally {
       for (const f of [ours.echo, ours.kiada, theirs.echo, theirs.kiada]) f.child.kill('SIGINT');
     }

@@ -2,7 +2,7 @@
 // an accepted connection must be answered (a refused new connection is not a lost request).
 import http from 'node:http';
 import path from 'node:path';
-import { startChild, stop, ratio, fmt, table, median } from './lib.ts';
+import { startChild, stop, ratio, fmt, table, median, limit, type Section } from './lib.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SERVERS: Record<string, string[]> = {
@@ -63,7 +63,7 @@ async function busy(argv: string[]): Promise<{ ms: number; ok: number; refused: 
   return { ms, ok, refused, idleClosed, backlog, lost };
 }
 
-export async function run(): Promise<string> {
+export async function run(): Promise<Section> {
   const rows: (string | number)[][] = [];
   const results: Record<string, { idle: number; busy: Awaited<ReturnType<typeof busy>> }> = {};
   for (const [name, argv] of Object.entries(SERVERS)) {
@@ -73,6 +73,11 @@ export async function run(): Promise<string> {
   for (const [name, r] of Object.entries(results)) {
     rows.push([name, fmt(r.idle, 1), ratio(r.idle, results['raw node:http'].idle), fmt(r.busy.ms, 1), r.busy.ok, r.busy.refused, r.busy.idleClosed, r.busy.backlog, r.busy.lost]);
   }
-  return '### Shutdown (SIGTERM to exit; targets: < 100 ms idle, no request lost)\n\n' +
+  const goals = [
+    limit('kiada idle SIGTERM to exit', 'ms', results.kiada.idle, '<', 100, `raw node:http: ${fmt(results['raw node:http'].idle, 1)} ms`),
+    limit('kiada requests lost at SIGTERM with 100 busy connections', 'requests', results.kiada.busy.lost, '<=', 0),
+  ];
+  const text = '### Shutdown (SIGTERM to exit; targets: < 100 ms idle, no request lost)\n\n' +
     table(['server', 'idle exit ms (median of 3)', 'vs raw', 'exit ms with 100 busy keep-alive conns', 'answered', 'refused after close', 'reset while idle (retry-safe)', 'reset in the listen backlog', 'lost (accepted, unanswered)'], rows);
+  return { text, goals };
 }
