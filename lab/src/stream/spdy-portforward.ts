@@ -29,9 +29,12 @@ export function servePortForwardSession(io: Duplex, connect: (port: number) => P
 
   async function forward(pair: Pair, port: number, requestid: string) {
     const data = pair.data!;
+    // What the client still sends on a stream with no pod connection is read and dropped: a stream left
+    // unread would hold its bytes, and the session's transport with them.
     const fail = (message: string) => {
       pair.error?.end(message);
       data.end();
+      data.resume();
       pairs.delete(requestid);
     };
     if (!(port > 0 && port < 65536)) return fail(`invalid port: ${port}`);
@@ -61,6 +64,8 @@ export function servePortForwardSession(io: Duplex, connect: (port: number) => P
     upstream.once('error', abort);
     data.once('error', abort);
     data.once('close', () => upstream.destroy());
+    // The pod's side closed first: the pipe to it is gone, later client bytes are dropped (as above).
+    upstream.once('close', () => data.resume());
   }
   return session;
 }

@@ -3,8 +3,9 @@
 // context per direction, and the session answers with the SYN_REPLY bytes that kubectl accepted.
 import { describe, it, expect, vi } from 'vitest';
 import fs from 'node:fs';
-import { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { SpdySession, type SpdyStream } from '../../src/stream/spdy/session.ts';
+import { servePortForwardSession } from '../../src/stream/spdy-portforward.ts';
 import { parseFrames, controlFrame, dataFrame, u32, TYPE, FLAG_FIN, RST, type Frame } from '../../src/stream/spdy/frames.ts';
 
 const fixture = JSON.parse(fs.readFileSync(new URL('fixtures/spdy-portforward.json', import.meta.url), 'utf8'));
@@ -168,5 +169,121 @@ describe('SPDY/3 session', () => {
     expect(t.written()).toEqual([{ kind: 'control', type: TYPE.GOAWAY, flags: 0, payload: u32(0, 0) }]);
     expect(t.io.writableEnded).toBe(true);
     session.close();
+  });
+});
+
+// The streams of a session share one transport: it pauses while a stream's buffer is over its limit. Each case
+// below once stalled every stream of the session for good (seen as a 100 MB port-forward hanging under load):
+// the transport waited for a read of the one stream that had paused it, and that read never came. The other
+// streams are already being read (a flowing stream asks for more only after it gets some), as in a port-forward.
+describe('SPDY/3 session back-pressure: no stream can stall the others', () => {
+  const BIG = Buffer.alloc(256 * 1024, 7); // over a stream's buffer limit at once
+  /** Streams 1 and 3 open (kubectl's SYN_STREAMs); stream 1 is being read, stream 3 not yet. */
+  async function twoStreams() {
+    const t = transport();
+    const streams = new Map<number, SpdyStream>();
+    const session = new SpdySession(t.io, (s) => streams.set(s.id, s));
+    t.input(Buffer.concat([kubectlFrame(0), kubectlFrame(2)]));
+    await vi.waitFor(() => expect(streams.size).toBe(2));
+    const one = streams.get(1)!;
+    let got = '';
+    one.on('data', (d) => (got += d));
+    await settled();
+    /** Stream 1 still gets its bytes once more arrive on the transport (bounded: a stall fails in 1 s). */
+    const oneStillFlows = async () => {
+      t.input(dataFrame(1, Buffer.from('still flowing')));
+      await vi.waitFor(() => expect(got).toBe('still flowing'), { timeout: 1000 });
+    };
+    return { t, session, one, three: streams.get(3)!, oneStillFlows };
+  }
+
+  it('a stream reset by the client while over its limit', async () => {
+    const { t, three, oneStillFlows } = await twoStreams();
+    // Both in one read of the transport: the reset is handled after the pause.
+    t.input(Buffer.concat([dataFrame(3, BIG), controlFrame(TYPE.RST_STREAM, 0, u32(3, RST.CANCEL))]));
+    await vi.waitFor(() => expect(three.destroyed).toBe(true));
+    await oneStillFlows();
+  });
+
+  it('a stream destroyed by its reader while over its limit', async () => {
+    const { t, three, oneStillFlows } = await twoStreams();
+    t.input(dataFrame(3, BIG));
+    await vi.waitFor(() => expect(three.readableLength).toBe(BIG.length));
+    expect(t.io.isPaused()).toBe(true);
+    three.destroy();
+    await oneStillFlows();
+  });
+
+  it('a stream whose bytes and FIN came together, read to its end', async () => {
+    const { t, three, oneStillFlows } = await twoStreams();
+    t.input(Buffer.concat([dataFrame(3, BIG), dataFrame(3, Buffer.alloc(0), true)]));
+    await vi.waitFor(() => expect(three.readableLength).toBe(BIG.length));
+    let n = 0;
+    three.on('data', (d) => (n += d.length));
+    await new Promise((r) => three.once('end', r));
+    expect(n).toBe(BIG.length);
+    await oneStillFlows();
+  });
+
+  it('DATA after a stream\'s FIN is refused with RST_STREAM STREAM_ALREADY_CLOSED, not pushed (which errored the stream)', async () => {
+    const { t, three, oneStillFlows } = await twoStreams();
+    const errors: Error[] = [];
+    three.on('error', (e) => errors.push(e));
+    t.input(Buffer.concat([dataFrame(3, Buffer.alloc(0), true), dataFrame(3, BIG)]));
+    await vi.waitFor(() => expect(controls(t.written(), TYPE.RST_STREAM).map((f) => f.payload)).toEqual([u32(3, 9)]));
+    expect(errors).toEqual([]);
+    await oneStillFlows();
+  });
+
+  it('the transport stays paused while any stream is over its limit, and resumes when none is', async () => {
+    const { t, one, three } = await twoStreams();
+    one.pause();
+    t.input(Buffer.concat([dataFrame(1, BIG), dataFrame(3, BIG)]));
+    await vi.waitFor(() => expect(one.readableLength + three.readableLength).toBe(2 * BIG.length));
+    three.resume();
+    await vi.waitFor(() => expect(three.readableLength).toBe(0));
+    expect(t.io.isPaused()).toBe(true);
+    one.resume();
+    await vi.waitFor(() => expect(t.io.isPaused()).toBe(false));
+  });
+});
+
+/** Lets the session handle what the transport gave it (frames are handled one after the other, asynchronously). */
+const settled = () => new Promise((r) => setTimeout(r, 20));
+
+describe('SPDY port-forward: a connection the pod side is done with does not stall the others', () => {
+  const BIG = Buffer.alloc(256 * 1024, 7);
+  /** kubectl's two connections (streams 1+3, then 5+7); the first pod connection is `first`, the second echoes. */
+  function session(first: () => Promise<Duplex>) {
+    const t = transport();
+    let calls = 0;
+    servePortForwardSession(t.io, () => (calls++ === 0 ? first() : Promise.resolve(new PassThrough())));
+    const sentOn = (id: number) => Buffer.concat(t.written().flatMap((f) => (f.kind === 'data' && f.streamId === id ? [f.data] : []))).toString();
+    return { t, sentOn };
+  }
+  /** The client sends on, on the first connection; then a second connection opens and its bytes come back. */
+  async function secondEchoes(t: ReturnType<typeof transport>, sentOn: (id: number) => string) {
+    t.input(dataFrame(3, BIG));
+    await settled();
+    t.input(Buffer.concat([5, 6].map(kubectlFrame))); // the error stream: SYN_STREAM 5, FIN
+    t.input(Buffer.concat([kubectlFrame(7), dataFrame(7, Buffer.from('second connection\n'))]));
+    await vi.waitFor(() => expect(sentOn(7)).toBe('second connection\n'), { timeout: 1000 });
+  }
+
+  it('the pod connection failed: the first data stream is never piped anywhere', async () => {
+    const { t, sentOn } = session(() => Promise.reject(new Error('connection refused')));
+    t.input(Buffer.concat([kubectlFrame(0), kubectlFrame(2)]));
+    await vi.waitFor(() => expect(sentOn(1)).toBe('connection refused'));
+    await secondEchoes(t, sentOn);
+  });
+
+  it('the pod closed its side first', async () => {
+    // A pod socket that answers "bye" and closes (net.Socket without allowHalfOpen ends both ways).
+    const podSide = () => Promise.resolve(new Duplex({ allowHalfOpen: false, read() { this.push('bye'); this.push(null); }, write(_c, _e, cb) { cb(); } }));
+    const { t, sentOn } = session(podSide);
+    t.input(Buffer.concat([kubectlFrame(0), kubectlFrame(2)]));
+    await vi.waitFor(() => expect(sentOn(3)).toBe('bye'));
+    await settled();
+    await secondEchoes(t, sentOn);
   });
 });

@@ -42,9 +42,11 @@ export class SpdyStream extends Duplex {
     this.session = session;
     this.id = id;
     this.headers = headers;
+    // Read to its end: nothing more will come for it, it no longer holds the transport.
+    this.once('end', () => session.release(id));
   }
   _read() {
-    this.session.resumeInput();
+    this.session.release(this.id);
   }
   _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void) {
     for (let off = 0; off < chunk.length; off += MAX_DATA) this.session.send(dataFrame(this.id, chunk.subarray(off, off + MAX_DATA)));
@@ -94,7 +96,21 @@ export class SpdySession {
     this.io.once('drain', cb);
   }
 
-  resumeInput() {
+  /**
+   * Back-pressure from the streams to the transport, which they share: it is paused while any stream's buffer
+   * is over its limit, and resumes only when none is. A stream leaves that set when it is read, ends, or goes
+   * (destroyed, reset, forgotten) — were only its own read to resume the transport, a stream never read again
+   * would stall every other stream of the session.
+   */
+  private full = new Set<number>();
+
+  private hold(id: number) {
+    this.full.add(id);
+    this.io.pause();
+  }
+
+  release(id: number) {
+    if (!this.full.delete(id) || this.full.size > 0 || this.closed) return;
     if (this.io.isPaused()) this.io.resume();
   }
 
@@ -104,6 +120,7 @@ export class SpdySession {
 
   forget(id: number) {
     this.streams.delete(id);
+    this.release(id);
     if (this.goingAway && this.streams.size === 0) this.close();
   }
 
@@ -118,7 +135,10 @@ export class SpdySession {
     if (f.kind === 'data') {
       const s = this.streams.get(f.streamId);
       if (!s) return this.reset(f.streamId, RST.INVALID_STREAM);
-      if (f.data.length && !s.push(f.data)) this.io.pause();
+      // DATA after the client's FIN (or on a stream on its way out) has nowhere to go: dropped, as the spec
+      // has it with a RST_STREAM (STREAM_ALREADY_CLOSED); pushed, it would error the stream.
+      if (s.remoteClosed || s.destroyed) return this.reset(f.streamId, RST.STREAM_ALREADY_CLOSED);
+      if (f.data.length && !s.push(f.data)) this.hold(s.id);
       if (f.flags & FLAG_FIN) {
         s.remoteClosed = true;
         s.push(null);
