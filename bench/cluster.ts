@@ -23,5 +23,8 @@ export async function deploy(lab: TestLab): Promise<string> {
   await lab.kubectl(['apply', '-f', '-'], { input: ECHO_AND_KIADA });
   await waitFor('echo', async () => (await lab.kubectl(['logs', 'echo'])).stdout === 'echo up\n');
   await waitFor('kiada', async () => (await lab.kubectl(['logs', 'kiada'])).stdout.includes('Listening on port 8080'));
+  // Their logs can show before their status says Running, and port-forward wants a Running pod.
+  await lab.waitReady('echo');
+  await lab.waitReady('kiada');
   return (await lab.kubectl(['get', 'pod', 'kiada', '-o', 'jsonpath={.status.podIP}'])).stdout;
 }

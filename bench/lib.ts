@@ -2,6 +2,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -19,6 +20,25 @@ export interface Load {
 export async function load(url: string, connections: number, seconds = SECONDS, maxRequests = 5_000_000): Promise<Load> {
   const r = await autocannon({ url, connections, duration: seconds, amount: undefined, timeout: 10, maxOverallRequests: maxRequests } as autocannon.Options);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+/** MB/s of one echo round trip of `payload` through host:port (the echo pod, directly or through a forward). */
+export function echoRoundTripMBps(host: string, port: number, payload: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    let got = 0;
+    // No half-close: client-node's channel protocol cannot carry one, so the client closes once all is back.
+    const s = net.connect({ port, host }, () => s.write(payload));
+    s.on('data', (c) => {
+      got += c.length;
+      if (got >= payload.length) {
+        s.destroy();
+        resolve(payload.length / 1e6 / (Number(process.hrtime.bigint() - t0) / 1e9));
+      }
+    });
+    s.on('end', () => got < payload.length && reject(new Error(`echo returned ${got} of ${payload.length} bytes`)));
+    s.on('error', reject);
+  });
 }
 
 export function rssMB(pid: number): number {
