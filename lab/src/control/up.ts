@@ -1,0 +1,130 @@
+// `kiada lab up`: start the lab daemon in the background and wait until its API and nodes are ready.
+// Who owns a lab id is the registry's answer (/run/kiada/<id>/owner.json, root's): a lab of this id that is live
+// is either ours (already running) or someone else's (a refusal).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { canonicalDir, labPaths, resolveLabId } from '../paths.ts';
+import { invokingUser, type Invoker } from '../invoker.ts';
+import { ensureOwnedDir, OwnedDir, removeEmptyDir } from '../owned-dir.ts';
+import { isLive, readOwner, type OwnerRecord } from '../registry.ts';
+import { prepareKubeconfig, removeKubeconfig } from '../api/kubeconfig.ts';
+import { checkPrivileges } from '../net/index.ts';
+import { LabError } from '../errors.ts';
+import { sleep, STATE_DIR, whose, type LabOptions } from './common.ts';
+import { labDown } from './down.ts';
+
+const DAEMON = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'daemon.ts');
+
+export interface UpOptions extends LabOptions {
+  kubeconfig?: string;
+  /** How long to wait for the API and the nodes. */
+  timeoutMs?: number;
+}
+
+export interface UpResult {
+  id: string;
+  kubeconfig: string;
+  port: number;
+  pid: number;
+  alreadyRunning: boolean;
+}
+
+function tail(dir: OwnedDir, name: string, lines = 15): string {
+  return (dir.readOwnFile(name) ?? '').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** A live lab of this id: ours (same state directory) is already running; anyone else's is a one-line refusal. */
+function alreadyRunning(id: string, r: OwnerRecord, stateDir: string): UpResult {
+  if (r.stateDir !== stateDir) {
+    throw new LabError(`the lab "${id}" is already running for ${whose(r)}: choose another id with --lab-id or KIADA_LAB_ID`);
+  }
+  return { id, kubeconfig: r.kubeconfig, port: r.port, pid: r.pid, alreadyRunning: true };
+}
+
+export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
+  const id = resolveLabId(opts.id);
+  const paths = labPaths(id, opts);
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  // A lab of this id that is still starting (another `lab up`) is waited for, then judged as a running one.
+  for (let r = readOwner(id); isLive(r); r = readOwner(id)) {
+    if (r.ready || r.stateDir !== canonicalDir(paths.home)) return alreadyRunning(id, r, canonicalDir(paths.home));
+    if (Date.now() > deadline) throw new LabError(`the lab "${id}" (pid ${r.pid}) is still starting; see ${path.join(r.stateDir, 'daemon.log')}`);
+    await sleep(100);
+  }
+
+  const problem = await checkPrivileges();
+  if (problem) throw new LabError(problem);
+  const who = invokingUser();
+  const madeHome = ensureHome(paths.home, who);
+  const home = OwnedDir.open(paths.home, who, STATE_DIR);
+  const stateDir = canonicalDir(paths.home);
+  let child: ChildProcess;
+  let kubeconfigExisted: boolean;
+  try {
+    kubeconfigExisted = prepareKubeconfig(paths.kubeconfig, who).existed;
+    const log = home.create('daemon.log');
+    child = spawn(
+      process.execPath,
+      [DAEMON, '--id', id, '--home', stateDir, '--kubeconfig', paths.kubeconfig, '--uid', String(who.uid), '--gid', String(who.gid), '--user', who.name],
+      { detached: true, stdio: ['ignore', log, log] },
+    );
+    fs.closeSync(log);
+  } catch (err) {
+    home.close();
+    if (madeHome) removeEmptyDir(paths.home, who);
+    throw err;
+  }
+  child.unref();
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
+  const pid = child.pid!;
+
+  // Ctrl-C (or SIGTERM) while the lab is starting cancels it: the daemon is stopped and whatever it had made
+  // so far is removed, then this process ends as a signalled one would (130/143). A lab is never half-started.
+  let cancelling: Promise<never> | undefined;
+  const cancel = (signal: NodeJS.Signals) => {
+    if (cancelling) return; // a second Ctrl-C while cleaning up changes nothing
+    cancelling = (async (): Promise<never> => {
+      if (exited === null) child.kill('SIGTERM');
+      const until = Date.now() + 15_000;
+      while (exited === null && Date.now() < until) await sleep(20);
+      if (exited === null) child.kill('SIGKILL');
+      await labDown({ id, home: paths.home });
+      if (!kubeconfigExisted) removeKubeconfig(paths.kubeconfig, who);
+      if (madeHome) removeEmptyDir(paths.home, who);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    })();
+  };
+  process.on('SIGINT', cancel);
+  process.on('SIGTERM', cancel);
+  try {
+    for (;;) {
+      const r = readOwner(id);
+      if (r && r.pid === pid && r.ready && isLive(r)) return { id, kubeconfig: r.kubeconfig, port: r.port, pid, alreadyRunning: false };
+      if (exited !== null) {
+        // Another `lab up` of this id may have claimed it first: then this is that lab's answer.
+        if (isLive(r) && r.pid !== pid) return alreadyRunning(id, r, stateDir);
+        throw new LabError(`the lab failed to start (exit code ${exited}):\n${tail(home, 'daemon.log')}`);
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGTERM');
+        throw new LabError(`the lab did not become ready in time; see ${paths.log}:\n${tail(home, 'daemon.log')}`);
+      }
+      await sleep(50);
+      if (cancelling) await cancelling; // never returns: the process ends once the cleanup is done
+    }
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+    home.close();
+  }
+}
+
+/** Makes the state directory (as the invoking user, 0700) if missing; true if it did. */
+function ensureHome(dir: string, who: Invoker): boolean {
+  const missing = !fs.existsSync(dir);
+  if (missing) ensureOwnedDir(dir, who, STATE_DIR);
+  return missing;
+}
