@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { startLab } from './lab.ts';
 import { validateId } from './paths.ts';
+import { DEFAULT_HOST, parseListen, serverUrl } from './listen.ts';
 import { processIdentity } from './proc.ts';
 import { claimOwner, releaseOwner, socketsDir, updateOwner, type OwnerRecord } from './registry.ts';
 import { cleanupLeftovers, labNamespaces } from './net/index.ts';
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     id: { type: 'string' },
     home: { type: 'string' },
     kubeconfig: { type: 'string' },
+    listen: { type: 'string' },
     uid: { type: 'string' },
     gid: { type: 'string' },
     user: { type: 'string' },
@@ -35,6 +37,14 @@ process.on('uncaughtException', (err) => log(`uncaught exception (the lab keeps 
 process.on('unhandledRejection', (reason) => log(`unhandled rejection (the lab keeps running): ${describe(reason)}`));
 
 const id = validateId(values.id ?? '');
+// --listen as `lab up` checked it; parsed again, so the daemon never binds what the CLI would refuse.
+let listen = { host: DEFAULT_HOST, port: 0 };
+try {
+  if (values.listen) listen = parseListen(values.listen);
+} catch (err) {
+  log((err as Error).message);
+  process.exit(2);
+}
 const owner = { uid: Number(values.uid), gid: Number(values.gid), name: values.user ?? '' };
 if (!values.home || !values.kubeconfig || !Number.isSafeInteger(owner.uid) || !Number.isSafeInteger(owner.gid) || !owner.name) {
   log('usage: daemon.ts --id ID --home DIR --kubeconfig FILE --uid N --gid N --user NAME (started by `kiada lab up`)');
@@ -51,6 +61,7 @@ async function main() {
     user: owner,
     stateDir: values.home!,
     kubeconfig: values.kubeconfig!,
+    host: listen.host,
     port: 0,
     startedAt: new Date().toISOString(),
     ready: false,
@@ -66,7 +77,7 @@ async function main() {
     const leftovers = await labNamespaces(id);
     if (leftovers.length > 0) log(`removing leftovers of an earlier run: ${leftovers.join(' ')}`);
     await cleanupLeftovers(id);
-    const lab = await startLab({ id, socketDir: socketsDir(id), kubeconfig: record.kubeconfig, owner, log });
+    const lab = await startLab({ id, socketDir: socketsDir(id), kubeconfig: record.kubeconfig, owner, log, ...listen });
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -89,7 +100,7 @@ async function main() {
       }),
     };
     updateOwner(record);
-    log(`ready: API on https://127.0.0.1:${lab.port}, kubeconfig ${record.kubeconfig}`);
+    log(`ready: API on ${serverUrl(lab.host, lab.port)}, kubeconfig ${record.kubeconfig}`);
   } catch (err) {
     releaseOwner(record);
     throw err;

@@ -9,6 +9,7 @@ import type { Owner } from './owned-dir.ts';
 import { createUpgradeHandler } from './upgrades.ts';
 import { createTracing } from './trace/index.ts';
 import { REPO_ROOT } from './paths.ts';
+import { DEFAULT_HOST, listenAddresses, listenError, serverUrl } from './listen.ts';
 import { randomBytes } from 'node:crypto';
 
 export interface LabOptions {
@@ -18,12 +19,15 @@ export interface LabOptions {
   kubeconfig: string;
   /** Whose kubeconfig it is (the user the lab works for; under sudo, not root). */
   owner: Owner;
-  /** 0 = any free port on 127.0.0.1. */
+  /** Where the API listens and what the kubeconfig and the certificate name (`lab up --listen`); default 127.0.0.1. */
+  host?: string;
+  /** 0 = any free port. */
   port?: number;
   log?: (msg: string) => void;
 }
 
 export interface RunningLab {
+  host: string;
   port: number;
   kubeconfig: string;
   nodes: { name: string; agentPid: number; netns: string }[];
@@ -58,24 +62,32 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     const tracing = createTracing({ store, kubelet, nodes: dataplane.nodes, mayRead: callers.mayReadLogs(() => api?.authorizer) });
     undo.push(async () => tracing.stop());
 
+    const host = opts.host ?? DEFAULT_HOST;
     const token = randomBytes(24).toString('hex');
-    const tls = await generateCerts();
+    const tls = await generateCerts([host]);
+    const hosts = await listenAddresses(host);
     api = await createApiServer({
       store,
       kubelet,
       token,
       tls,
+      hosts,
+      advertise: host,
       port: opts.port ?? 0,
       upgrades: createUpgradeHandler(kubelet, store, tracing),
       aggregated: tracing.serve,
       onAuthenticated: (req, user) => callers.seen(req, user),
+    }).catch((err) => {
+      throw (err as NodeJS.ErrnoException).syscall === 'listen' ? listenError((err as { address?: string }).address ?? host, opts.port ?? 0, err, host) : err;
     });
     undo.push(() => api!.close());
-    writeKubeconfig(opts.kubeconfig, { server: `https://127.0.0.1:${api.port}`, ca: tls.ca, token }, opts.owner);
+    const server = serverUrl(host, api.port);
+    writeKubeconfig(opts.kubeconfig, { server, ca: tls.ca, token }, opts.owner);
     undo.push(async () => removeKubeconfig(opts.kubeconfig, opts.owner));
-    log(`API server on https://127.0.0.1:${api.port}`);
+    log(`API server on ${server}${hosts.length > 1 || hosts[0] !== host ? ` (${hosts.join(', ')})` : ''}`);
 
     return {
+      host,
       port: api.port,
       kubeconfig: opts.kubeconfig,
       nodes: dataplane.nodes.map((n) => ({ name: n.name, agentPid: n.agentPid, netns: n.netns })),

@@ -29,6 +29,8 @@ export interface OwnerRecord {
   user: { uid: number; gid: number; name: string };
   stateDir: string;
   kubeconfig: string;
+  /** Where the API listens (`lab up --listen`); absent in records of earlier versions: 127.0.0.1. */
+  host?: string;
   port: number;
   startedAt: string;
   /** false while the daemon starts (no API yet); true once the API answers and every node is Ready. */

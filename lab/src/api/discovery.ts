@@ -29,10 +29,11 @@ const CORE = [
 type CoreResource = (typeof CORE)[number] & { group?: string; version?: string };
 export const RESOURCES: CoreResource[] = [...CORE, ...ACCESS_CORE_RESOURCES].sort((a, b) => (a.name < b.name ? -1 : 1));
 
-export const apiVersions = (port: number) => ({
+/** `serverAddress`: host:port of the API server as clients reach it. */
+export const apiVersions = (serverAddress: string) => ({
   kind: 'APIVersions',
   versions: ['v1'],
-  serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }],
+  serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
 });
 
 export const apiGroupList = { kind: 'APIGroupList', apiVersion: 'v1', groups: [...ACCESS_GROUPS, leaseGroup] };

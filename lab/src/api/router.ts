@@ -27,7 +27,8 @@ export interface RouterOptions {
   reviews: ReviewOptions;
   /** Resolves once the schema writes are decoded with has loaded. */
   schemaReady: Promise<void>;
-  port: () => number;
+  /** host:port as discovery tells clients (serverAddressByClientCIDRs). */
+  serverAddress: () => string;
 }
 
 const isWatch = (q: URLSearchParams) => q.get('watch') === 'true' || q.get('watch') === '1';
@@ -35,7 +36,7 @@ const isWatch = (q: URLSearchParams) => q.get('watch') === 'true' || q.get('watc
 /** Non-resource GETs: discovery, OpenAPI and the health checks. Returns false for anything else. */
 function serveNonResource(path: string, accept: string | undefined, o: RouterOptions, res: http.ServerResponse): boolean {
   if (path === '/version') sendJson(res, 200, VERSION);
-  else if (path === '/api') sendJson(res, 200, apiVersions(o.port()));
+  else if (path === '/api') sendJson(res, 200, apiVersions(o.serverAddress()));
   else if (path === '/apis') sendJson(res, 200, apiGroupList);
   else if (path === '/api/v1') sendJson(res, 200, apiResourceList);
   else if (path === `/apis/${LEASES}`) sendJson(res, 200, leaseResourceList);

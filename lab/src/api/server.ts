@@ -1,6 +1,7 @@
-// The lab's kube-apiserver: HTTPS on 127.0.0.1, the resources the chapter and a workshop use. This file makes the
-// server and hands requests on: auth.ts says who asks, authz.ts whether they may (every request, upgrades too),
-// router.ts what answers, and exec, attach and port-forward upgrades go to the streaming side.
+// The lab's kube-apiserver: HTTPS on 127.0.0.1 (or the address of `lab up --listen`), the resources the chapter
+// and a workshop use. This file makes the server and hands requests on: auth.ts says who asks, authz.ts whether
+// they may (every request, upgrades too), router.ts what answers, and exec, attach and port-forward upgrades go to
+// the streaming side.
 import https from 'node:https';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -19,6 +20,7 @@ import { NOT_FOUND, parsePath, parseUrl } from './route.ts';
 import { ListCache } from './lists.ts';
 import { Watches } from './watch.ts';
 import { runNamespaceController } from './namespaces.ts';
+import { hostPort } from '../listen.ts';
 import { runClusterRoleAggregation, runServiceAccountController, seedBootstrapPolicy } from './access-controllers.ts';
 
 export type UpgradeKind = 'exec' | 'attach' | 'portforward';
@@ -35,7 +37,10 @@ export interface ApiServerOptions {
   aggregated?: (req: http.IncomingMessage, res: http.ServerResponse) => false | Promise<void>;
   /** Told who made each authenticated request (the trace API shows each caller their own). */
   onAuthenticated?: (req: http.IncomingMessage, user: UserInfo) => void;
-  host?: string;
+  /** The addresses to listen on, all on the same port (default 127.0.0.1). */
+  hosts?: string[];
+  /** The address clients are told in discovery (kube-apiserver's advertise address); default the first host. */
+  advertise?: string;
   port?: number;
 }
 
@@ -55,6 +60,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const watches = new Watches(store);
   seedBootstrapPolicy(store, LAB_POLICY);
   const stops = [runNamespaceController(store), runClusterRoleAggregation(store), runServiceAccountController(store), runQuotaController(store), () => authorizer.stop()];
+  const hosts = opts.hosts?.length ? opts.hosts : ['127.0.0.1'];
+  let port = opts.port ?? 0;
   const router = {
     store,
     kubelet: opts.kubelet,
@@ -63,7 +70,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     reviews: { store, authenticator, authorizer },
     // The schema loads while the lab starts; writes wait for it (only the first can).
     schemaReady: loadSchema(),
-    port: () => (server.address() as AddressInfo | null)?.port ?? 0,
+    serverAddress: () => hostPort(opts.advertise ?? hosts[0], port),
   };
 
   /** Who asks (401 if nobody we know), then whether they may (the authorizer's 403): before anything else. */
@@ -77,12 +84,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     return user;
   }
 
-  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, keepAliveTimeout: 30_000 }, (req, res) => {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
     (async () => {
       const user = await gate(req);
       await (opts.aggregated?.(req, res) || route(router, req, res, user));
     })().catch((err) => sendError(res, err));
-  });
+  };
 
   async function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     // Authorized before the pod is looked up: another namespace's pod is a 403, never a 404 that tells it exists.
@@ -96,28 +103,45 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     opts.upgrades(r.sub as UpgradeKind, pod, req, socket, head);
   }
 
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(req, socket, head).catch((err) => {
       const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
       const body = JSON.stringify(e.toStatus());
       socket.end(`HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
-  });
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
+  // One server per address (a DNS name may resolve to an IPv4 and an IPv6 one), the first one's port for all.
+  const servers: https.Server[] = [];
+  const closeAll = () =>
+    Promise.all(servers.map((server) => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    })));
+  try {
+    for (const host of hosts) {
+      const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, keepAliveTimeout: 30_000 }, serve);
+      server.on('upgrade', onUpgrade);
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      port = (server.address() as AddressInfo).port;
+    }
+  } catch (err) {
+    for (const stop of stops) stop();
+    await closeAll();
+    throw err;
+  }
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     authenticator,
     authorizer,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const stop of stops) stop();
-        watches.endAll();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      for (const stop of stops) stop();
+      watches.endAll();
+      await closeAll();
+    },
   };
 }

@@ -33,9 +33,28 @@ describe('generateCerts', () => {
     expect(Math.round(days)).toBe(3650);
   });
 
+  it('names the address of `lab up --listen` too: an IP SAN for an address, a DNS SAN for a name', async () => {
+    const v4 = new X509Certificate((await generateCerts(['127.0.0.2'])).cert);
+    expect(v4.subjectAltName).toBe('IP Address:127.0.0.1, DNS:localhost, DNS:kubernetes, IP Address:127.0.0.2');
+    expect(v4.checkIP('127.0.0.2')).toBe('127.0.0.2');
+    const v6 = new X509Certificate((await generateCerts(['2001:db8::5'])).cert);
+    expect(v6.checkIP('2001:db8::5')).toBe('2001:db8::5');
+    expect(v6.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    const name = new X509Certificate((await generateCerts(['teacher.example.org'])).cert);
+    expect(name.subjectAltName).toBe('IP Address:127.0.0.1, DNS:localhost, DNS:kubernetes, DNS:teacher.example.org');
+    expect(name.checkHost('teacher.example.org')).toBe('teacher.example.org');
+    expect(name.checkHost('other.example.org')).toBeUndefined();
+    // The defaults are not named twice.
+    expect(new X509Certificate((await generateCerts(['127.0.0.1', 'localhost'])).cert).subjectAltName).toBe('IP Address:127.0.0.1, DNS:localhost, DNS:kubernetes');
+    made.push(...spy.mock.results.map((r) => r.value as string).filter((d) => !made.includes(d)));
+  });
+
   it('works in a temporary directory it removes', () => {
-    expect(made).toHaveLength(1);
-    expect(made[0]).toMatch(/kiada-certs-/);
-    expect(fs.existsSync(made[0])).toBe(false);
+    expect(made).toHaveLength(5);
+    expect(new Set(made).size).toBe(made.length);
+    for (const dir of made) {
+      expect(dir).toMatch(/kiada-certs-/);
+      expect(fs.existsSync(dir)).toBe(false);
+    }
   });
 });

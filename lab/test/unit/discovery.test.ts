@@ -26,7 +26,7 @@ describe('discovery', () => {
   });
 
   it('/api names the core group and where clients reach it', () => {
-    expect(apiVersions(6443)).toEqual({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] });
+    expect(apiVersions('127.0.0.1:6443')).toEqual({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] });
   });
 
   it('/apis lists each group with v1 as its preferred version', () => {
