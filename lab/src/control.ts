@@ -5,6 +5,8 @@ import { LabError } from './errors.ts';
 
 // What the CLI needs besides the verbs: the lab id it acts on, and where that lab keeps its files.
 export { LabError, resolveLabId, labPaths };
+// `lab up --listen`: parsed as the lab parses it; URLs written as the kubeconfig has them.
+export { parseListen, serverUrl } from './listen.ts';
 export type { LabOptions } from './control/common.ts';
 export { labUp, type UpOptions, type UpResult } from './control/up.ts';
 export { labDown, type DownResult } from './control/down.ts';

@@ -12,6 +12,7 @@ import { isLive, readOwner, type OwnerRecord } from '../registry.ts';
 import { prepareKubeconfig, removeKubeconfig } from '../api/kubeconfig.ts';
 import { checkPrivileges } from '../net/index.ts';
 import { LabError } from '../errors.ts';
+import { checkListen, DEFAULT_HOST, hostPort, parseListen, serverUrl, type Listen } from '../listen.ts';
 import { sleep, STATE_DIR, whose, type LabOptions } from './common.ts';
 import { labDown } from './down.ts';
 
@@ -19,6 +20,8 @@ const DAEMON = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'da
 
 export interface UpOptions extends LabOptions {
   kubeconfig?: string;
+  /** `--listen ADDR[:PORT]`: where the API listens and what the kubeconfig and the certificate name (default 127.0.0.1). */
+  listen?: string;
   /** How long to wait for the API and the nodes. */
   timeoutMs?: number;
 }
@@ -26,6 +29,8 @@ export interface UpOptions extends LabOptions {
 export interface UpResult {
   id: string;
   kubeconfig: string;
+  /** The address the API listens on, as the kubeconfig names it. */
+  host: string;
   port: number;
   pid: number;
   alreadyRunning: boolean;
@@ -35,27 +40,39 @@ function tail(dir: OwnedDir, name: string, lines = 15): string {
   return (dir.readOwnFile(name) ?? '').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-/** A live lab of this id: ours (same state directory) is already running; anyone else's is a one-line refusal. */
-function alreadyRunning(id: string, r: OwnerRecord, stateDir: string): UpResult {
+/**
+ * A live lab of this id: ours (same state directory) is already running — unless it was asked to listen elsewhere,
+ * which a running lab cannot do (said, not ignored); anyone else's is a one-line refusal.
+ */
+function alreadyRunning(id: string, r: OwnerRecord, stateDir: string, listen?: Listen): UpResult {
   if (r.stateDir !== stateDir) {
     throw new LabError(`the lab "${id}" is already running for ${whose(r)}: choose another id with --lab-id or KIADA_LAB_ID`);
   }
-  return { id, kubeconfig: r.kubeconfig, port: r.port, pid: r.pid, alreadyRunning: true };
+  const host = r.host ?? DEFAULT_HOST;
+  if (listen && (listen.host !== host || (listen.port !== 0 && listen.port !== r.port))) {
+    const asked = listen.port ? hostPort(listen.host, listen.port) : listen.host;
+    throw new LabError(`the lab "${id}" is already running on ${serverUrl(host, r.port)}, not on ${asked}: stop it first (\`kiada lab down\`) to serve it on another address`);
+  }
+  return { id, kubeconfig: r.kubeconfig, host, port: r.port, pid: r.pid, alreadyRunning: true };
 }
 
 export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
+  // A bad --listen is refused before anything is looked at or made.
+  const listen = opts.listen === undefined ? undefined : parseListen(opts.listen);
   const id = resolveLabId(opts.id);
   const paths = labPaths(id, opts);
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   // A lab of this id that is still starting (another `lab up`) is waited for, then judged as a running one.
   for (let r = readOwner(id); isLive(r); r = readOwner(id)) {
-    if (r.ready || r.stateDir !== canonicalDir(paths.home)) return alreadyRunning(id, r, canonicalDir(paths.home));
+    if (r.ready || r.stateDir !== canonicalDir(paths.home)) return alreadyRunning(id, r, canonicalDir(paths.home), listen);
     if (Date.now() > deadline) throw new LabError(`the lab "${id}" (pid ${r.pid}) is still starting; see ${path.join(r.stateDir, 'daemon.log')}`);
     await sleep(100);
   }
 
   const problem = await checkPrivileges();
   if (problem) throw new LabError(problem);
+  // An address that cannot be bound (not this machine's, in use) stops here: no state directory, no daemon.
+  if (listen) await checkListen(listen);
   const who = invokingUser();
   const madeHome = ensureHome(paths.home, who);
   const home = OwnedDir.open(paths.home, who, STATE_DIR);
@@ -67,7 +84,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
     const log = home.create('daemon.log');
     child = spawn(
       process.execPath,
-      [DAEMON, '--id', id, '--home', stateDir, '--kubeconfig', paths.kubeconfig, '--uid', String(who.uid), '--gid', String(who.gid), '--user', who.name],
+      [DAEMON, '--id', id, '--home', stateDir, '--kubeconfig', paths.kubeconfig, '--uid', String(who.uid), '--gid', String(who.gid), '--user', who.name, ...(opts.listen === undefined ? [] : ['--listen', opts.listen])],
       { detached: true, stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
@@ -102,10 +119,10 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   try {
     for (;;) {
       const r = readOwner(id);
-      if (r && r.pid === pid && r.ready && isLive(r)) return { id, kubeconfig: r.kubeconfig, port: r.port, pid, alreadyRunning: false };
+      if (r && r.pid === pid && r.ready && isLive(r)) return { id, kubeconfig: r.kubeconfig, host: r.host ?? DEFAULT_HOST, port: r.port, pid, alreadyRunning: false };
       if (exited !== null) {
         // Another `lab up` of this id may have claimed it first: then this is that lab's answer.
-        if (isLive(r) && r.pid !== pid) return alreadyRunning(id, r, stateDir);
+        if (isLive(r) && r.pid !== pid) return alreadyRunning(id, r, stateDir, listen);
         throw new LabError(`the lab failed to start (exit code ${exited}):\n${tail(home, 'daemon.log')}`);
       }
       if (Date.now() > deadline) {
