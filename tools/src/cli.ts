@@ -77,7 +77,8 @@ function buildProgram(setExit: (code: number) => void): Command {
   const lab = () => import('./commands/lab.ts');
   const labCmd = program.command('lab').description('the embedded kind-like cluster (needs root for network namespaces)');
   labCmd.command('up').description('start the lab in the background').option('--foreground', 'stay attached; Ctrl-C stops it')
-    .action(async (o) => setExit(await (await lab()).up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground })));
+    .option('--listen <addr[:port]>', 'serve the API on this address instead of 127.0.0.1 (an IP or a DNS name; the kubeconfigs and the certificate name it), e.g. for remote workshop students')
+    .action(async (o) => setExit(await (await lab()).up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground, listen: o.listen })));
   labCmd.command('down').description('stop the lab and remove everything it made').action(async () => (await lab()).down({ id: labId() }));
   labCmd.command('status').description('is the lab running?').addOption(output()).action(async (o) => setExit((await lab()).status({ id: labId(), output: o.output })));
   labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')

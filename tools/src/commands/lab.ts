@@ -1,5 +1,5 @@
 // `kiada lab up | down | status | node-shell`: the embedded cluster's life cycle.
-import { labUp, labDown, labStatus, nodeShell, labPaths, LabError, type UpResult } from '@kiada/lab/control.ts';
+import { labUp, labDown, labStatus, nodeShell, labPaths, LabError, serverUrl, type UpResult } from '@kiada/lab/control.ts';
 import { formatData } from '../lib/print.ts';
 import { CliError } from '../lib/errors.ts';
 import { withSpinner } from '../lib/spinner.ts';
@@ -17,10 +17,10 @@ const wrap = async <T>(p: Promise<T>): Promise<T> => {
 /** Every start prints it, also "already running": the kubectl commands of the book then work in a new shell. */
 export const exportLine = (kubeconfig: string) => `export KUBECONFIG=${kubeconfig}`;
 
-export async function up(opts: { id?: string; kubeconfig?: string; foreground?: boolean }): Promise<number> {
-  const r = await wrap(withSpinner('starting the lab (3 nodes)', labUp({ id: opts.id, kubeconfig: opts.kubeconfig })));
+export async function up(opts: { id?: string; kubeconfig?: string; foreground?: boolean; listen?: string }): Promise<number> {
+  const r = await wrap(withSpinner('starting the lab (3 nodes)', labUp({ id: opts.id, kubeconfig: opts.kubeconfig, listen: opts.listen })));
   process.stdout.write(
-    `${r.alreadyRunning ? 'The lab is already running' : 'The lab is up'}: API server https://127.0.0.1:${r.port}, nodes kind-control-plane, kind-worker, kind-worker2.\n` +
+    `${r.alreadyRunning ? 'The lab is already running' : 'The lab is up'}: API server ${serverUrl(r.host, r.port)}, nodes kind-control-plane, kind-worker, kind-worker2.\n` +
       `Kubeconfig: ${r.kubeconfig}\n\n${exportLine(r.kubeconfig)}\n`,
   );
   if (!opts.foreground) return 0;
@@ -85,7 +85,7 @@ export function status(opts: { id?: string; output?: string }): number {
   if (opts.output === 'json' || opts.output === 'yaml') process.stdout.write(formatData(opts.output, s));
   else if (s.running) {
     const st = s.state!;
-    process.stdout.write(`running: pid ${st.pid}, API https://127.0.0.1:${st.port}, kubeconfig ${st.kubeconfig}${s.mine ? '' : `, user ${st.user.name}, state in ${st.stateDir}`}\n`);
+    process.stdout.write(`running: pid ${st.pid}, API ${serverUrl(st.host ?? '127.0.0.1', st.port)}, kubeconfig ${st.kubeconfig}${s.mine ? '' : `, user ${st.user.name}, state in ${st.stateDir}`}\n`);
   } else if (s.stale) process.stdout.write(`not running (its daemon, pid ${s.stale.pid}, is gone; \`kiada lab down\` removes what it left)\n`);
   else process.stdout.write('not running\n');
   return s.running ? 0 : 1;
