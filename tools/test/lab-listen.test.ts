@@ -255,3 +255,35 @@ describe.skipIf(skip)('kiada lab up --listen localhost: a DNS name', { timeout: 
     expect(netnsOf(id)).toEqual([]);
   });
 });
+
+describe.skipIf(skip)('kiada lab up --listen [::1]:PORT: an IPv6 address', { timeout: 120_000 }, () => {
+  it('the kubeconfig has it in brackets, the certificate as an IP SAN, kubectl verifies it and works', async () => {
+    const id = randomLabId('l');
+    const home = makeTestHome('kiada-listen-');
+    const port = await freePort('::1');
+    try {
+      const up = await kiada(['lab', 'up', '--lab-id', id, '--listen', `[::1]:${port}`], { KIADA_LAB_HOME: home });
+      expect(up.code).toBe(0);
+      expect(up.stdout.split('\n')[0]).toBe(`The lab is up: API server https://[::1]:${port}, nodes kind-control-plane, kind-worker, kind-worker2.`);
+      expect(await kiada(['lab', 'status', '--lab-id', id], { KIADA_LAB_HOME: home })).toMatchObject({ code: 0, stdout: expect.stringContaining(`, API https://[::1]:${port}, `) });
+      const config = path.join(home, 'kubeconfig');
+      expect(YAML.parse(fs.readFileSync(config, 'utf8')).clusters[0].cluster.server).toBe(`https://[::1]:${port}`);
+      const ca = Buffer.from(YAML.parse(fs.readFileSync(config, 'utf8')).clusters[0].cluster['certificate-authority-data'], 'base64');
+      const cert = await new Promise<X509Certificate>((resolve, reject) => {
+        const s = tls.connect({ host: '::1', port, ca }, () => {
+          resolve(s.getPeerX509Certificate()!);
+          s.end();
+        });
+        s.once('error', reject);
+      });
+      expect(cert.checkIP('::1')).toBe('::1');
+      expect(await run('kubectl', ['--kubeconfig', config, '--cache-dir', path.join(home, 'kubectl-cache'), 'get', 'nodes', '-o', 'name'])).toEqual({ code: 0,
+        stdout: 'node/kind-control-plane\nnode/kind-worker\nnode/kind-worker2\n', stderr: '' });
+      expect(await connectError('127.0.0.1', port)).toBe('ECONNREFUSED');
+    } finally {
+      await labDown({ id, home });
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+    expect(netnsOf(id)).toEqual([]);
+  });
+});
