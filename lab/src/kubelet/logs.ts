@@ -21,7 +21,11 @@ function rfc3339Nano(): { time: number; ts: string } {
 
 /** The log of one container instance (one run of it). */
 export class ContainerLog extends EventEmitter {
+  // Lines before `head` are dropped (over MAX_BYTES); the array is compacted now and then. Array.shift() per
+  // dropped line copied the whole array once it was large (~100k lines in 8 MiB): a chatty container at
+  // thousands of lines a second then kept the daemon — and the API server in it — busy copying.
   private lines: Line[] = [];
+  private head = 0;
   private bytes = 0;
   private partial = { stdout: '', stderr: '' };
   ended = false;
@@ -37,7 +41,11 @@ export class ContainerLog extends EventEmitter {
     const line = { ...rfc3339Nano(), text };
     this.lines.push(line);
     this.bytes += text.length;
-    while (this.bytes > MAX_BYTES && this.lines.length > 1) this.bytes -= this.lines.shift()!.text.length;
+    while (this.bytes > MAX_BYTES && this.lines.length - this.head > 1) this.bytes -= this.lines[this.head++].text.length;
+    if (this.head >= 1024 && this.head * 2 >= this.lines.length) {
+      this.lines = this.lines.slice(this.head);
+      this.head = 0;
+    }
     this.emit('line', line);
   }
 
@@ -54,7 +62,7 @@ export class ContainerLog extends EventEmitter {
     const number = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
     const since = number(opts.sinceSeconds);
     const tail = number(opts.tailLines);
-    let lines = this.lines;
+    let lines = this.lines.slice(this.head);
     if (since !== undefined) lines = lines.filter((l) => l.time >= Date.now() - since * 1000);
     if (tail !== undefined) lines = tail === 0 ? [] : lines.slice(-Math.floor(tail));
     let budget = number(opts.limitBytes) || Infinity;
