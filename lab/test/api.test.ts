@@ -39,13 +39,18 @@ describe.skipIf(skip)('lab API server', () => {
     expect(Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toContain('BEGIN CERTIFICATE');
   });
 
-  it('answers 401 with a Status without a token or with a wrong one', async () => {
-    const expected = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
-    for (const auth of [[], ['-H', 'Authorization: Bearer nope']]) {
-      const r = await curl([...auth, `${server}/api/v1/namespaces/default/pods`]);
-      expect(r.code).toBe(401);
-      expect(JSON.parse(r.body)).toEqual(expected);
+  it('answers 401 with a Status for a wrong token; without one, system:anonymous gets kube-apiserver\'s 403', async () => {
+    const unauthorized = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+    for (const path of ['/api/v1/namespaces/default/pods', '/version']) {
+      const r = await curl(['-H', 'Authorization: Bearer nope', `${server}${path}`]);
+      expect([path, r.code, JSON.parse(r.body)]).toEqual([path, 401, unauthorized]);
     }
+    const anon = await curl([`${server}/api/v1/namespaces/default/pods`]);
+    expect([anon.code, JSON.parse(anon.body)]).toEqual([403, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+      message: 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"', reason: 'Forbidden', details: { kind: 'pods' }, code: 403 }]);
+    // What RBAC's default system:public-info-viewer gives everyone.
+    for (const path of ['/healthz', '/livez', '/readyz']) expect([path, await curl([`${server}${path}`])]).toEqual([path, { code: 200, body: 'ok' }]);
+    expect(JSON.parse((await curl([`${server}/version`])).body).gitVersion).toBe('v1.32.0');
     const ok = await curl(['-H', `Authorization: Bearer ${token}`, `${server}/version`]);
     expect(JSON.parse(ok.body).gitVersion).toBe('v1.32.0');
   });

@@ -1,9 +1,11 @@
 // Who is asking, as kube-apiserver's authenticators answer it (auth/tokens.ts does the work): the lab's admin token
 // is a static token of `kubernetes-admin` in system:masters (the teacher's); a service-account token (TokenRequest,
 // `kubectl create token`) is checked against the account in the store at every request, so deleting the account
-// or its namespace ends it at once; no credentials is system:anonymous, which the lab lets read /version and the
-// health checks only (kind's system:public-info-viewer) — anything else without a token, and every request with a
-// token nobody knows, is 401 before its URL is even parsed.
+// or its namespace ends it at once; no credentials is system:anonymous in system:unauthenticated, which RBAC then
+// decides as for anyone (kube-apiserver with --anonymous-auth=true, kind's default): the default policy's
+// system:public-info-viewer lets it read /version and the health checks, anything else is kube-apiserver's 403.
+// A token that is there but that nobody knows (wrong, expired, its account deleted) is 401 before its URL is even
+// parsed, never a fall-back to anonymous.
 import type http from 'node:http';
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -14,11 +16,8 @@ import { PRIVILEGED_GROUP, type UserInfo } from '../auth/users.ts';
 export const UNAUTHORIZED = new ApiError(401, 'Unauthorized', 'Unauthorized');
 export const ADMIN_USER: UserInfo = { name: 'kubernetes-admin', groups: [PRIVILEGED_GROUP] };
 
-/** system:public-info-viewer's nonResourceURLs the lab serves; exact, so no `..` can lead elsewhere. */
-const PUBLIC = /^\/(version|healthz|readyz|livez)(\?.*)?$/;
-
 export interface Authenticator {
-  /** The request's user, or null: answer 401. */
+  /** The request's user (system:anonymous without credentials), or null: a credential nobody knows, answer 401. */
   authenticate(req: http.IncomingMessage): Promise<UserInfo | null>;
   issuer: TokenIssuer;
   staticTokens: StaticTokens;
@@ -38,9 +37,7 @@ export async function createAuthenticator(store: Store, adminToken: string): Pro
     staticTokens,
     async authenticate(req) {
       const a = await authenticateHeader(req.headers.authorization, staticTokens, issuer, lookup);
-      if ('error' in a) return null;
-      if (a.anonymous) return req.method === 'GET' && PUBLIC.test(req.url ?? '') ? a.user : null;
-      return a.user;
+      return 'error' in a ? null : a.user;
     },
   };
 }

@@ -73,12 +73,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     serverAddress: () => hostPort(opts.advertise ?? hosts[0], port),
   };
 
-  /** Who asks (401 if nobody we know), then whether they may (the authorizer's 403): before anything else. */
+  /**
+   * Who asks (401 for a credential nobody knows; none at all is system:anonymous), then whether they may (the
+   * authorizer's 403, anonymous too): before anything else.
+   */
   async function gate(req: http.IncomingMessage): Promise<UserInfo> {
     const user = await authenticator.authenticate(req);
     if (!user) throw UNAUTHORIZED;
-    if (user.name === ANONYMOUS.name) return user; // the public paths, as system:public-info-viewer allows
-    opts.onAuthenticated?.(req, user);
+    if (user.name !== ANONYMOUS.name) opts.onAuthenticated?.(req, user);
     const v = authorizer.check(user, req.method ?? 'GET', req.url ?? '/');
     if (!v.allowed) throw new ApiError(403, 'Forbidden', v.status.message, v.status.details);
     return user;

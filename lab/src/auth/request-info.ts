@@ -36,6 +36,9 @@ const validSegment = (name: string) => name !== '.' && name !== '..' && !name.in
  * (/healthz, /api, /apis/apps/v1) is a non-resource request whose verb is the lower-case method.
  */
 export function requestInfo(method: string, url: string): RequestInfo {
+  // An absolute-form request line (`GET http://host/api`): Go's URL.Path is its path.
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+  if (absolute) url = url.slice(absolute[0].length) || '/';
   // Split by hand: WHATWG URL parsing would resolve "..", and take "//x" for a host.
   const q = url.indexOf('?');
   const rawPath = (q < 0 ? url : url.slice(0, q)).split('#')[0];

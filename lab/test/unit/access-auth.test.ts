@@ -58,10 +58,20 @@ describe('who asks', () => {
       `serviceaccounts "student" is forbidden: User "${USER}" cannot create resource "serviceaccounts/token" in API group "" in the namespace "a"`, { name: 'student', kind: 'serviceaccounts' }));
   });
 
-  it('no token: /version and the health checks only; an unknown token is 401 everywhere', async () => {
+  it('no token: system:anonymous, which RBAC lets read /version and the health checks only; an unknown token is 401 everywhere', async () => {
     expect((await t.request('GET', '/version', { token: null })).status).toBe(200);
-    expect((await t.request('GET', '/api', { token: null })).status).toBe(401);
-    expect((await t.request('GET', '/version', { token: `${token}x` })).status).toBe(401);
+    expect((await t.request('GET', '/api', { token: null })).json).toEqual(forbidden('forbidden: User "system:anonymous" cannot get path "/api"', {}));
+    expect((await t.request('GET', '/api/v1/pods', { token: null })).json).toEqual(forbidden(
+      'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope', { kind: 'pods' }));
+    // What a binding gives system:unauthenticated, anonymous gets (kube-apiserver evaluates it like any group).
+    const bind = { metadata: { name: 'anon-view' }, roleRef: { kind: 'ClusterRole', name: 'view', apiGroup: 'rbac.authorization.k8s.io' }, subjects: [{ kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' }] };
+    expect((await t.request('POST', `${RBAC}/namespaces/b/rolebindings`, { body: bind })).status).toBe(201);
+    expect((await t.request('GET', '/api/v1/namespaces/b/pods', { token: null })).status).toBe(200);
+    expect((await t.request('DELETE', `${RBAC}/namespaces/b/rolebindings/anon-view`)).status).toBe(200);
+    expect((await t.request('GET', '/api/v1/namespaces/b/pods', { token: null })).status).toBe(403);
+    for (const path of ['/version', '/api', '/api/v1/pods']) {
+      expect((await t.request('GET', path, { token: `${token}x` })).json).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    }
   });
 });
 

@@ -120,22 +120,36 @@ afterAll(async () => {
 });
 
 describe('API server: authentication and errors', () => {
-  it('answers 401 Unauthorized without a token or with a wrong one, on any path', async () => {
-    for (const token of [null, 'wrong', `${TOKEN}x`]) {
-      for (const path of ['/api/v1/namespaces/default/pods', '/api', '/openapi/v2', '/versions', '/version/../api', '/healthz/%2e%2e/api', '/version/', '/%%']) {
+  it('answers 401 Unauthorized with a token nobody knows, on any path, the public ones too', async () => {
+    for (const token of ['wrong', `${TOKEN}x`]) {
+      for (const path of ['/api/v1/namespaces/default/pods', '/api', '/openapi/v2', '/versions', '/version/../api', '/healthz/%2e%2e/api', '/version/', '/%%', '/version', '/healthz', '/readyz', '/livez']) {
         const r = await request('GET', path, { token });
         expect([token, path, r.status]).toEqual([token, path, 401]);
         expect(r.json).toEqual(status(401, 'Unauthorized', 'Unauthorized'));
       }
     }
-    for (const path of ['/version', '/healthz', '/readyz', '/livez']) {
-      expect([path, (await request('GET', path, { token: 'wrong' })).status]).toEqual([path, 401]);
-      expect([path, (await request('POST', path, { token: null, body: {} })).status]).toEqual([path, 401]);
+  });
+
+  it('without credentials a request is system:anonymous: RBAC\'s 403 in kube-apiserver\'s words (kind\'s --anonymous-auth=true)', async () => {
+    const forbidden = (message: string, details: Record<string, string> = {}) => status(403, 'Forbidden', message, details);
+    expect((await request('GET', '/api/v1/pods', { token: null })).json).toEqual(
+      forbidden('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope', { kind: 'pods' }));
+    expect((await request('GET', '/api/v1/namespaces/default/pods/kiada', { token: null })).json).toEqual(
+      forbidden('pods "kiada" is forbidden: User "system:anonymous" cannot get resource "pods" in API group "" in the namespace "default"', { name: 'kiada', kind: 'pods' }));
+    // Discovery is system:discovery's, bound to system:authenticated only; a path the policy does not name is a
+    // path like any other, `..` and escapes included.
+    for (const path of ['/api', '/apis', '/openapi/v2', '/versions', '/version/../api', '/healthz/%2e%2e/api', '/healthz/etcd']) {
+      const shown = decodeURIComponent(path);
+      expect([path, (await request('GET', path, { token: null })).json]).toEqual([path, forbidden(`forbidden: User "system:anonymous" cannot get path "${shown}"`)]);
+    }
+    for (const path of ['/version', '/healthz']) {
+      expect([path, (await request('POST', path, { token: null, body: {} })).json]).toEqual([path, forbidden(`forbidden: User "system:anonymous" cannot post path "${path}"`)]);
     }
   });
 
   it('anonymous requests may read /version and the health checks, as system:public-info-viewer allows on kind', async () => {
     expect((await request('GET', '/version', { token: null })).json.gitVersion).toBe('v1.32.0');
+    expect((await request('GET', '/version/', { token: null })).status).not.toBe(403);
     for (const path of ['/healthz', '/readyz', '/livez', '/livez?verbose']) {
       const r = await request('GET', path, { token: null });
       expect([path, r.status, r.text]).toEqual([path, 200, 'ok']);
@@ -518,9 +532,10 @@ describe('API server: logs and streaming upgrades', () => {
     expect(upgradeCalls).toEqual([{ kind: 'exec', pod: 'streamed' }, { kind: 'attach', pod: 'streamed' }, { kind: 'portforward', pod: 'streamed' }]);
   });
 
-  it('refuses them without a token (401), for a missing pod (404), or a pod not running (400)', async () => {
+  it('refuses them without a token (403, anonymous) or with a wrong one (401), for a missing pod (404), or a pod not running (400)', async () => {
     upgradeCalls.length = 0;
-    expect(await upgrade('/api/v1/namespaces/default/pods/streamed/exec?command=sh', null)).toBe(401);
+    expect(await upgrade('/api/v1/namespaces/default/pods/streamed/exec?command=sh', null)).toBe(403);
+    expect(await upgrade('/api/v1/namespaces/default/pods/streamed/exec?command=sh', 'wrong')).toBe(401);
     expect(await upgrade('/api/v1/namespaces/default/pods/ghost/exec?command=sh')).toBe(404);
     await request('POST', '/api/v1/namespaces/default/pods', { body: podBody('pending') });
     expect(await upgrade('/api/v1/namespaces/default/pods/pending/portforward')).toBe(400);

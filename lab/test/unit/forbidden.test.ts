@@ -151,7 +151,9 @@ describe('the Forbidden message and Status', () => {
       details: { name: 'q3', group: 'cost.example.com', kind: 'budgets' },
     });
     // kube-apiserver's answer to an anonymous GET of the JWKS path, as printed by curl.
-    expect(status(ANONYMOUS, 'GET', '/openid/v1/jwk')).toMatchObject({ message: 'forbidden: User "system:anonymous" cannot get path "/openid/v1/jwk"', details: {} });
+    expect(status(ANONYMOUS, 'GET', '/openid/v1/jwk')).toMatchObject({ message: 'forbidden: User "system:anonymous" cannot get path "/openid/v1/jwk"', details: {} });    // An absolute-form request line: Go's URL.Path is the path alone.
+    expect(status(ANONYMOUS, 'GET', 'http://a:99999/api?x=1').message).toBe('forbidden: User "system:anonymous" cannot get path "/api"');
+    expect(status(ANONYMOUS, 'GET', 'https://h/api/v1/pods').message).toBe('pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope');
   });
 
   it('the authorizer\'s reason follows after ": "', () => {
