@@ -234,7 +234,8 @@ current-context: fake
     const before = parse(fs.readFileSync(path.join(tmp, 'kiada-workshop', 'student2.kubeconfig'), 'utf8')).users[0].user.token;
     const r = await kiada(['workshop', 'reset', 'student2', '-q']);
     expect(r).toEqual({ code: 0, stdout: 'student2: namespace made again, kiada deployed; new kubeconfig kiada-workshop/student2.kubeconfig (the old one no longer works)\n', stderr: '' });
-    expect(api.requests).toContain('DELETE /api/v1/namespaces/student2');
+    // Its pods first, with a grace period of 1 s: the namespace's own deletion would give each its 30 s.
+    expect(api.requests.filter((r) => r.startsWith('DELETE '))).toEqual(['DELETE /api/v1/namespaces/student2/pods/kiada?gracePeriodSeconds=1', 'DELETE /api/v1/namespaces/student2']);
     expect(api.objects.get('/namespaces/student2/serviceaccounts/student')!.metadata.uid).not.toBe(uid);
     expect(api.objects.has('/namespaces/student2/pods/kiada')).toBe(true);
     expect(parse(fs.readFileSync(path.join(tmp, 'kiada-workshop', 'student2.kubeconfig'), 'utf8')).users[0].user.token).not.toBe(before);
@@ -247,7 +248,7 @@ current-context: fake
     expect(r).toEqual({
       code: 0,
       stdout: 'namespace "student1" deleted\nnamespace "student2" deleted\nnamespace "student3" deleted\n',
-      stderr: '$ kubectl delete namespace -l app.kubernetes.io/managed-by=kiada-workshop\n',
+      stderr: '$ kubectl delete pods --all --grace-period=1 -n student1\n  (the same in the other 2 namespaces: a teardown need not wait 30 s for each pod)\n$ kubectl delete namespace -l app.kubernetes.io/managed-by=kiada-workshop\n',
     });
     expect(nsNames()).toEqual([]);
     // The teacher's own file stays, and so its directory.

@@ -2,6 +2,7 @@
 // namespace (the pod's eth0) as well as its loopback.
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,28 @@ describe('kiada process', () => {
       expect(Date.now() - t0).toBeLessThan(1000);
     });
   }
+
+  // The kubelet sends one SIGTERM, then waits the grace period (30 s) for a SIGKILL. As PID 1 of a PID namespace (a
+  // container: root can make one here) a signal with no handler is dropped, so a handler installed only once the
+  // server listens left a pod deleted while it started running for 30 s. Express's load is held (fixtures/
+  // slow-express.mjs) so that the signal certainly comes while the app is starting.
+  it('a SIGTERM while it is still starting ends it at once, also as PID 1 of a PID namespace', async () => {
+    const hook = path.join(path.dirname(MAIN), '..', 'test', 'fixtures', 'slow-express.mjs');
+    const pid1 = process.getuid?.() === 0;
+    const k = startKiada(['--port', '0', '--bind', 'loopback'], (argv) =>
+      pid1 ? spawn('unshare', ['--pid', '--fork', '--kill-child', argv[0], '--import', hook, ...argv.slice(1)], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(argv[0], ['--import', hook, ...argv.slice(1)], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    children.push(k.child);
+    for (let i = 0; i < 500 && !k.err().includes('loading express'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(k.err()).toBe('loading express\n');
+    // unshare --fork: the app is its only child, PID 1 inside.
+    const app = pid1 ? Number(fs.readFileSync(`/proc/${k.child.pid}/task/${k.child.pid}/children`, 'utf8').trim()) : k.child.pid!;
+    const t0 = Date.now();
+    process.kill(app, 'SIGTERM');
+    const exited = await Promise.race([k.exited, new Promise((r) => setTimeout(() => r('still running after 5 s'), 5000))]);
+    expect(exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
 
   it('refuses a bad flag with a one-line error and exit code 2', async () => {
     const k = startKiada(['--port', 'x']);

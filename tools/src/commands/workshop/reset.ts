@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Ctx } from '../../lib/context.ts';
 import { formatData } from '../../lib/print.ts';
 import { withSpinner } from '../../lib/spinner.ts';
-import { createStudent, studentNamespace, waitNamespaceGone, writeCards } from '../../lib/workshop/cluster.ts';
+import { POD_GRACE_SECONDS, createStudent, deletePodsNow, studentNamespace, waitNamespaceGone, writeCards } from '../../lib/workshop/cluster.ts';
 import { DEPLOY_ANNOTATION, EXPIRES_ANNOTATION, validateStudentName } from '../../lib/workshop/students.ts';
 import { tokenSeconds } from './up.ts';
 
@@ -15,6 +15,8 @@ export async function reset(ctx: Ctx, name: string, flags: { dir: string; expire
   // The same lifetime as before unless said otherwise (what was left of it at least 10 minutes).
   const left = Math.floor((Date.parse(ns.metadata?.annotations?.[EXPIRES_ANNOTATION] ?? '') - Date.now()) / 1000);
   const expirationSeconds = flags.expires ? tokenSeconds(flags.expires) : Number.isFinite(left) ? Math.max(600, left) : tokenSeconds('8h');
+  ctx.print.command(['kubectl', 'delete', 'pods', '--all', `--grace-period=${POD_GRACE_SECONDS}`, '-n', name]);
+  await deletePodsNow(ctx, name);
   ctx.print.command(['kubectl', 'delete', 'namespace', name]);
   await ctx.core.deleteNamespace({ name });
   await withSpinner(`waiting for namespace "${name}" to go`, waitNamespaceGone(ctx, name));

@@ -57,6 +57,23 @@ export async function waitNamespaceGone(ctx: Ctx, name: string, timeoutMs = 300_
   }
 }
 
+/**
+ * The pods of a namespace that is about to go, deleted with a grace period of 1 s (the kubelet's floor is 2 s): a
+ * namespace's own deletion gives each pod its full grace period (30 s by default), and a pod whose PID 1 lets a
+ * SIGTERM pass — `sleep`, or any app still starting when it comes — would hold `down` or `reset` that long.
+ */
+export async function deletePodsNow(ctx: Ctx, namespace: string): Promise<void> {
+  const pods = (await ctx.core.listNamespacedPod({ namespace })).items;
+  await Promise.all(pods.map(async (p) => {
+    try {
+      await ctx.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace, gracePeriodSeconds: POD_GRACE_SECONDS });
+    } catch (err) {
+      if (codeOf(err) !== 404) throw err;
+    }
+  }));
+}
+export const POD_GRACE_SECONDS = 1;
+
 /** Creates the object, or, when it exists, puts ours in its place (`kubectl apply` for the objects we own). */
 async function createOrReplace(create: () => Promise<unknown>, replace: () => Promise<unknown>): Promise<void> {
   try {
