@@ -6,6 +6,7 @@ import { admitCreate, admitReplace, admitPatch, PATCH_TYPES } from './admission.
 import { initialStatus } from './pods.ts';
 import { admitLimitRanges } from './limitranger.ts';
 import { admitQuota } from './quota.ts';
+import { admitPodSecurity } from './pod-security.ts';
 import { isTerminating, terminatingNamespace } from './namespaces.ts';
 import { warn } from './http.ts';
 import type { Route } from './route.ts';
@@ -25,8 +26,10 @@ export function create(store: Store, route: Route, q: URLSearchParams, body: unk
   const { obj, warnings } = admitCreate(route.resource, route.namespace, body, q);
   warn(res, warnings);
   if (route.resource === 'pods') {
-    // The LimitRanger and ResourceQuota admission plugins, in kube-apiserver's order.
+    // The LimitRanger, PodSecurity and ResourceQuota admission plugins, in kube-apiserver's order.
     admitLimitRanges(store, obj);
+    const podSecurity = admitPodSecurity(ns, obj);
+    if (podSecurity.length) warn(res, [...warnings, ...podSecurity]);
     admitQuota(store, obj);
     obj.status = initialStatus(obj);
   }
