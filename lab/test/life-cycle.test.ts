@@ -14,6 +14,8 @@ import { kubeconfigYaml } from '../src/api/kubeconfig.ts';
 const skip = skipUnlessLab();
 
 const netns = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+/** The mount points of namespace files (ip netns's and the lab's UTS, IPC and user namespace files). */
+const nsMounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(' - nsfs ')).map((l) => l.split(' ')[4]).join('\n');
 const gone = (pid: number) => processIdentity(pid) === null; // gone, or at most a zombie waiting to be reaped
 const kubectl = (kubeconfig: string, args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -56,9 +58,12 @@ describe.skipIf(skip)('lab life cycle', () => {
       process.kill(state.pid, 'SIGKILL');
       await waitFor('daemon gone', async () => gone(state.pid));
       expect(netns()).toContain(`kiada-${id}-`);
+      // The nodes' hostname and IPC namespaces, bound on files of the registry's, outlive the daemon too.
+      expect(nsMounts()).toContain(`${registryDir(id)}/sockets/ns/kiada-${id}-n1/uts`);
       expect(labStatus({ id, home })).toEqual({ running: false, id, stale: state });
       expect((await labDown({ id, home })).wasRunning).toBe(false);
       expect(netns()).not.toContain(`kiada-${id}-`);
+      expect(nsMounts()).not.toContain(`kiada-${id}-`);
       for (const n of state.nodes) expect(gone(n.agentPid)).toBe(true);
       expect(fs.existsSync(home)).toBe(false);
       expect(fs.existsSync(registryDir(id))).toBe(false);
@@ -142,6 +147,7 @@ describe.skipIf(skip)('labs never step on each other', () => {
     await labDown({ id, home }).catch(() => {});
     for (const dir of [home, other, victims]) fs.rmSync(dir, { recursive: true, force: true });
     expect(netns()).not.toContain(`kiada-${id}-`);
+    expect(nsMounts()).not.toContain(`kiada-${id}-`);
   }, 60_000);
 
   it('replaces a symlinked daemon.log or kubeconfig in the state directory, never following it', async () => {
@@ -160,7 +166,8 @@ describe.skipIf(skip)('labs never step on each other', () => {
     // so does the empty directory each container's root is first mounted on (in the container's own namespace).
     const sockets = path.join(registryDir(id), 'sockets');
     expect(mode(sockets)).toBe(0o700);
-    expect(fs.readdirSync(sockets).sort()).toEqual(['n0.sock', 'n1.sock', 'n2.sock', 'rootfs']);
+    expect(fs.readdirSync(sockets).sort()).toEqual(['n0.sock', 'n1.sock', 'n2.sock', 'ns', 'rootfs']);
+    expect(mode(path.join(sockets, 'ns', `kiada-${id}-n0`))).toBe(0o700);
     expect(fs.readdirSync(path.join(sockets, 'rootfs'))).toEqual([]);
     expect(mode(path.join(registryDir(id), 'owner.json'))).toBe(0o644);
     expect((await kubectl(a.kubeconfig, ['get', 'nodes', '-o', 'name'])).stdout).toBe('node/kind-control-plane\nnode/kind-worker\nnode/kind-worker2\n');

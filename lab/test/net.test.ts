@@ -1,5 +1,6 @@
 // The dataplane on real network namespaces: kind-like addresses, node→pod source address, pod→pod across
-// nodes, the pod's hostname, port-forward's connection to the pod loopback, and nothing left behind.
+// nodes, the pod's hostname, port-forward's connection to the pod loopback, an idle pod running nothing of the
+// lab's (its namespaces are bound on files), and nothing left behind.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createDataplane, type ContainerSpec, type Dataplane, type Sandbox } from '../src/net/index.ts';
-import { skipUnlessLab } from '../src/testing.ts';
+import { skipUnlessLab, waitFor } from '../src/testing.ts';
+import { processIdentity } from '../src/proc.ts';
 
 const skip = skipUnlessLab();
 
@@ -19,6 +21,8 @@ async function httpThrough(s: import('node:stream').Duplex): Promise<string> {
   s.on('data', (c) => (got += c));
   s.write('GET / HTTP/1.0\r\n\r\n');
   await new Promise((r) => s.once('end', r));
+  // Half-open connections: our side ends too, as port-forward does when its stream ends.
+  s.end();
   return got.split('\r\n\r\n')[1];
 }
 
@@ -35,6 +39,11 @@ const container = (argv: string[]): ContainerSpec => ({
   rootfs: { host: ['/usr', '/bin', '/lib', '/lib64', '/sbin'], layers: ['/usr/local'], dirs: [], files: [], symlinks: [], binds: [{ path: '/usr/local/bin/node', source: process.execPath }] },
 });
 
+/** The mount points of namespace files in /proc/self/mountinfo (ip netns's and the lab's). */
+const nsMounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(' - nsfs ')).map((l) => l.split(' ')[4]);
+/** The processes in a network namespace, by command line. */
+const pidsIn = (netns: string) => execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+
 function output(child: ChildProcess): Promise<{ code: number | null; out: string }> {
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
@@ -50,7 +59,7 @@ describe.skipIf(skip)('dataplane', () => {
   const servers: ChildProcess[] = [];
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-net-'));
   beforeAll(async () => {
-    dp = await createDataplane({ id, socketDir: path.join(home, 'sockets') });
+    dp = await createDataplane({ id, socketDir: path.join(home, 'sockets'), podAgentIdleMs: 300 });
     a = await dp.createSandbox('kind-worker', 'pod-a');
     b = await dp.createSandbox('kind-worker2', 'pod-b');
   }, 30_000);
@@ -59,6 +68,7 @@ describe.skipIf(skip)('dataplane', () => {
     await dp?.destroy();
     fs.rmSync(home, { recursive: true, force: true });
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${id}-`);
+    expect(nsMounts().filter((m) => m.includes(`kiada-${id}-`))).toEqual([]);
   });
 
   async function serve(sb: Sandbox, host: string) {
@@ -104,6 +114,40 @@ describe.skipIf(skip)('dataplane', () => {
       `failed to connect to localhost:9001 inside namespace "/run/netns/kiada-${id}-p0", IPv4: dial tcp4 127.0.0.1:9001: connect: connection refused IPv6 dial tcp6 [::1]:9001: connect: connection refused `,
     );
   });
+
+  it('an idle pod runs no process: its UTS, IPC and user namespaces are files; port-forward starts an agent in it, gone when idle', async () => {
+    const c = await dp.createSandbox('kind-worker2', 'pod-idle');
+    try {
+      expect(pidsIn(c.netns)).toEqual([]);
+      const dir = path.join(home, 'sockets', 'ns', `kiada-${id}-${c.key}`);
+      expect(c.ns).toEqual({ net: `/run/netns/${c.netns}`, uts: `${dir}/uts`, ipc: `${dir}/ipc`, user: `${dir}/user` });
+      expect(nsMounts().filter((m) => m.startsWith(dir)).sort()).toEqual([`${dir}/ipc`, `${dir}/user`, `${dir}/uts`]);
+      // The user namespace keeps its map with nobody in it: container root is host uid UID_BASE.
+      expect(execFileSync('nsenter', [`--user=${c.ns.user}`, 'cat', '/proc/self/uid_map'], { encoding: 'utf8' }).trim().split(/\s+/)).toEqual(['0', '1900000000', '65536']);
+      expect((await output(await dp.startContainer(c, container(['hostname'])))).out).toBe('pod-idle\n');
+
+      // A server on the pod's loopback only: reachable through the pod's agent, started by the first connection.
+      await serve(c, '127.0.0.1');
+      expect(await dp.podAgentPid(c)).toBeUndefined();
+      const s1 = await dp.connectInPod(c, 9000);
+      const agent = (await dp.podAgentPid(c))!;
+      expect(pidsIn(c.netns)).toContain(agent);
+      expect(processIdentity(agent)!.cmdline.slice(1)).toEqual([path.resolve(import.meta.dirname, '../src/net/agent.mjs'), path.join(home, 'sockets', `${c.key}.sock`)]);
+      // A second connection while the first is open reuses it.
+      expect(await httpThrough(await dp.connectInPod(c, 9000))).toBe('127.0.0.1\n');
+      expect(await dp.podAgentPid(c)).toBe(agent);
+      expect(await httpThrough(s1)).toBe('127.0.0.1\n');
+      // Idle (300 ms here, 30 s in a lab): stopped; the next port-forward starts another.
+      await waitFor('the pod agent stopped', async () => (await dp.podAgentPid(c)) === undefined && processIdentity(agent) === null, 5_000);
+      expect(await httpThrough(await dp.connectInPod(c, 9000))).toBe('127.0.0.1\n');
+      expect(await dp.podAgentPid(c)).not.toBe(agent);
+    } finally {
+      await dp.removeSandbox(c);
+    }
+    // Gone with the pod: its agent, its namespace files and their directory.
+    expect(nsMounts().filter((m) => m.includes(`kiada-${id}-${c.key}`))).toEqual([]);
+    expect(fs.existsSync(path.join(home, 'sockets', 'ns', `kiada-${id}-${c.key}`))).toBe(false);
+  }, 20_000);
 
   it('never gives the host a route to the lab ranges', () => {
     const routes = execFileSync('ip', ['route'], { encoding: 'utf8' }) + execFileSync('ip', ['-6', 'route'], { encoding: 'utf8' });

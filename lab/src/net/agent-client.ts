@@ -1,11 +1,14 @@
-// The client side of agent.ts: start an agent in a namespace, and its CONNECT protocol (one line, OK or ERR).
+// The client side of agent.mjs: start an agent in a namespace, and its CONNECT protocol (one line, OK or ERR).
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
+import type { Namespaces } from './namespaces.ts';
+import { SAFE_PATH } from './userns.ts';
 
-const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.ts');
+const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.mjs');
 
 export interface Agent {
   pid: number;
@@ -13,24 +16,39 @@ export interface Agent {
   child: ChildProcess;
 }
 
-export async function startAgent(netns: string, hostname: string, socket: string): Promise<Agent> {
-  const child = spawn('nsenter', [`--net=/run/netns/${netns}`, '--', 'unshare', '--uts', '--ipc', '--', process.execPath, AGENT, hostname, socket], {
+/**
+ * An agent in a node's or pod's network and UTS namespaces (so `nsenter -t <pid> -n -u` is a shell on the node).
+ * Its environment is its own: nothing of the daemon's NODE_OPTIONS or the like.
+ */
+export async function startAgent(ns: Namespaces, socket: string): Promise<Agent> {
+  const child = spawn('nsenter', [`--net=${ns.net}`, `--uts=${ns.uts}`, '--', process.execPath, AGENT, socket], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, KIADA_NETNS: `/run/netns/${netns}` },
+    env: { PATH: SAFE_PATH, KIADA_NETNS: ns.net },
   });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the agent of ${netns} did not start`)), 10_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the agent of ${netns} exited with code ${code}`));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the agent of ${ns.net} did not start`)), 10_000);
+      child.once('error', reject);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the agent of ${ns.net} exited with code ${code}`));
+      });
+      child.stdout!.once('data', () => {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve();
+      });
     });
-    child.stdout!.once('data', () => {
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      resolve();
-    });
-  });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   return { pid: child.pid!, socket, child };
+}
+
+export function stopAgent(a: Agent): void {
+  if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGKILL');
+  fs.rmSync(a.socket, { force: true });
 }
 
 /** Opens a TCP connection from inside an agent's namespace. */

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { ip } from './exec.ts';
 import { checkUserNamespaces } from './userns.ts';
+import { releaseLabNsFiles } from './namespaces.ts';
 
 export async function checkPrivileges(): Promise<string | null> {
   if (process.platform !== 'linux') return 'The lab needs Linux network namespaces; on this system use kind or Minikube instead.';
@@ -32,11 +33,13 @@ export async function labNamespaces(id: string): Promise<string[]> {
 }
 
 /**
- * Kills what runs inside the lab's namespaces and deletes them: for a daemon that died without cleaning. Call it
- * only when no live daemon owns the id (the registry says so): the names are the id's, whoever made them.
+ * Kills what runs inside the lab's network namespaces and deletes them, then unmounts the namespace files of its
+ * nodes and pods (`kiada-<id>-*` directories): for a daemon that died without cleaning. Call it only when no live
+ * daemon owns the id (the registry says so): the names are the id's, whoever made them.
  */
 export async function cleanupLeftovers(id: string): Promise<void> {
   for (const ns of await labNamespaces(id)) await deleteNetns(ns);
+  await releaseLabNsFiles(prefix(id));
 }
 
 export async function deleteNetns(ns: string): Promise<void> {

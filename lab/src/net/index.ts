@@ -2,21 +2,27 @@
 //   kiada-<id>-net   the "docker network" 172.18.0.0/16: a bridge joining the nodes' eth0
 //   kiada-<id>-n<N>  a node: eth0 172.18.0.(N+2), bridge cni0 10.244.N.1/24, routes to the other nodes' pods
 //   kiada-<id>-p<K>  a pod: eth0 10.244.N.x/24 on its node's cni0, default route via 10.244.N.1
+// Each node and pod also has UTS and IPC namespaces (a pod, a user namespace too) bound on files in
+// <socketDir>/ns/kiada-<id>-<n<N>|p<K>|h<K>>/ (namespaces.ts): no process holds them. A node runs one agent
+// (probes to its pods); a pod runs one only while port-forward uses it (lazy-agents.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { ip, inNetns } from './exec.ts';
 import { startContainer, execInContainer, type ExecProcess } from './sandbox.ts';
-import { createUserNamespace, releaseUserNamespace, type UserNamespace } from './userns.ts';
+import { bindUserNamespace } from './userns.ts';
 import type { ContainerSpec } from './container-spec.ts';
 import { prefix, deleteNetns } from './host.ts';
-import { startAgent, agentConnect, type Agent } from './agent-client.ts';
+import { startAgent, agentConnect, stopAgent, type Agent } from './agent-client.ts';
+import { LazyAgents } from './lazy-agents.ts';
+import { holdUtsIpc, releaseNsDir, releaseLabNsFiles, netnsPath, type Namespaces } from './namespaces.ts';
 import { nextHost, macFor, podVethName } from './ipam.ts';
 
 export { checkPrivileges, labNamespaces, cleanupLeftovers } from './host.ts';
 
 export type { ContainerSpec, Rootfs } from './container-spec.ts';
+export type { Namespaces } from './namespaces.ts';
 export { ContainerStartError, type ExecProcess } from './sandbox.ts';
 export { UID_BASE, ID_COUNT } from './userns.ts';
 export { CAPABILITIES } from './rootfs-script.ts';
@@ -29,7 +35,9 @@ export interface NodeInfo {
   address: string;
   podCIDR: string;
   netns: string;
+  /** The node's agent (probes from the node); it runs in the node's network and UTS namespaces. */
   agentPid: number;
+  ns: Namespaces;
 }
 
 export interface Sandbox {
@@ -37,16 +45,15 @@ export interface Sandbox {
   node: string;
   ip: string;
   netns: string;
-  agentPid: number;
   /** The node's namespaces (spec.hostNetwork): its IP is the node's, and they outlive the pod. */
   hostNetwork?: boolean;
-  /** The holder of the pod's user namespace (container uid N = host uid UID_BASE + N). */
-  usernsPid: number;
+  /** The pod's namespace files; `user`: its user namespace (container uid N = host uid UID_BASE + N). */
+  ns: Namespaces & { user: string };
 }
 
 export interface Dataplane {
   nodes: NodeInfo[];
-  /** A pod's sandbox; with hostNetwork, the node's own network and hostname (nothing made, nothing to remove). */
+  /** A pod's sandbox; with hostNetwork, the node's own network and hostname (and the pod's own user namespace). */
   createSandbox(node: string, hostname: string, opts?: { hostNetwork?: boolean }): Promise<Sandbox>;
   removeSandbox(sb: Sandbox): Promise<void>;
   /** Starts a container in the pod (net/sandbox.ts); rejects with a ContainerStartError for what runc would refuse. */
@@ -59,10 +66,17 @@ export interface Dataplane {
   /** A directory of read-only files for images, made once per lab by `fill` (in a fresh directory), gone with the lab. */
   imageLayer(name: string, fill: (dir: string) => void): string;
   spawnOnNode(node: string, argv: string[], opts?: { env?: Record<string, string> }): ChildProcess;
+  /** TCP to the pod's loopback (port-forward), through an agent started in the pod at first use, gone when idle. */
   connectInPod(sb: Sandbox, port: number): Promise<Duplex>;
+  /** TCP from the node's network namespace (probes, as the kubelet sends them from the node), through its agent. */
   connectFromNode(node: string, host: string, port: number): Promise<Duplex>;
+  /** The pid of the pod's port-forward agent while one runs (tests and benchmarks look). */
+  podAgentPid(sb: Sandbox): Promise<number | undefined>;
   destroy(): Promise<void>;
 }
+
+/** How long a pod's agent outlives its last port-forward connection. */
+export const POD_AGENT_IDLE_MS = 30_000;
 
 
 /**
@@ -70,7 +84,7 @@ export interface Dataplane {
  * /run/kiada/<id>/sockets), never the user-writable state directory — whoever can replace a socket there
  * answers the kubelet's probes and port-forwards.
  */
-export async function createDataplane(opts: { id: string; socketDir: string }): Promise<Dataplane> {
+export async function createDataplane(opts: { id: string; socketDir: string; podAgentIdleMs?: number }): Promise<Dataplane> {
   const p = prefix(opts.id);
   const sockDir = opts.socketDir;
   fs.mkdirSync(sockDir, { recursive: true, mode: 0o700 });
@@ -78,8 +92,10 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
   // Each container's root is first mounted here, in its own mount namespace: an empty directory only root can reach.
   const mountPoint = path.join(sockDir, 'rootfs');
   fs.mkdirSync(mountPoint, { recursive: true, mode: 0o700 });
-  const agents = new Map<string, Agent>();
-  const userns = new Map<string, UserNamespace>();
+  const nsRoot = path.join(sockDir, 'ns');
+  const nsDir = (key: string) => path.join(nsRoot, `${p}${key}`);
+  const nodeAgents = new Map<string, Agent>();
+  const socketOf = (key: string) => path.join(sockDir, `${key}.sock`);
   const nodes: NodeInfo[] = [];
   const netnsOf = (suffix: string) => `${p}${suffix}`;
   const made: string[] = [];
@@ -94,12 +110,17 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
   const lastHost = new Map<string, number>();
   let counter = 0;
 
+  const podAgents = new LazyAgents((key) => {
+    const sb = sandboxes.get(key);
+    return sb ? startAgent(sb.ns, socketOf(key)) : Promise.reject(new Error(`no sandbox ${key}`));
+  }, opts.podAgentIdleMs ?? POD_AGENT_IDLE_MS);
+
   const destroy = async () => {
-    for (const a of agents.values()) a.child.kill('SIGKILL');
-    agents.clear();
-    for (const u of userns.values()) releaseUserNamespace(u);
-    userns.clear();
+    podAgents.stopAll();
+    for (const a of nodeAgents.values()) stopAgent(a);
+    nodeAgents.clear();
     for (const ns of made.splice(0).reverse()) await deleteNetns(ns);
+    await releaseLabNsFiles(p);
     fs.rmSync(sockDir, { recursive: true, force: true });
   };
 
@@ -121,9 +142,10 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
       await ip('-n', ns, 'addr', 'add', `10.244.${index}.1/24`, 'dev', 'cni0');
       await ip('-n', ns, 'link', 'set', 'cni0', 'up');
       await inNetns(ns, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
-      const agent = await startAgent(ns, name, path.join(sockDir, `n${index}.sock`));
-      agents.set(ns, agent);
-      nodes.push({ name, index, address, podCIDR: `10.244.${index}.0/24`, netns: ns, agentPid: agent.pid });
+      const nodeNs = await holdUtsIpc(nsDir(`n${index}`), ns, name);
+      const agent = await startAgent(nodeNs, socketOf(`n${index}`));
+      nodeAgents.set(name, agent);
+      nodes.push({ name, index, address, podCIDR: `10.244.${index}.0/24`, netns: ns, agentPid: agent.pid, ns: nodeNs });
       usedIPs.set(name, new Set());
     }
     for (const a of nodes) {
@@ -141,19 +163,16 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
   };
 
   const removeSandbox = async (sb: Sandbox) => {
-    releaseUserNamespace(userns.get(sb.key));
-    userns.delete(sb.key);
-    if (sb.hostNetwork) return;
+    podAgents.stop(sb.key);
     sandboxes.delete(sb.key);
-    agents.get(sb.netns)?.child.kill('SIGKILL');
-    agents.delete(sb.netns);
+    if (sb.hostNetwork) return releaseNsDir(nsDir(sb.key));
     // Off the bridge at once: the namespace itself lingers until the last process in it has exited.
     await ip('-n', nodeByName(sb.node).netns, 'link', 'del', podVethName(sb.key)).catch(() => undefined);
     await deleteNetns(sb.netns);
     const i = made.indexOf(sb.netns);
     if (i >= 0) made.splice(i, 1);
+    await releaseNsDir(nsDir(sb.key));
     usedIPs.get(sb.node)?.delete(Number(sb.ip.split('.')[3]));
-    fs.rmSync(path.join(sockDir, `${sb.key}.sock`), { force: true });
   };
 
   return {
@@ -163,9 +182,13 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
       if (opts.hostNetwork) {
         // The node's network and hostname; the pod's own user namespace all the same.
         const key = `h${counter++}`;
-        const u = await createUserNamespace();
-        userns.set(key, u);
-        return { key, node: nodeName, ip: node.address, netns: node.netns, agentPid: node.agentPid, hostNetwork: true, usernsPid: u.pid };
+        try {
+          const user = await bindUserNamespace(nsDir(key));
+          return { key, node: nodeName, ip: node.address, netns: node.netns, hostNetwork: true, ns: { ...node.ns, user } };
+        } catch (err) {
+          await releaseNsDir(nsDir(key));
+          throw err;
+        }
       }
       const used = usedIPs.get(nodeName)!;
       const host = nextHost(used, lastHost.get(nodeName), nodeName);
@@ -174,7 +197,7 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
       const key = `p${counter++}`;
       const ns = netnsOf(key);
       const podIP = `10.244.${node.index}.${host}`;
-      const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, agentPid: 0, usernsPid: 0 };
+      const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, ns: { net: netnsPath(ns), uts: '', ipc: '', user: '' } };
       try {
         await addNetns(ns);
         await ip('-n', node.netns, 'link', 'add', podVethName(key), 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(podIP), 'netns', ns);
@@ -185,12 +208,8 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
         // As containerd sets them for a pod: ping without CAP_NET_RAW, ports below 1024 without CAP_NET_BIND_SERVICE
         // (the pod's root is root of its user namespace only, which does not own the network namespace).
         await inNetns(ns, ['sh', '-c', 'echo 0 2147483647 > /proc/sys/net/ipv4/ping_group_range; echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start']);
-        const u = await createUserNamespace();
-        userns.set(key, u);
-        sb.usernsPid = u.pid;
-        const agent = await startAgent(ns, hostname, path.join(sockDir, `${key}.sock`));
-        agents.set(ns, agent);
-        sb.agentPid = agent.pid;
+        const [held, user] = await Promise.all([holdUtsIpc(nsDir(key), ns, hostname), bindUserNamespace(nsDir(key))]);
+        sb.ns = { ...held, user };
         sandboxes.set(key, sb);
         return sb;
       } catch (err) {
@@ -199,7 +218,7 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
       }
     },
     removeSandbox,
-    startContainer: (sb, spec) => startContainer(sb, spec, mountPoint),
+    startContainer: (sb, spec) => startContainer(sb.ns, spec, mountPoint),
     execInContainer,
     imageLayer(name, fill) {
       if (!/^[\w.-]+$/.test(name)) throw new Error(`bad layer name ${JSON.stringify(name)}`);
@@ -214,13 +233,19 @@ export async function createDataplane(opts: { id: string; socketDir: string }): 
     },
     spawnOnNode(nodeName, argv, o = {}) {
       const node = nodeByName(nodeName);
-      return spawn('nsenter', ['-t', String(node.agentPid), '-n', '-u', '--', ...argv], {
+      return spawn('nsenter', [`--net=${node.ns.net}`, `--uts=${node.ns.uts}`, `--ipc=${node.ns.ipc}`, '--', ...argv], {
         env: { ...process.env, ...o.env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
     },
-    connectInPod: (sb, port) => agentConnect(agents.get(sb.netns)?.socket ?? '/nonexistent', 'localhost', port),
-    connectFromNode: (nodeName, host, port) => agentConnect(agents.get(nodeByName(nodeName).netns)!.socket, host, port),
+    connectInPod(sb, port) {
+      // A hostNetwork pod's loopback is its node's.
+      if (sb.hostNetwork) return agentConnect(nodeAgents.get(sb.node)!.socket, 'localhost', port);
+      if (!sandboxes.has(sb.key)) return Promise.reject(new Error(`the sandbox of the pod is gone (${sb.netns})`));
+      return podAgents.connect(sb.key, 'localhost', port);
+    },
+    connectFromNode: (nodeName, host, port) => agentConnect(nodeAgents.get(nodeByName(nodeName).name)!.socket, host, port),
+    podAgentPid: (sb) => podAgents.pid(sb.key),
     destroy,
   };
 }

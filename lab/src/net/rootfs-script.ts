@@ -21,8 +21,8 @@ import path from 'node:path';
 import type { ContainerSpec } from './container-spec.ts';
 
 export interface ScriptOptions {
-  /** The pod's user namespace: /proc/<pid>/ns/user of its holder. */
-  usernsPid: number;
+  /** The pod's user namespace: the file it is bound on. */
+  userns: string;
   /** Any directory that holds none of the image's files: the root tmpfs is mounted there first. */
   mountPoint: string;
   uidBase: number;
@@ -139,7 +139,7 @@ export function rootfsScript(spec: ContainerSpec, o: ScriptOptions): string {
     'exec 4>&2 2>&3',
     // libmount would keep its utab under /run: the host's before the pivot, the container's after. Neither.
     'export LIBMOUNT_UTAB=/proc/kiada-no-utab',
-    `exec 5</proc/${o.usernsPid}/ns/user`,
+    `exec 5<${q(o.userns)}`,
     `M=${q(o.mountPoint)}`,
     tmpfs('/', 'kiada-rootfs'),
     ...make(made.get('/')),

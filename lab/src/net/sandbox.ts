@@ -1,9 +1,9 @@
 // Containers as the lab runs them: each one its own PID namespace (its command is PID 1) and mount namespace (a
-// root filesystem shaped like its image, rootfs-script.ts), the pod's network, UTS and IPC namespaces (held by the
-// pod's agent) and the pod's user namespace (userns.ts: container uid N is host uid UID_BASE + N, never a host
-// account). What a container writes lives in its own tmpfs and goes with its mount namespace when PID 1 ends.
+// root filesystem shaped like its image, rootfs-script.ts), the pod's network, UTS and IPC namespaces and the
+// pod's user namespace (userns.ts: container uid N is host uid UID_BASE + N, never a host account), all joined by
+// their files (namespaces.ts). What a container writes lives in its own tmpfs and goes with its mount namespace when PID 1 ends.
 //
-//   nsenter -t <agent> -n -u -i            the pod's network, hostname and IPC
+//   nsenter --net= --uts= --ipc=<files>     the pod's network, hostname and IPC
 //     unshare --pid --fork --mount         PID 1 of a new PID namespace, a private mount namespace
 //       sh -c <rootfs script>              as root: mounts, pivot_root
 //         nsenter --user → setpriv → sh    the pod's user namespace, the container's user and capabilities
@@ -109,11 +109,12 @@ function signalInside(child: ChildProcess, inner: () => number | undefined): voi
   };
 }
 
+/** The pod's namespace files. */
 export interface PodNamespaces {
-  /** The pod's agent: its network, UTS and IPC namespaces are the pod's. */
-  agentPid: number;
-  /** The holder of the pod's user namespace. */
-  usernsPid: number;
+  net: string;
+  uts: string;
+  ipc: string;
+  user: string;
 }
 
 /**
@@ -123,14 +124,14 @@ export interface PodNamespaces {
 export function startContainer(pod: PodNamespaces, spec: ContainerSpec, mountPoint: string): Promise<ChildProcess> {
   let script: string;
   try {
-    script = rootfsScript(spec, { usernsPid: pod.usernsPid, mountPoint, uidBase: UID_BASE, lstat, bin: bin() });
+    script = rootfsScript(spec, { userns: pod.user, mountPoint, uidBase: UID_BASE, lstat, bin: bin() });
   } catch (err) {
     return Promise.reject(err);
   }
   const input = stageInput(spec);
   const child = spawn(
     'nsenter',
-    ['-t', String(pod.agentPid), '-n', '-u', '-i', '--', 'unshare', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', '--', bin().sh, '-c', script, 'kiada-setup', ...input.args],
+    [`--net=${pod.net}`, `--uts=${pod.uts}`, `--ipc=${pod.ipc}`, '--', 'unshare', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', '--', bin().sh, '-c', script, 'kiada-setup', ...input.args],
     // What runs as root here gets the lab's safe PATH, and the container's env only as data for its command.
     { env: { PATH: SAFE_PATH, ...input.env }, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] },
   );

@@ -4,11 +4,13 @@
 // from 100000 up to 600100000 (SUB_UID_MIN/MAX), systemd gives 0x00080000–0x6FFFFFFF to containers (nspawn) and
 // 0x7FFE0000– to its "foreign" range; 1900000000–1900065535 sits in the unused 0x70000000–0x7FFDFFFF gap, below
 // 2^31 (some tools still read ids as signed), and reads as "1900000000 + the pod's uid".
-// The namespace is made and mapped by root (the lab) and held by a small process for the pod's life; containers
-// and exec join it. Writing a map with more than one id needs privilege in the parent namespace (newuidmap's job
+// The namespace is made and mapped by root (the lab), then bound on a file of the pod's (namespaces.ts) for the
+// pod's life, with no process to hold it; containers join it by that file, exec through the container's PID 1. Writing a map with more than one id needs privilege in the parent namespace (newuidmap's job
 // on a rootless engine): the lab has it, so no setuid helper is needed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { run } from './exec.ts';
+import { makeNsFiles } from './namespaces.ts';
 
 export const UID_BASE = 1_900_000_000;
 /** How many ids a pod has: 0–65535, as a Kubernetes pod with its own user namespace. */
@@ -48,6 +50,21 @@ export async function createUserNamespace(): Promise<UserNamespace> {
   child.stdout!.resume();
   child.stderr!.resume();
   return { pid: child.pid!, child };
+}
+
+/**
+ * The pod's user namespace, bound on <dir>/user. (`unshare --user=<file>` of util-linux 2.38 fails to bind it with
+ * EPERM; a `mount --bind` of the mapped holder's /proc/<pid>/ns/user works, and the holder then goes.)
+ */
+export async function bindUserNamespace(dir: string): Promise<string> {
+  const [file] = makeNsFiles(dir, ['user']);
+  const holder = await createUserNamespace();
+  try {
+    await run('mount', ['--bind', `/proc/${holder.pid}/ns/user`, file]);
+  } finally {
+    releaseUserNamespace(holder);
+  }
+  return file;
 }
 
 export function releaseUserNamespace(ns: UserNamespace | undefined): void {

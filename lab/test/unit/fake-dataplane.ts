@@ -35,6 +35,7 @@ export function fakeDataplane(): FakeDataplane {
     podCIDR: `10.244.${index}.0/24`,
     netns: `kiada-fake-n${index}`,
     agentPid: 0,
+    ns: { net: `/run/netns/kiada-fake-n${index}`, uts: '', ipc: '' },
   }));
   let counter = 0;
   const procs = new Map<string, ChildProcess[]>();
@@ -55,7 +56,7 @@ export function fakeDataplane(): FakeDataplane {
       if (!n) throw new Error(`node ${node} not found`);
       const key = `p${++counter}`;
       dp.live.add(key);
-      return { key, node, ip: `10.244.${n.index}.${counter + 1}`, netns: `kiada-fake-${key}`, agentPid: 0, usernsPid: 0 } satisfies Sandbox;
+      return { key, node, ip: `10.244.${n.index}.${counter + 1}`, netns: `kiada-fake-${key}`, ns: { net: `/run/netns/kiada-fake-${key}`, uts: '', ipc: '', user: '' } } satisfies Sandbox;
     },
     async removeSandbox(sb) {
       kill(procs.get(sb.key) ?? []);
@@ -85,6 +86,7 @@ export function fakeDataplane(): FakeDataplane {
       return spawn(ENV, ['--', ...argv], { env: { ...process.env, ...o.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     },
     connectInPod: (_sb, port) => refused('127.0.0.1', port),
+    podAgentPid: async () => undefined,
     connectFromNode(_node, host, port) {
       dp.connects++;
       return refused(host, port);

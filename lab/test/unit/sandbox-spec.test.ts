@@ -16,7 +16,7 @@ const HOST: Record<string, ReturnType<ScriptOptions['lstat']>> = {
   '/repo/app': { kind: 'dir' }, '/repo/app/package.json': { kind: 'file' }, '/node': { kind: 'file' },
 };
 const OPTS: ScriptOptions = {
-  usernsPid: 4242, mountPoint: '/run/kiada/t/sockets/rootfs', uidBase: UID_BASE, lstat: (p) => HOST[p],
+  userns: '/run/kiada/t/sockets/ns/kiada-t-p4/user', mountPoint: '/run/kiada/t/sockets/rootfs', uidBase: UID_BASE, lstat: (p) => HOST[p],
   bin: { sh: '/usr/bin/dash', stage: '/usr/bin/bash', setpriv: '/usr/bin/setpriv', nsenter: '/usr/bin/nsenter' },
 };
 const spec = (over: Partial<ContainerSpec> = {}, rootfs: Partial<ContainerSpec['rootfs']> = {}): ContainerSpec => ({
@@ -57,7 +57,7 @@ describe('the setup script', () => {
 
   it('maps every owner into the pod\'s range and drops to the container\'s user in its user namespace', () => {
     expect(lines).toContain(`chown -h ${UID_BASE + 1000}:${UID_BASE + 1000} "$M"'/home/node'`);
-    expect(lines).toContain(`exec 5</proc/4242/ns/user`);
+    expect(lines).toContain(`exec 5<'/run/kiada/t/sockets/ns/kiada-t-p4/user'`);
     expect(lines.find((l) => l.startsWith('exec /usr/bin/nsenter'))).toMatch(/^exec \/usr\/bin\/nsenter --user=\/proc\/self\/fd\/5 -- '\/usr\/bin\/setpriv' '--reuid=1000' '--regid=1000' '--clear-groups' '--bounding-set=-all' '--inh-caps=-all' '--no-new-privs' -- \/usr\/bin\/bash -c /);
   });
 

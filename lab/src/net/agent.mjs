@@ -1,15 +1,15 @@
-// The sandbox agent: one per node and per pod, like a pause container. Started inside the namespace's network
-// and in a UTS namespace of its own, it sets the hostname (node or pod name) and holds both namespaces, so
-// containers and exec join them with `nsenter -t <agent pid> -n -u`. On a unix socket (which works across
-// network namespaces) it opens TCP connections from inside: `CONNECT <host> <port>\n` → `OK\n` or `ERR …\n`,
-// then bytes flow both ways. That is how port-forward reaches the pod's loopback and probes reach the pod.
+// The namespace agent: opens TCP connections from inside a network namespace. One runs per node for as long as
+// the lab (probes go from the node to the pod, as the kubelet sends them), and one in a pod only while
+// port-forward uses it (its loopback is reachable from inside only). On a unix socket (which works across network
+// namespaces): `CONNECT <host> <port>\n` → `OK\n` or `ERR …\n`, then bytes flow both ways.
+// Plain JavaScript on purpose: a .ts file would load Node's type stripper (amaro, ~12 MB PSS) into every agent.
 import net from 'node:net';
 import fs from 'node:fs';
 
-const [hostname, socketPath] = process.argv.slice(2);
-fs.writeFileSync('/proc/sys/kernel/hostname', hostname);
+const [socketPath] = process.argv.slice(2);
 
-function dial(host: string, port: number): Promise<net.Socket> {
+/** @returns {Promise<net.Socket>} */
+function dial(/** @type {string} */ host, /** @type {number} */ port) {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port, noDelay: true, allowHalfOpen: true });
     s.once('connect', () => {
@@ -21,16 +21,16 @@ function dial(host: string, port: number): Promise<net.Socket> {
 }
 
 // What containerd says when the pod's loopback refuses; kubectl prints it as it is.
-async function connectLocal(port: number): Promise<net.Socket> {
+async function connectLocal(/** @type {number} */ port) {
   try {
     return await dial('127.0.0.1', port);
   } catch (e4) {
     try {
       return await dial('::1', port);
     } catch (e6) {
-      const msg = (e: unknown) => ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'connect: connection refused' : (e as Error).message);
+      const msg = (/** @type {any} */ e) => (e.code === 'ECONNREFUSED' ? 'connect: connection refused' : e.message);
       throw new Error(
-        `failed to connect to localhost:${port} inside namespace "${process.env.KIADA_NETNS ?? hostname}", ` +
+        `failed to connect to localhost:${port} inside namespace "${process.env.KIADA_NETNS}", ` +
           `IPv4: dial tcp4 127.0.0.1:${port}: ${msg(e4)} IPv6 dial tcp6 [::1]:${port}: ${msg(e6)} `,
       );
     }
@@ -40,7 +40,7 @@ async function connectLocal(port: number): Promise<net.Socket> {
 const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
   client.once('error', () => client.destroy());
   let head = Buffer.alloc(0);
-  const onData = async (chunk: Buffer) => {
+  const onData = async (/** @type {Buffer} */ chunk) => {
     head = Buffer.concat([head, chunk]);
     const nl = head.indexOf(10);
     if (nl < 0) return;
@@ -61,7 +61,7 @@ const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client)
       upstream.pipe(client);
       client.resume();
     } catch (err) {
-      client.end(`ERR ${(err as Error).message.replace(/\n/g, ' ')}\n`);
+      client.end(`ERR ${/** @type {Error} */ (err).message.replace(/\n/g, ' ')}\n`);
     }
   };
   client.on('data', onData);
