@@ -1,10 +1,12 @@
-// The lab itself: `lab up` to kiada Running, `lab down`, 50 pods create-to-Running, and API req/s for
-// `get pods` from 10 parallel clients against a raw node:https server sending the same bytes (the ceiling).
+// The lab itself: `lab up` to kiada Running, the lab's memory (PSS) idle beside kiada and per further pod, `lab
+// down`, 50 pods create-to-Running, and API req/s for `get pods` from 10 parallel clients against a raw node:https
+// server sending the same bytes (the ceiling).
 import fs from 'node:fs';
 import https from 'node:https';
 import { parse } from 'yaml';
 import { labUp, labDown } from '@kiada/lab/control.ts';
-import { prerequisites, waitFor, makeTestHome, randomLabId, generateCerts, KIADA_POD } from '@kiada/lab/testing.ts';
+import { prerequisites, waitFor, makeTestHome, randomLabId, generateCerts, readOwner, KIADA_POD } from '@kiada/lab/testing.ts';
+import { labMemory, mb, breakdown } from './pss.ts';
 import { ratio, fmt, table, SECONDS, median, limit, report, type Section } from './lib.ts';
 import { notRun } from './cluster.ts';
 
@@ -46,11 +48,30 @@ export async function run(): Promise<Section> {
     await waitFor('kiada Running', async () => (await kubectl(up.kubeconfig, ['get', 'pod', 'kiada', '-o', 'jsonpath={.status.phase}'])) === 'Running', 30_000);
     const runningMs = Date.now() - t0;
 
+    // Memory: the lab's processes (daemon, node agents, what holds pods) beside kiada once it is Ready, then with
+    // 10 more pods whose containers are a `sleep` each; the containers' own processes are not the lab's.
+    const ready = async (names: string[]) => {
+      const items = JSON.parse(await kubectl(up.kubeconfig, ['get', 'pods', '-o', 'json'])).items as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
+      return names.every((n) => items.some((p) => p.metadata.name === n && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
+    };
+    await waitFor('kiada Ready', () => ready(['kiada']), 30_000);
+    const daemonPid = readOwner(id)!.pid;
+    const settle = () => new Promise((r) => setTimeout(r, 2000));
+    await settle();
+    const idle = labMemory(daemonPid);
+    const extra = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    await kubectl(up.kubeconfig, ['apply', '-f', '-'], extra.map((n) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${n}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    args: ["sleep", "3600"]\n`).join('---\n'));
+    await waitFor('10 more pods Ready', () => ready(extra), 60_000);
+    await settle();
+    const ten = labMemory(daemonPid);
+    const perPodMb = mb(ten.labKb - idle.labKb) / extra.length;
+
     // 50 pods at once; each one's latency from its creationTimestamp to its Running condition.
     const manifest = Array.from({ length: 50 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p${i}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    args: ["sleep", "60"]\n`).join('---\n');
     // Latency per pod as a client sees it: from the apply to the first poll (every 100 ms) showing it Ready.
     const c0 = Date.now();
     await kubectl(up.kubeconfig, ['apply', '-f', '-'], manifest);
+    const podCount = 1 + extra.length + 50;
     const readyAt = new Map<string, number>();
     await waitFor('50 Ready', async () => {
       const items = JSON.parse(await kubectl(up.kubeconfig, ['get', 'pods', '-o', 'json'])).items as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
@@ -80,15 +101,21 @@ export async function run(): Promise<Section> {
     const downMs = Date.now() - d0;
     const goals = [
       limit('`lab up` to kiada Running', 'ms', runningMs, '<', 2000),
-      report(`GET pods (51 pods), 10 parallel clients`, 'req/s', ours, 'raw node:https, same bytes', ceiling),
+      limit('idle lab (daemon, nodes) beside kiada, PSS', 'MB', mb(idle.labKb), '<=', 150),
+      limit('each further pod (a `sleep` container), lab PSS beyond its own processes', 'MB', perPodMb, '<=', 5),
+      report(`GET pods (${podCount} pods), 10 parallel clients`, 'req/s', ours, 'raw node:https, same bytes', ceiling),
     ];
     const text = `### Lab\n\n` + table(['measure', 'lab', 'reference', 'ratio'], [
       ['`lab up` (API answers, nodes Ready), ms', upMs, '', ''],
       ['`lab up` to kiada Running, ms (target < 2000)', runningMs, 2000, ratio(runningMs, 2000)],
-      ['`lab down`, ms (with 51 pods)', downMs, '', ''],
+      ['idle lab beside kiada Ready: PSS of the lab\'s processes, MB (target ≤ 150)', fmt(mb(idle.labKb), 1), 150, ratio(mb(idle.labKb), 150)],
+      [`  where: ${breakdown(idle)}; kiada's own processes ${fmt(mb(idle.containersKb), 1)}`, '', '', ''],
+      ['each of 10 further `sleep` pods: lab PSS beyond the pods\' processes, MB (target ≤ 5)', fmt(perPodMb, 2), 5, ratio(perPodMb, 5)],
+      [`  where, with them: ${breakdown(ten)}; the pods' own processes ${fmt(mb(ten.containersKb - idle.containersKb), 1)}`, '', '', ''],
+      [`\`lab down\`, ms (with ${podCount} pods)`, downMs, '', ''],
       ['50 pods applied at once: all Ready after, ms', allMs, '', ''],
       ['  apply-to-Ready per pod (polled every 100 ms), p50 / max ms', `${fmt(median(lat))} / ${fmt(Math.max(...lat))}`, '', ''],
-      [`GET pods (51 pods, JSON), 10 parallel clients, req/s (${SECONDS} s)`, fmt(ours), `${fmt(ceiling)} (raw node:https, same bytes)`, ratio(ours, ceiling)],
+      [`GET pods (${podCount} pods, JSON), 10 parallel clients, req/s (${SECONDS} s)`, fmt(ours), `${fmt(ceiling)} (raw node:https, same bytes)`, ratio(ours, ceiling)],
     ]);
     return { text, goals };
   } finally {
