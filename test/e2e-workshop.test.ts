@@ -105,8 +105,20 @@ describe.skipIf(skip)(`kiada workshop on ${GIVEN ? 'the cluster of KIADA_E2E_KUB
     } finally {
       pf.kill('SIGINT');
     }
-    // curl from the node needs the node: the teacher's provider (kind: docker exec), in the student's namespace.
-    expect((await teacher('-n', A, 'curl-from-node')).code).toBe(0);
+    // curl from the node, as the student: no node shell, so a hostNetwork pod on the node (the generic provider),
+    // which the namespace's Pod Security level (baseline) refuses in kube-apiserver's words, naming the teacher's flag…
+    const refused = await asStudent(A, 'kiada', 'curl-from-node');
+    expect([refused.code, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr.split('\n')[0]).toBe('Error from server (Forbidden): pods "kiada-node-curl" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)');
+    expect(refused.stderr).toContain('the teacher allows it with `kiada workshop up … --allow-host-network`');
+    expect((await asStudent(A, 'kubectl', 'get', 'pods', '-o', 'name')).stdout).toBe('pod/kiada\n');
+    // …until the teacher opts in (up again: everything else stays as it was).
+    expect((await teacher('workshop', 'up', '--names', `${A},${B}`, '--deploy', '--expires', '1h', '--allow-host-network')).code).toBe(0);
+    expect((await run('kubectl', ['get', 'ns', A, '-o', 'jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}'])).stdout).toBe('privileged');
+    const fromNode = await asStudent(A, 'kiada', 'curl-from-node');
+    expect([fromNode.code, fromNode.stderr]).toEqual([0, '']);
+    expect(fromNode.stdout).toMatch(/^Kiada version 0\.1\. Request processed by "kiada"\. Client IP: \S+\n$/);
+    expect((await asStudent(A, 'kubectl', 'get', 'pods', '-o', 'name')).stdout).toBe('pod/kiada\n');
     const board = JSON.parse((await teacher('workshop', 'board', '-o', 'json')).stdout);
     expect(board.students.find((s: { name: string }) => s.name === A).exercises).toEqual({ deployed: true, ready: true, 'curl-from-node': true, 'curl-from-pod': true, 'port-forward': true, exec: true });
     expect(board.students.find((s: { name: string }) => s.name === B).exercises).toEqual({ deployed: true, ready: true, 'curl-from-node': false, 'curl-from-pod': false, 'port-forward': false, exec: false });

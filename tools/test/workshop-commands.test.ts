@@ -113,6 +113,13 @@ current-context: fake
       stderr: 'Login cards: kiada-workshop/cards.txt, kiada-workshop/cards.html. Hand each student their kubeconfig file; tokens expire in 8h.\n',
     });
     expect(api.objects.get('/namespaces/student1/serviceaccounts/student')!.metadata.uid).toBe(uid);
+    const level = (ns: string) => api.objects.get(`/namespaces/${ns}`)!.metadata.labels['pod-security.kubernetes.io/enforce'];
+    expect([1, 2, 3].map((i) => level(`student${i}`))).toEqual(['baseline', 'baseline', 'baseline']);
+    // --allow-host-network: Pod Security privileged, so that a student's curl-from-node pod (hostNetwork) is admitted.
+    const open = await kiada(['workshop', 'up', '--students', '3', '--deploy', '-q', '--allow-host-network']);
+    expect([open.code, open.stderr.split('\n')[0]]).toEqual([0, 'Pod Security "privileged" in every student namespace: hostNetwork pods (curl-from-node) — and privileged ones — are allowed there.']);
+    expect([1, 2, 3].map((i) => level(`student${i}`))).toEqual(['privileged', 'privileged', 'privileged']);
+    expect(api.objects.get('/namespaces/student1/serviceaccounts/student')!.metadata.uid).toBe(uid);
   });
 
   it('up refuses a namespace that is not the workshop\'s, before making anything', async () => {
@@ -238,6 +245,8 @@ current-context: fake
     expect(api.requests.filter((r) => r.startsWith('DELETE '))).toEqual(['DELETE /api/v1/namespaces/student2/pods/kiada?gracePeriodSeconds=1', 'DELETE /api/v1/namespaces/student2']);
     expect(api.objects.get('/namespaces/student2/serviceaccounts/student')!.metadata.uid).not.toBe(uid);
     expect(api.objects.has('/namespaces/student2/pods/kiada')).toBe(true);
+    // Made again with the level it had (up --allow-host-network).
+    expect(api.objects.get('/namespaces/student2')!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(parse(fs.readFileSync(path.join(tmp, 'kiada-workshop', 'student2.kubeconfig'), 'utf8')).users[0].user.token).not.toBe(before);
     expect(await kiada(['workshop', 'reset', 'kube-system'])).toEqual({ code: 1, stdout: '', stderr: 'error: invalid student name "kube-system": the cluster uses that namespace itself\n' });
   });

@@ -36,6 +36,7 @@ export const minikube = execProvider('minikube', (r) => ['minikube', 'ssh', ...(
 
 /** GKE: `gcloud compute ssh NODE --zone Z --command "curl …"` (the zone from the node's topology label). */
 export const gke = execProvider('gke', (r) => {
+  if (!r.node) throw new CliError(`error: the gke provider needs node ${r.nodeName}'s zone, and you may not read nodes: use --provider generic (a hostNetwork pod on the node)`);
   const zone = r.node.metadata?.labels?.['topology.kubernetes.io/zone'] ?? r.node.metadata?.labels?.['failure-domain.beta.kubernetes.io/zone'];
   if (!zone) throw new CliError(`error: node ${r.nodeName} has no topology.kubernetes.io/zone label; is this a GKE node?`);
   return ['gcloud', 'compute', 'ssh', r.nodeName, '--zone', zone, '--command', shellJoin(curlWords(r))];

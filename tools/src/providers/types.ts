@@ -2,7 +2,8 @@ import type { V1Node } from '@kubernetes/client-node';
 import type { Ctx } from '../lib/context.ts';
 
 export interface NodeCurl {
-  node: V1Node;
+  /** The node object; absent when the user may not read nodes (a workshop student). */
+  node?: V1Node;
   nodeName: string;
   url: string;
   /** The curl words to run there, when not the usual `curlArgv(url)` (kiada trace asks curl for its report). */

@@ -13,7 +13,8 @@ export function addWorkshopCommands(program: Command, ctx: () => Promise<Ctx>, s
   const w = program.command('workshop').description('one teacher, many students: a namespace, account and kubeconfig each; a board of who did what');
   w.command('up').description('make each student a namespace, service account, Role, quota and kubeconfig, and print login cards')
     .option('--students <n>', 'this many students: student1 … studentN').option('--names <names>', 'students with these names (comma-separated DNS labels)')
-    .option('--deploy', 'also deploy kiada (k8s/pod.kiada.yaml) in each namespace').option('--expires <duration>', 'how long the students\' tokens last', '8h')
+    .option('--deploy', 'also deploy kiada (k8s/pod.kiada.yaml) in each namespace')
+    .option('--allow-host-network', 'let students run hostNetwork pods (curl-from-node without a node shell): Pod Security "privileged" instead of "baseline" — which also admits privileged pods').option('--expires <duration>', 'how long the students\' tokens last', '8h')
     .addOption(dir()).addOption(output())
     .action(async (o) => (await import('./up.ts')).up(await ctx(), { ...o, quiet: program.opts().quiet }));
   w.command('board').description('students × exercises, redrawn in place on a terminal (-o json: once)')

@@ -5,6 +5,7 @@ import type { Ctx } from '../../lib/context.ts';
 import { formatData } from '../../lib/print.ts';
 import { withSpinner } from '../../lib/spinner.ts';
 import { POD_GRACE_SECONDS, createStudent, deletePodsNow, studentNamespace, waitNamespaceGone, writeCards } from '../../lib/workshop/cluster.ts';
+import { HOST_NETWORK_LEVEL, POD_SECURITY_LABEL } from '../../lib/workshop/manifests.ts';
 import { DEPLOY_ANNOTATION, EXPIRES_ANNOTATION, validateStudentName } from '../../lib/workshop/students.ts';
 import { tokenSeconds } from './up.ts';
 
@@ -12,6 +13,7 @@ export async function reset(ctx: Ctx, name: string, flags: { dir: string; expire
   validateStudentName(name);
   const ns = await studentNamespace(ctx, name);
   const deploy = ns.metadata?.annotations?.[DEPLOY_ANNOTATION] === 'true';
+  const allowHostNetwork = ns.metadata?.labels?.[POD_SECURITY_LABEL] === HOST_NETWORK_LEVEL;
   // The same lifetime as before unless said otherwise (what was left of it at least 10 minutes).
   const left = Math.floor((Date.parse(ns.metadata?.annotations?.[EXPIRES_ANNOTATION] ?? '') - Date.now()) / 1000);
   const expirationSeconds = flags.expires ? tokenSeconds(flags.expires) : Number.isFinite(left) ? Math.max(600, left) : tokenSeconds('8h');
@@ -21,7 +23,7 @@ export async function reset(ctx: Ctx, name: string, flags: { dir: string; expire
   await ctx.core.deleteNamespace({ name });
   await withSpinner(`waiting for namespace "${name}" to go`, waitNamespaceGone(ctx, name));
   const dir = path.resolve(flags.dir);
-  const student = await createStudent(ctx, name, { deploy, expirationSeconds, dir, show: !flags.quiet });
+  const student = await createStudent(ctx, name, { deploy, allowHostNetwork, expirationSeconds, dir, show: !flags.quiet });
   await writeCards(ctx, dir);
   if (flags.output) ctx.print.out(formatData(flags.output, { students: [student] }));
   else ctx.print.out(`${name}: namespace made again${deploy ? ', kiada deployed' : ''}; new kubeconfig ${path.relative(process.cwd(), student.kubeconfig)} (the old one no longer works)\n`);

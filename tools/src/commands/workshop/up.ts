@@ -15,6 +15,8 @@ export interface UpFlags {
   students?: string;
   names?: string;
   deploy?: boolean;
+  /** Let students run hostNetwork pods (curl-from-node through the generic provider): Pod Security privileged. */
+  allowHostNetwork?: boolean;
   expires: string;
   dir: string;
   output?: 'json' | 'yaml';
@@ -39,7 +41,7 @@ export async function up(ctx: Ctx, flags: UpFlags): Promise<void> {
   if (taken.length) throw new CliError(`error: namespace${taken.length > 1 ? 's' : ''} ${taken.map((ns) => `"${ns.metadata!.name}"`).join(', ')} already exist${taken.length > 1 ? '' : 's'} and ${taken.length > 1 ? 'are' : 'is'} not the workshop's: choose other names, or delete ${taken.length > 1 ? 'them' : 'it'} first`);
   let students;
   try {
-    students = await pool(names, 6, (name, i) => createStudent(ctx, name, { deploy: !!flags.deploy, expirationSeconds, dir, show: i === 0 && !flags.quiet }));
+    students = await pool(names, 6, (name, i) => createStudent(ctx, name, { deploy: !!flags.deploy, allowHostNetwork: !!flags.allowHostNetwork, expirationSeconds, dir, show: i === 0 && !flags.quiet }));
   } catch (err) {
     // Nothing is rolled back: `up` is safe to run again once the cause is fixed, and `down` removes it all.
     throw new CliError(`${describeError(err)}\nWhat was made so far stays: run the same \`kiada workshop up\` again once this is fixed, or \`kiada workshop down\`.`);
@@ -51,5 +53,6 @@ export async function up(ctx: Ctx, flags: UpFlags): Promise<void> {
     return;
   }
   ctx.print.out(alignColumns([['NAME', 'NAMESPACE', 'KUBECONFIG'], ...students.map((s) => [s.name, s.namespace, path.relative(process.cwd(), s.kubeconfig) || s.kubeconfig])]));
+  if (flags.allowHostNetwork) ctx.print.info('Pod Security "privileged" in every student namespace: hostNetwork pods (curl-from-node) — and privileged ones — are allowed there.\n');
   ctx.print.info(`Login cards: ${cards.map((f) => path.relative(process.cwd(), f)).join(', ')}. Hand each student their kubeconfig file; tokens expire in ${flags.expires}.\n`);
 }

@@ -86,6 +86,8 @@ async function createOrReplace(create: () => Promise<unknown>, replace: () => Pr
 
 export interface UpOptions {
   deploy: boolean;
+  /** Pod Security `privileged` rather than `baseline`: hostNetwork pods (curl-from-node on any cluster) allowed. */
+  allowHostNetwork?: boolean;
   expirationSeconds: number;
   dir: string;
   /** Print the kubectl commands this stands for (the first student's only: the others are the same; not with --quiet). */
@@ -99,7 +101,7 @@ export interface UpOptions {
  */
 export async function createStudent(ctx: Ctx, name: string, o: UpOptions): Promise<Student> {
   const expires = new Date(Date.now() + o.expirationSeconds * 1000);
-  const objs = studentObjects(name, { deploy: o.deploy, expires });
+  const objs = studentObjects(name, { deploy: o.deploy, expires, allowHostNetwork: o.allowHostNetwork });
   const rbac = ctx.kc.makeApiClient(RbacAuthorizationV1Api);
   const cmd = (...args: string[]) => o.show && ctx.print.command(['kubectl', ...args]);
   const namespace = name;

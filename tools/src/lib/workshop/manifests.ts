@@ -39,7 +39,11 @@ export const QUOTA = { pods: '10', 'requests.cpu': '1', 'requests.memory': '1Gi'
  */
 export const LIMITS = { _default: { cpu: '200m', memory: '128Mi' }, defaultRequest: { cpu: '50m', memory: '64Mi' }, max: { cpu: '1', memory: '512Mi' } };
 
-export function studentObjects(name: string, o: { deploy: boolean; expires: Date }): StudentObjects {
+/** The Pod Security label of a student's namespace, and the level `--allow-host-network` sets there. */
+export const POD_SECURITY_LABEL = 'pod-security.kubernetes.io/enforce';
+export const HOST_NETWORK_LEVEL = 'privileged';
+
+export function studentObjects(name: string, o: { deploy: boolean; expires: Date; allowHostNetwork?: boolean }): StudentObjects {
   const labels = { [MANAGED_BY.key]: MANAGED_BY.value, [STUDENT_LABEL]: name };
   const meta = (n: string) => ({ name: n, namespace: name, labels });
   return {
@@ -49,8 +53,10 @@ export function studentObjects(name: string, o: { deploy: boolean; expires: Date
       metadata: {
         name,
         // baseline: no hostNetwork, hostPID, privileged… — a student's pod cannot become the node. (restricted would
-        // also refuse the book's `kubectl run --image=curlimages/curl`, which sets no securityContext.)
-        labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'baseline' },
+        // also refuse the book's `kubectl run --image=curlimages/curl`, which sets no securityContext.) With
+        // --allow-host-network, privileged: the only level that admits curl-from-node's hostNetwork pod — and any
+        // other pod, privileged ones included (Pod Security has no level in between).
+        labels: { ...labels, [POD_SECURITY_LABEL]: o.allowHostNetwork ? HOST_NETWORK_LEVEL : 'baseline' },
         annotations: { [DEPLOY_ANNOTATION]: String(o.deploy), [EXPIRES_ANNOTATION]: o.expires.toISOString().replace(/\.\d{3}Z$/, 'Z') },
       },
     },
