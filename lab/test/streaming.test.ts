@@ -1,7 +1,8 @@
 // exec, attach and port-forward on a real lab, through the real kubectl and through client-node:
-// bytes exact in both directions, many connections at once, and the kubelet's error for an eth0-only app.
+// bytes exact in both directions, many connections at once, the kubelet's error for an eth0-only app, and an idle
+// pod that runs no process of the lab's until port-forward needs one in it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -28,7 +29,29 @@ spec:
     ports:
     - name: http
       containerPort: 8080
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: lo-only
+spec:
+  containers:
+  - name: lo
+    image: kiada:0.1
+    command: ["node", "-e", "require('net').createServer(s=>s.end('lo')).listen(9001,'127.0.0.1',()=>console.log('lo up'))"]
 `;
+
+/** The host's view of the processes in a lab pod's network namespace (found by its IP): pid, command line, PID namespace. */
+function podProcesses(labId: string, ip: string) {
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(`kiada-${labId}-p`))
+    .find((n) => execFileSync('ip', ['-n', n, '-4', 'addr', 'show', 'eth0'], { encoding: 'utf8' }).includes(`inet ${ip}/`))!;
+  return execFileSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number).map((pid) => ({
+    pid,
+    cmdline: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean),
+    hostPidNs: fs.readlinkSync(`/proc/${pid}/ns/pid`) === fs.readlinkSync('/proc/self/ns/pid'),
+  }));
+}
 
 /** A bare SPDY upgrade request to the lab's API (curl, with the kubeconfig's server and token). */
 function spdyUpgrade(lab: TestLab, urlPath: string, version: string): Promise<{ status: number; body: string }> {
@@ -86,12 +109,13 @@ describe.skipIf(skip)('streaming on the lab', () => {
   beforeAll(async () => {
     lab = await startTestLab();
     const r = await lab.kubectl(['apply', '-f', '-'], { input: PODS });
-    expect(r.stdout).toBe('pod/echo created\npod/kiada-eth0-only created\n');
-    for (const pod of ['echo', 'kiada-eth0-only']) {
+    expect(r.stdout).toBe('pod/echo created\npod/kiada-eth0-only created\npod/lo-only created\n');
+    for (const pod of ['echo', 'kiada-eth0-only', 'lo-only']) {
       await waitFor(`${pod} running`, async () => (await lab.kubectl(['get', 'pod', pod, '-o', 'jsonpath={.status.phase}'])).stdout === 'Running');
     }
     await waitFor('echo listening', async () => (await lab.kubectl(['logs', 'echo'])).stdout === 'echo up\n');
     await waitFor('kiada listening', async () => (await lab.kubectl(['logs', 'kiada-eth0-only'])).stdout.includes('Listening on port 8080'));
+    await waitFor('lo-only listening', async () => (await lab.kubectl(['logs', 'lo-only'])).stdout === 'lo up\n');
   }, 90_000);
   afterAll(async () => {
     for (const f of forwards) f.kill('SIGKILL');
@@ -122,6 +146,20 @@ describe.skipIf(skip)('streaming on the lab', () => {
       expect(await new Promise((r) => pf.child.once('exit', r))).toBe(0);
     }, 120_000);
   }
+
+  it('an idle pod runs nothing of the lab\'s; port-forward to its loopback-only port starts an agent in it', async () => {
+    const ip = (await lab.kubectl(['get', 'pod', 'lo-only', '-o', 'jsonpath={.status.podIP}'])).stdout;
+    // Only the container: its PID 1 (node, in a PID namespace of its own) and the wrapper that waits for it.
+    const before = podProcesses(lab.id, ip);
+    expect(before.filter((p) => p.hostPidNs).map((p) => p.cmdline[0])).toEqual(['unshare']);
+    expect(before.filter((p) => !p.hostPidNs).map((p) => p.cmdline.slice(0, 2))).toEqual([['node', '-e']]);
+    const pf = await kubectlForward('lo-only', ':9001');
+    expect((await roundTrip(pf.port, Buffer.alloc(0))).toString()).toBe('lo');
+    const agents = podProcesses(lab.id, ip).filter((p) => p.cmdline.some((a) => a.endsWith('/agent.mjs')));
+    expect(agents).toHaveLength(1);
+    expect(agents[0].hostPidNs).toBe(true);
+    pf.child.kill('SIGKILL');
+  }, 30_000);
 
   it('kubectl port-forward to an app bound to eth0 only fails with the kubelet error', async () => {
     const pf = await kubectlForward('kiada-eth0-only', ':8080');
