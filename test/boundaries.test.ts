@@ -1,8 +1,10 @@
 // The workspaces meet only where a package says so: the lab's package exports control.ts (what the CLI drives),
 // exit-code.ts (signal → exit code, shared with the CLI) and testing.ts (what suites and benchmarks use), nothing
-// else; the app exports no module at all (it is a program).
+// else; the app exports no module at all (it is a program), only its package.json, through which the lab finds the
+// app's files: no lab file names the app's folder in the repository.
 // Checked the way Node resolves an import at run time and the way TypeScript (tsc, module nodenext) does.
 import { describe, it, expect } from 'vitest';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import ts from 'typescript';
@@ -45,5 +47,23 @@ describe('package boundaries', () => {
       expect([internal, nodeResolves(internal, LAB)]).toEqual([internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
       expect([internal, tscResolves(internal, LAB)]).toEqual([internal, null]);
     }
+  });
+
+  it('the app exports only its package.json, and the lab depends on the app as a workspace package', () => {
+    const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'apps/kiada/package.json'), 'utf8'));
+    expect(app.exports).toEqual({ './package.json': './package.json' });
+    expect(nodeResolves('@kiada/app/package.json', LAB)).toBe('apps/kiada/package.json');
+    // `npm ci` links the workspace into node_modules, so a fresh clone resolves it.
+    const lab = JSON.parse(fs.readFileSync(path.join(ROOT, 'lab/package.json'), 'utf8'));
+    expect(lab.dependencies['@kiada/app']).toBe(app.version);
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+    expect(lock.packages['node_modules/@kiada/app']).toEqual({ resolved: 'apps/kiada', link: true });
+  });
+
+  it('no lab file names the app by its path in the repository', () => {
+    const files = ['package.json', 'tsconfig.json', ...['src', 'test'].flatMap((dir) =>
+      fs.readdirSync(path.join(ROOT, 'lab', dir), { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => /\.(ts|js|json)$/.test(f)))];
+    expect(files).toContain(path.join('src', 'kubelet', 'image-table.ts'));
+    expect(files.filter((f) => fs.readFileSync(path.join(ROOT, 'lab', f), 'utf8').includes('apps/kiada'))).toEqual([]);
   });
 });

@@ -240,10 +240,11 @@ describe('Dockerfile', () => {
       const fromDockerfile = copies(finalStage).map((c) => {
         const [src, dest] = c.args.split(/\s+/);
         const at = path.posix.join(workdir[0], dest);
-        if (c.from === 'deps') return [at, { npmClosure: 'apps/kiada' }];
-        // The build stage compiles apps/kiada/src (tsconfig.build.json's rootDir) into its dist.
-        if (c.from === 'build') return [at, { repo: src.replace(/^\/src\/(.*)\/dist$/, '$1/src') }];
-        return [at, { repo: src }];
+        if (c.from === 'deps') return [at, { npmClosure: '@kiada/app' }];
+        // The build stage compiles apps/kiada/src (tsconfig.build.json's rootDir) into its dist; the lab takes the
+        // app's files from the package @kiada/app, whose folder is apps/kiada.
+        if (c.from === 'build') return [at, { pkg: '@kiada/app', path: src.replace(/^\/src\/apps\/kiada\/dist$/, 'src') }];
+        return [at, { pkg: '@kiada/app', path: src.replace(/^apps\/kiada\//, '') }];
       });
       const inWorkdir = kiada.files.filter((f) => f.path.startsWith(`${workdir[0]}/`)).map((f) => [f.path, f.from]);
       expect(inWorkdir.sort()).toEqual(fromDockerfile.sort());

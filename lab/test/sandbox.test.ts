@@ -154,7 +154,7 @@ describe.skipIf(skip)('a pod is a sandbox', () => {
       expect((await lab.kubectl(['cp', 'kiada:/etc/hostname', path.join(dir, 'hostname')])).code).toBe(0);
       expect(fs.readFileSync(path.join(dir, 'hostname'), 'utf8')).toBe('kiada\n');
       expect((await lab.kubectl(['cp', 'kiada:/app/package.json', path.join(dir, 'package.json')])).code).toBe(0);
-      expect(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).toBe(fs.readFileSync(path.join(REPO_ROOT, 'apps/kiada/package.json'), 'utf8'));
+      expect(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).toBe(fs.readFileSync(new URL(import.meta.resolve('@kiada/app/package.json')), 'utf8'));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

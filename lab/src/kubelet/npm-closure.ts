@@ -10,8 +10,9 @@ interface LockEntry {
 }
 
 /**
- * The production dependency closure of the lockfile entry at `from` (a workspace such as `apps/kiada`), each
- * package resolved as Node resolves it (its own node_modules, then each parent's), as sorted `location@version`.
+ * The production dependency closure of the lockfile entry at `from` (a workspace's folder, relative to the
+ * lockfile's), each package resolved as Node resolves it (its own node_modules, then each parent's), as sorted
+ * `location@version`.
  */
 export function lockClosure(lock: { packages: Record<string, LockEntry> }, from: string): string[] {
   const pkgs = lock.packages;

@@ -1,21 +1,16 @@
 // A container's root filesystem from its image's table entry (image-table.ts) and its pod: the files the kubelet
 // manages for every container (/etc/hostname, /etc/hosts, /etc/resolv.conf, as kubelet_pods.go and containerd
-// write them) and the image's own (/etc/passwd, /etc/group, its files and directories).
-import fs from 'node:fs';
-import path from 'node:path';
+// write them) and the image's own (/etc/passwd, /etc/group, its files and directories, found by image-sources.ts).
 import type { Obj } from '../store/index.ts';
 import type { Rootfs } from '../net/index.ts';
-import { BASE, type Image, type Source } from './image-table.ts';
-import { lockClosure } from './npm-closure.ts';
+import { BASE, type Image } from './image-table.ts';
+import { sourcePath, type SourceContext } from './image-sources.ts';
 
-export interface PodContext {
+export interface PodContext extends SourceContext {
   hostname: string;
   podIP: string;
   /** The pod runs in its node's network: /etc/hosts is the node's, as the kubelet copies it. */
   hostNetwork: boolean;
-  repoRoot: string;
-  /** A read-only directory made once per lab by `fill` (the dataplane's image layers). */
-  layer(name: string, fill: (dir: string) => void): string;
 }
 
 /** The pod's hostname: spec.hostname, else its name (the UTS hostname and /etc/hostname). */
@@ -76,27 +71,6 @@ export function resolvConf(pod: Obj): string {
   ].join('\n') + '\n';
 }
 
-function source(from: Source, ctx: PodContext): string | undefined {
-  if ('repo' in from) return path.join(ctx.repoRoot, from.repo);
-  if ('host' in from) return from.optional && !fs.existsSync(from.host) ? undefined : from.host;
-  if ('nodeBinary' in from) return process.execPath;
-  if ('npmClosure' in from) {
-    const ws = from.npmClosure;
-    const dir = ctx.layer(`npm-${ws.replace(/\W/g, '-')}`, (to) => {
-      const lock = JSON.parse(fs.readFileSync(path.join(ctx.repoRoot, 'package-lock.json'), 'utf8'));
-      fs.mkdirSync(path.join(to, 'node_modules'));
-      for (const entry of lockClosure(lock, ws)) {
-        const loc = entry.slice(0, entry.lastIndexOf('@'));
-        // Nested ones come with their parent package's directory.
-        if (loc.split('node_modules/').length > 2) continue;
-        fs.cpSync(path.join(ctx.repoRoot, loc), path.join(to, loc), { recursive: true, verbatimSymlinks: true });
-      }
-    });
-    return path.join(dir, 'node_modules');
-  }
-  return undefined;
-}
-
 export function imageRootfs(image: Image, pod: Obj, ctx: PodContext): Rootfs {
   const rootfs: Rootfs = {
     host: [...BASE.host],
@@ -116,7 +90,7 @@ export function imageRootfs(image: Image, pod: Obj, ctx: PodContext): Rootfs {
   for (const f of [...BASE.files, ...image.files]) {
     if ('text' in f.from) rootfs.files.push({ path: f.path, content: f.from.text, mode: f.from.mode });
     else {
-      const src = source(f.from, ctx);
+      const src = sourcePath(f.from, ctx);
       if (src) rootfs.binds.push({ path: f.path, source: src });
     }
   }
