@@ -56,6 +56,14 @@ export const BASE = {
   ],
 } satisfies { host: string[]; layers: string[]; dirs: Image['dirs']; files: Image['files'] };
 
+const ALPINE = { passwd: ALPINE_PASSWD, group: ALPINE_GROUP };
+const DEBIAN = { passwd: DEBIAN_PASSWD, group: DEBIAN_GROUP };
+
+/** A distribution's own image (Docker Hub's official ones): root, no ENTRYPOINT, the usual PATH, nothing added. */
+function distro(repository: string, cmd: string[], accounts: Pick<Image, 'passwd' | 'group'>, more: Partial<Image> = {}): Image {
+  return { repositories: [repository], reference: repository, entrypoint: [], cmd, workdir: '/', user: '', env: { PATH }, ...accounts, dirs: [], files: [], ...more };
+}
+
 export const IMAGES: Record<string, Image> = {
   // This repository's Dockerfile: FROM node:24.21.0-alpine3.24, apk add curl bash, WORKDIR /app, the app compiled to dist/, the deps
   // stage's node_modules, USER 1000:1000, CMD node dist/main.js. The lab runs the TypeScript the build stage
@@ -99,71 +107,14 @@ export const IMAGES: Record<string, Image> = {
       { path: '/cacert.pem', from: { host: '/etc/ssl/certs/ca-certificates.crt', optional: true } },
     ],
   },
-  busybox: {
-    repositories: ['busybox'],
-    reference: 'busybox',
-    entrypoint: [],
-    cmd: ['sh'],
-    workdir: '/',
-    user: '',
-    env: { PATH },
-    passwd: BUSYBOX_PASSWD,
-    group: BUSYBOX_GROUP,
-    dirs: [],
-    files: [],
-  },
-  alpine: {
-    repositories: ['alpine'],
-    reference: 'alpine',
-    entrypoint: [],
-    cmd: ['/bin/sh'],
-    workdir: '/',
-    user: '',
-    env: { PATH },
-    passwd: ALPINE_PASSWD,
-    group: ALPINE_GROUP,
-    dirs: [],
-    files: [],
-  },
+  busybox: distro('busybox', ['sh'], { passwd: BUSYBOX_PASSWD, group: BUSYBOX_GROUP }),
+  alpine: distro('alpine', ['/bin/sh'], ALPINE),
   // nicolaka/netshoot (Alpine, root, CMD zsh): its tools are whatever this machine has (zsh included or not).
-  netshoot: {
-    repositories: ['nicolaka/netshoot'],
-    reference: 'nicolaka/netshoot',
-    entrypoint: [],
-    cmd: ['zsh'],
-    workdir: '/root',
-    user: '',
-    env: { PATH },
-    passwd: ALPINE_PASSWD,
-    group: ALPINE_GROUP,
-    dirs: [],
-    files: [],
-  },
-  debian: {
-    repositories: ['debian'],
-    reference: 'debian',
-    entrypoint: [],
-    cmd: ['bash'],
-    workdir: '/',
-    user: '',
-    env: { PATH },
-    passwd: DEBIAN_PASSWD,
-    group: DEBIAN_GROUP,
-    dirs: [],
-    files: [],
-  },
+  netshoot: distro('nicolaka/netshoot', ['zsh'], ALPINE, { workdir: '/root' }),
+  debian: distro('debian', ['bash'], DEBIAN),
   // ubuntu (24.04 on): Debian's accounts plus the `ubuntu` user, uid 1000.
-  ubuntu: {
-    repositories: ['ubuntu'],
-    reference: 'ubuntu',
-    entrypoint: [],
-    cmd: ['/bin/bash'],
-    workdir: '/',
-    user: '',
-    env: { PATH },
+  ubuntu: distro('ubuntu', ['/bin/bash'], {
     passwd: `${DEBIAN_PASSWD}ubuntu:x:1000:1000:Ubuntu:/home/ubuntu:/bin/bash\n`,
     group: `${DEBIAN_GROUP}ubuntu:x:1000:\n`,
-    dirs: [{ path: '/home/ubuntu', mode: 0o750, uid: 1000, gid: 1000 }],
-    files: [],
-  },
+  }, { dirs: [{ path: '/home/ubuntu', mode: 0o750, uid: 1000, gid: 1000 }] }),
 };
