@@ -78,11 +78,11 @@ export interface Dataplane {
 /** How long a pod's agent outlives its last port-forward connection. */
 export const POD_AGENT_IDLE_MS = 30_000;
 
-
 /**
- * `socketDir` holds the agents' unix sockets: a directory only root can enter (the lab puts it in its registry,
- * /run/kiada/<id>/sockets), never the user-writable state directory — whoever can replace a socket there
- * answers the kubelet's probes and port-forwards.
+ * `socketDir` holds the agents' unix sockets and, in ns/, the files the namespaces are bound on: a directory only
+ * root can enter (the lab puts it in its registry, /run/kiada/<id>/sockets), never the user-writable state
+ * directory — whoever can replace a socket there answers the kubelet's probes and port-forwards, and whoever can
+ * replace a namespace file chooses what containers join. `podAgentIdleMs`: tests shorten it.
  */
 export async function createDataplane(opts: { id: string; socketDir: string; podAgentIdleMs?: number }): Promise<Dataplane> {
   const p = prefix(opts.id);
