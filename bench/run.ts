@@ -5,7 +5,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { goalTable, type Goal, type Section } from './lib.ts';
 
-const BENCHES = ['app', 'shutdown', 'portforward', 'cli', 'lab'];
+const BENCHES = ['app', 'shutdown', 'portforward', 'cli', 'lab', 'workshop'];
 const wanted = process.argv[2] ? [process.argv[2]] : BENCHES;
 const unknown = wanted.filter((w) => !BENCHES.includes(w));
 if (unknown.length) {

@@ -4,6 +4,8 @@
 // and `workshop check` must exit 1 until all are done, then 0.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { skipUnlessLab, startTestLab, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
 
@@ -77,5 +79,22 @@ describe.skipIf(skip)('workshop board and check on the lab', { timeout: 120_000 
     const first = (await lab.kubectl(['exec', '-n', 'ana', 'kiada', '--', 'getent', 'ahosts', 'localhost'])).stdout.split(/\s+/)[0];
     expect((await kiada(['-n', 'ana', '-q', 'exec', '--', 'curl', '-s', 'localhost:8080'])).code).toBe(0);
     expect(await lastClient()).toBe(first === '::1' ? '::1' : '::ffff:127.0.0.1');
+  });
+
+  it('curl-from-node by a user who cannot enter the lab\'s nodes (not root): a hostNetwork pod, as on a real cluster', async () => {
+    // nobody, with a copy of the kubeconfig: the lab provider then runs what the generic one runs elsewhere.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-nobody-'));
+    try {
+      fs.copyFileSync(lab.kubeconfig, path.join(home, 'kubeconfig'));
+      for (const f of [home, path.join(home, 'kubeconfig')]) fs.chownSync(f, 65534, 65534);
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [BIN, '-n', 'ana', 'curl-from-node'], { uid: 65534, gid: 65534, cwd: home, timeout: 60_000, env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: path.join(home, 'kubeconfig'), NO_COLOR: '1' } },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
+      expect(r.stderr).toMatch(/^\$ kubectl -n ana run kiada-node-curl --rm -i --restart=Never --image=curlimages\/curl '--overrides=\{"spec":\{"nodeName":"kind-worker2?","hostNetwork":true\}\}' -- curl -s --max-time 10 http:\/\/10\.244\.\d\.\d+:8080\/\n/);
+      expect([r.code, r.stdout]).toEqual([0, expect.stringMatching(/^Kiada version 0\.1\. Request processed by "kiada"\. Client IP: ::ffff:10\.244\.\d\.1\n$/)]);
+      expect((await lab.kubectl(['get', 'pods', '-n', 'ana', '-o', 'name'])).stdout).toBe('pod/kiada\n');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });
