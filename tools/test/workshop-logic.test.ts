@@ -108,7 +108,7 @@ describe('what a student gets', () => {
 });
 
 describe('login cards', () => {
-  const card: Card = { name: 'ana', namespace: 'ana', server: 'https://127.0.0.2:6443', kubeconfigFile: 'ana.kubeconfig', expires: new Date('2025-03-01T18:00:00Z'), deployed: false };
+  const card: Card = { name: 'ana', namespace: 'ana', server: 'https://127.0.0.2:6443', kubeconfigFile: 'ana.kubeconfig', expires: new Date('2025-03-01T18:00:00Z'), deployed: false, hostNetwork: true };
   it('text: the commands to start, one page per student', () => {
     expect(cardText(card)).toBe(`kiada workshop — ana
 
@@ -127,6 +127,7 @@ Valid until 2025-03-01 18:00 UTC
    Or each exercise on its own: kiada curl-from-node, kiada curl-from-pod, kiada port-forward, kiada exec.
 `);
     expect(cardText({ ...card, deployed: true })).not.toContain('kubectl apply');
+    expect(cardText({ ...card, hostNetwork: false })).toContain('kiada exec. (curl-from-node runs a hostNetwork pod, which your namespace does not allow unless your teacher allows it.)\n');
     expect(cardsText([card, { ...card, name: 'bo' }]).split('\f\n')).toHaveLength(2);
   });
   it('HTML: one printed page per student, everything escaped', () => {

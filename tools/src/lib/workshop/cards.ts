@@ -8,6 +8,8 @@ export interface Card {
   kubeconfigFile: string;
   expires: Date;
   deployed: boolean;
+  /** Whether the namespace admits hostNetwork pods (`workshop up --allow-host-network`): curl-from-node needs one. */
+  hostNetwork: boolean;
 }
 
 const when = (d: Date) => d.toISOString().replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, ' UTC');
@@ -19,7 +21,8 @@ function steps(c: Card): [string, string][] {
     ['kubectl get pods', `Your namespace is ${c.namespace}: every command works there without -n.`],
   ];
   if (!c.deployed) s.push(['kubectl apply -f k8s/pod.kiada.yaml', 'Deploys kiada (from the kiada repository).']);
-  s.push(['npx kiada tour', 'Or each exercise on its own: kiada curl-from-node, kiada curl-from-pod, kiada port-forward, kiada exec.']);
+  s.push(['npx kiada tour', 'Or each exercise on its own: kiada curl-from-node, kiada curl-from-pod, kiada port-forward, kiada exec.' +
+    (c.hostNetwork ? '' : ' (curl-from-node runs a hostNetwork pod, which your namespace does not allow unless your teacher allows it.)')]);
   return s;
 }
 

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { RbacAuthorizationV1Api, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { Ctx } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { studentObjects } from './manifests.ts';
+import { HOST_NETWORK_LEVEL, POD_SECURITY_LABEL, studentObjects } from './manifests.ts';
 import { clusterEntry, studentKubeconfig } from './kubeconfig.ts';
 import { cardsHtml, cardsText, type Card } from './cards.ts';
 import { clusterFacts, isKiadaPod, marksFrom, type ClusterFacts, type Marks } from './exercises.ts';
@@ -194,6 +194,7 @@ export async function writeCards(ctx: Ctx, dir: string): Promise<string[]> {
     kubeconfigFile: `${ns.metadata!.name}.kubeconfig`,
     expires: new Date(ns.metadata?.annotations?.[EXPIRES_ANNOTATION] ?? 0),
     deployed: ns.metadata?.annotations?.[DEPLOY_ANNOTATION] === 'true',
+    hostNetwork: ns.metadata?.labels?.[POD_SECURITY_LABEL] === HOST_NETWORK_LEVEL,
   }));
   const files = [path.join(dir, 'cards.txt'), path.join(dir, 'cards.html')];
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
