@@ -27,14 +27,16 @@ function buildProgram(setExit: (code: number) => void): Command {
   // The lab id is resolved in one place (lab/src/paths.ts): --lab-id, else $KIADA_LAB_ID, else "lab".
   const labId = () => g().labId;
   const ctx = async () => (await import('./lib/context.ts')).createCtx(g());
+  // For the commands that only make HTTPS calls: without client-node when the kubeconfig allows (lib/kubeconfig.ts).
+  const apiCtx = async () => (await import('./lib/context.ts')).createApiCtx(g());
   const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
   // Names are checked while parsing, before any cluster is contacted.
   const podName = (v: string) => validateName('pod', v);
 
   program.command('pod-ip').argument('[pod]', 'pod name', podName, 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
-    .action(async (pod, o) => (await import('./commands/pod-ip.ts')).podIp(await ctx(), pod, o));
+    .action(async (pod, o) => (await import('./commands/pod-ip.ts')).podIp(await apiCtx(), pod, o));
   program.command('ports').argument('[pod]', 'pod name', podName, 'kiada').description('the container ports in the pod spec').addOption(output())
-    .action(async (pod, o) => (await import('./commands/ports.ts')).ports(await ctx(), pod, o));
+    .action(async (pod, o) => (await import('./commands/ports.ts')).ports(await apiCtx(), pod, o));
   program.command('curl-from-node').argument('[pod]', 'pod name', podName, 'kiada').description('log into the pod\'s node and curl the pod from there')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
@@ -42,7 +44,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   program.command('curl-from-pod').argument('[pod]', 'pod name', podName, 'kiada').description('a one-off client pod curls the pod (kubectl run --rm)')
     .option('--image <image>', 'client image', 'curlimages/curl').option('--name <name>', 'client pod name', 'client-pod')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
-    .action(async (pod, o) => setExit(await (await import('./commands/curl-from-pod.ts')).curlFromPod(await ctx(), pod, o)));
+    .action(async (pod, o) => setExit(await (await import('./commands/curl-from-pod.ts')).curlFromPod(await apiCtx(), pod, o)));
   // `kiada port-forward 8080` leaves POD out: a port spec (digits, or with a colon) where POD goes is a port.
   const isPortSpec = (v: string) => /^\d+$/.test(v) || v.includes(':');
   program.command('port-forward').argument('[pod]', 'pod name (kiada when the first word is a port)', (v: string) => (isPortSpec(v) ? v : podName(v)), 'kiada')
@@ -55,7 +57,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
   program.command('logs').argument('[pod]', 'pod name', podName, 'kiada').description("the container's log (kubectl logs)")
     .option('-f, --follow', 'stream new lines').option('--tail <n>', 'last N lines').option('-c, --container <name>', 'container')
-    .action(async (pod, o) => (await import('./commands/logs.ts')).logs(await ctx(), pod, o));
+    .action(async (pod, o) => (await import('./commands/logs.ts')).logs(await apiCtx(), pod, o));
   program.command('exec').argument('[pod]', 'pod name', podName, 'kiada').argument('[command...]', 'the command, after --')
     .description('run a command in the container (kubectl exec)')
     .option('-i, --stdin', 'pass stdin').option('-t, --tty', 'allocate a terminal').option('-c, --container <name>', 'container')

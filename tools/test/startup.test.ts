@@ -60,6 +60,9 @@ function bundledPaths(urls: string[]): string[] {
   return loaded.flatMap((f) => byName.get(f) ?? [f]);
 }
 
+/** The files of client-node loaded from the bundle, from its dist/. */
+const clientNodeFiles = (urls: string[]) => bundledPaths(urls).filter((p) => p.includes('@kubernetes/client-node/')).map((p) => p.replace(/.*@kubernetes\/client-node\/dist\//, '')).sort();
+
 /** The same, packages by name. */
 const bundledSources = (urls: string[]) => [...new Set(bundledPaths(urls).map(source))].sort();
 
@@ -84,7 +87,7 @@ function bundled(): boolean {
  * An API server for pod kiada and a one-off client pod that runs at once: the calls of pod-ip, logs and
  * curl-from-pod, answered as the lab answers them (an http: server: TLS is not what these tests are about).
  */
-async function apiServer(): Promise<{ kubeconfig: string; close(): void }> {
+async function apiServer(): Promise<{ kubeconfig: string; flowKubeconfig: string; close(): void }> {
   const json = (res: http.ServerResponse, code: number, body: unknown) => res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   const kiada = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, spec: { containers: [{ name: 'kiada', ports: [{ containerPort: 8080 }] }] }, status: { phase: 'Running', podIP: '10.244.1.1' } };
   const done = { metadata: { name: 'client-pod' }, status: { phase: 'Succeeded', containerStatuses: [{ state: { terminated: { exitCode: 0 } } }] } };
@@ -101,8 +104,12 @@ async function apiServer(): Promise<{ kubeconfig: string; close(): void }> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const kubeconfig = path.join(tmp, 'kubeconfig');
-  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${(server.address() as net.AddressInfo).port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: a}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n`);
-  return { kubeconfig, close: () => server.close() };
+  const port = (server.address() as net.AddressInfo).port;
+  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: a\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n`);
+  // The same in flow style, which lib/kubeconfig-yaml.ts leaves to client-node.
+  const flowKubeconfig = path.join(tmp, 'kubeconfig-flow');
+  fs.writeFileSync(flowKubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: a}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n`);
+  return { kubeconfig, flowKubeconfig, close: () => server.close() };
 }
 
 const QUICK: [string[], number, RegExp][] = [
@@ -128,14 +135,15 @@ describe('what a command loads, from the bundle', () => {
     }
   });
 
-  it('logs and curl-from-pod: over node:https — no API model, no undici, as pod-ip', async () => {
+  it('logs and curl-from-pod: over node:https — of client-node only the class of its API errors, as pod-ip', async () => {
     if (!bundled()) return;
     const api = await apiServer();
     try {
       for (const [args, stdout] of [[['logs', '--tail', '5'], 'Listening on port 8080\n'], [['curl-from-pod'], 'Kiada version 0.1.\npod "client-pod" deleted\n']] as const) {
         const r = await run([...args, '-q', '--kubeconfig', api.kubeconfig]);
         expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout, stderr: '' });
-        expect(packagesIn(bundledSources(r.urls))).toEqual(['@kubernetes/client-node', 'commander', 'js-yaml', 'rfc4648']);
+        expect(packagesIn(bundledSources(r.urls))).toEqual(['@kubernetes/client-node', 'commander']);
+        expect(clientNodeFiles(r.urls)).toEqual(['gen/apis/exception.js']);
         expect(bundledPaths(r.urls).filter((i) => /gen\/(apis\/\w+Api|models\/V1Pod)\.js$/.test(i))).toEqual([]);
         expect(r.urls.filter((u) => /\/lazy-[\w-]+\.cjs$/.test(u))).toEqual([]);
         expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
@@ -145,11 +153,27 @@ describe('what a command loads, from the bundle', () => {
     }
   });
 
-  it('pod-ip: the kubeconfig read by client-node, one GET — no API model, no undici, nothing loaded for proxies or logins', async () => {
+  it('pod-ip: the kubeconfig read without client-node, one GET — of client-node only the class of its API errors', async () => {
     if (!bundled()) return;
     const api = await apiServer();
     try {
       const r = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig]);
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
+      const sources = bundledSources(r.urls);
+      expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander']);
+      expect(clientNodeFiles(r.urls)).toEqual(['gen/apis/exception.js']);
+      expect(commandsIn(sources)).toEqual(['tools/src/commands/pod-ip.ts', 'tools/src/commands/workshop/command.ts']);
+      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('pod-ip with a kubeconfig left to client-node (flow style): KubeConfig and js-yaml, no API model, no undici, nothing loaded for proxies or logins', async () => {
+    if (!bundled()) return;
+    const api = await apiServer();
+    try {
+      const r = await run(['pod-ip', '-q', '--kubeconfig', api.flowKubeconfig]);
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
       const sources = bundledSources(r.urls);
       expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander', 'js-yaml', 'rfc4648']);

@@ -1,12 +1,12 @@
 // `kiada curl-from-pod [POD]`: the book's one-off client pod,
 // `kubectl run --image=curlimages/curl -it --restart=Never --rm client-pod -- curl <ip>:8080`.
-import type { Ctx } from '../lib/context.ts';
+import type { ApiCtx } from '../lib/context.ts';
 import { getPod, requireIP, resolvePort, firstPort } from '../lib/pods.ts';
 import { validateName, validatePath } from '../lib/names.ts';
 import { runOneOff } from '../lib/oneoff.ts';
 import { curlArgv, hostPort } from '../providers/curl.ts';
 
-export async function curlFromPod(ctx: Ctx, name: string, opts: { image?: string; name?: string; port?: string; path?: string }): Promise<number> {
+export async function curlFromPod(ctx: ApiCtx, name: string, opts: { image?: string; name?: string; port?: string; path?: string }): Promise<number> {
   const client = validateName('pod', opts.name ?? 'client-pod');
   const path = validatePath(opts.path ?? '/');
   const pod = await getPod(ctx, name);

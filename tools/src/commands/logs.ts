@@ -1,11 +1,11 @@
 // `kiada logs [POD] [-f] [--tail N]`: the container's log, streamed as the API server sends it.
-import type { Ctx } from '../lib/context.ts';
+import type { ApiCtx } from '../lib/context.ts';
 import { getPod, containerOf } from '../lib/pods.ts';
 import { CliError, serverStatus } from '../lib/errors.ts';
 import { getStream } from '../lib/http-api.ts';
 import { podPath } from '../lib/pod-output.ts';
 
-export async function logs(ctx: Ctx, name: string, opts: { follow?: boolean; tail?: string; container?: string }): Promise<void> {
+export async function logs(ctx: ApiCtx, name: string, opts: { follow?: boolean; tail?: string; container?: string }): Promise<void> {
   if (opts.tail !== undefined && !/^(-1|\d+)$/.test(opts.tail)) throw new CliError(`error: invalid argument "${opts.tail}" for "--tail" flag: must be an integer (-1 for all lines)`);
   // kubectl logs words a missing pod its own way (logs.go): `error: error from server (NotFound): … in namespace "ns"`.
   const pod = await getPod(ctx, name).catch((err) => {

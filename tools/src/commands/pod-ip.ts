@@ -1,13 +1,13 @@
 // `kiada pod-ip [POD]`: the pod's IP, as `kubectl get pod POD -o jsonpath={.status.podIP}` prints it; -o wide is
 // `kubectl get pod -o wide` (the server's own table, so its columns are kubectl's on any cluster); -o json|yaml
 // the pod as kubectl get prints it.
-import type { Ctx } from '../lib/context.ts';
+import type { ApiCtx } from '../lib/context.ts';
 import { getPod, requireIP } from '../lib/pods.ts';
 import { getRaw, TABLE_ACCEPT } from '../lib/raw-get.ts';
 import { printTable, type Table } from '../lib/kubectl-print.ts';
 import { podPath, printPodAs } from '../lib/pod-output.ts';
 
-export async function podIp(ctx: Ctx, name: string, opts: { output?: string }): Promise<void> {
+export async function podIp(ctx: ApiCtx, name: string, opts: { output?: string }): Promise<void> {
   if (opts.output === 'wide') {
     const table = (await getRaw(ctx, podPath(ctx, name), TABLE_ACCEPT)) as Table;
     ctx.print.command(ctx.kubectl('get', 'pod', name, '-o', 'wide'));

@@ -1,5 +1,6 @@
 // API calls that need none of client-node's models, over node:https: authenticated as client-node authenticates
-// every call (applyToHTTPSOptions: tokens, client certificates, exec and cloud logins, proxies), on keep-alive
+// every call (applyToHTTPSOptions: tokens, client certificates, exec and cloud logins, proxies; or, for a
+// kubeconfig that needs none of the latter, the same options read without client-node: kubeconfig.ts), on keep-alive
 // connections (one TLS handshake for several calls). client-node's typed calls, Watch and Log go through undici
 // (1 MB of JavaScript, its HTTP parser in WebAssembly) after loading every API model: ~150 ms of CPU that
 // curl-from-pod and logs spent before their first byte (bench/README.md). A refusal is an ApiException with the
@@ -7,7 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ApiException } from '@kubernetes/client-node';
-import type { Ctx } from './context.ts';
+import type { ApiCtx } from './context.ts';
 
 interface Call {
   method?: 'GET' | 'POST' | 'DELETE';
@@ -27,17 +28,15 @@ export interface Stream {
 }
 
 /** The response, once its status is a success; else an ApiException with what the server said. */
-async function open(ctx: Ctx, apiPath: string, call: Call = {}): Promise<Stream> {
-  const server = ctx.kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('no current cluster in the kubeconfig');
+async function open(ctx: ApiCtx, apiPath: string, call: Call = {}): Promise<Stream> {
+  const { server, options } = await ctx.connection();
   const url = new URL(server.replace(/\/$/, '') + apiPath);
   const method = call.method ?? 'GET';
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-  const opts: https.RequestOptions = { method, headers: { Accept: call.accept ?? 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) } };
-  await ctx.kc.applyToHTTPSOptions(opts);
-  // Without a proxy, Node's global agent, which keeps connections alive per server and TLS options (the options
-  // are in opts): the next call reuses this one's. client-node's agent for the cluster would close it.
-  if (!ctx.kc.getCurrentCluster()?.proxyUrl) delete opts.agent;
+  // Without a proxy, no agent in the options: Node's global agent, which keeps connections alive per server and
+  // TLS options, so the next call reuses this one's.
+  const headers = { Accept: call.accept ?? 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...options.headers };
+  const opts: https.RequestOptions = { ...options, method, headers };
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'http:' ? http : https).request(url, opts, (res) => {
       const code = res.statusCode ?? 0;
@@ -58,17 +57,17 @@ async function readAll({ body: res }: Stream): Promise<string> {
 }
 
 /** A call whose answer is JSON: the object as the server sent it. */
-export async function callJson(ctx: Ctx, apiPath: string, call: Call = {}): Promise<unknown> {
+export async function callJson(ctx: ApiCtx, apiPath: string, call: Call = {}): Promise<unknown> {
   return JSON.parse(await readAll(await open(ctx, apiPath, call)));
 }
 
 /** A GET whose answer is text (a log). */
-export async function getText(ctx: Ctx, apiPath: string): Promise<string> {
+export async function getText(ctx: ApiCtx, apiPath: string): Promise<string> {
   return readAll(await open(ctx, apiPath, { accept: '*/*' }));
 }
 
 /** A GET read as it comes (a followed log): opened once the server accepts it. */
-export function getStream(ctx: Ctx, apiPath: string): Promise<Stream> {
+export function getStream(ctx: ApiCtx, apiPath: string): Promise<Stream> {
   return open(ctx, apiPath, { accept: '*/*' });
 }
 
@@ -76,7 +75,7 @@ export function getStream(ctx: Ctx, apiPath: string): Promise<Stream> {
  * A watch (`?watch=true` in apiPath): each event as it comes, then onDone once the server ends it, or with the
  * error that ended it (also an abort). Opened once the server accepts it.
  */
-export async function watch(ctx: Ctx, apiPath: string, onEvent: (type: string, object: any) => void, onDone: (err?: unknown) => void): Promise<{ abort(): void }> {
+export async function watch(ctx: ApiCtx, apiPath: string, onEvent: (type: string, object: any) => void, onDone: (err?: unknown) => void): Promise<{ abort(): void }> {
   const stream = await open(ctx, apiPath);
   const res = stream.body;
   let buffer = '';

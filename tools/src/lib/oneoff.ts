@@ -3,7 +3,7 @@
 // curl-from-node.
 import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Ctx } from './context.ts';
+import type { ApiCtx } from './context.ts';
 import { CliError } from './errors.ts';
 import { callJson, getStream, watch, type Stream } from './http-api.ts';
 import { podPath } from './pod-output.ts';
@@ -31,7 +31,7 @@ export interface OneOffResult {
   exitCode: number;
 }
 
-async function createWithFreshName(ctx: Ctx, spec: OneOffSpec): Promise<string> {
+async function createWithFreshName(ctx: ApiCtx, spec: OneOffSpec): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const name = attempt === 0 ? spec.name : `${spec.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
     const pod: V1Pod = {
@@ -59,7 +59,7 @@ async function createWithFreshName(ctx: Ctx, spec: OneOffSpec): Promise<string> 
 }
 
 /** Phases seen through a watch (its first events are the pod's current state): started, then finished. */
-function watchPod(ctx: Ctx, name: string, image: string) {
+function watchPod(ctx: ApiCtx, name: string, image: string) {
   let onStarted!: () => void;
   let onFinished!: (p: V1Pod) => void;
   let onError!: (e: unknown) => void;
@@ -101,7 +101,7 @@ function watchPod(ctx: Ctx, name: string, image: string) {
   return { started: Promise.race([started, finished.then(() => undefined)]), finished, stop };
 }
 
-export async function runOneOff(ctx: Ctx, spec: OneOffSpec): Promise<OneOffResult> {
+export async function runOneOff(ctx: ApiCtx, spec: OneOffSpec): Promise<OneOffResult> {
   let creating: Promise<string> | undefined;
   let deleting: Promise<void> | undefined;
   // Deletes the pod if it exists or is being created: a signal during the create call must not leave the pod

@@ -1,7 +1,7 @@
 // Reading the pod the commands are about, with kubectl's errors for the cases readers hit.
 import net from 'node:net';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Ctx } from './context.ts';
+import type { ApiCtx } from './context.ts';
 import { CliError } from './errors.ts';
 import { getRaw } from './raw-get.ts';
 import { podPath } from './pod-output.ts';
@@ -10,7 +10,7 @@ import { podPath } from './pod-output.ts';
  * The pod as the server sends it, in one GET (as kubectl get): client-node's typed read would first load every API
  * model (~50 ms of a ~100 ms command). Its timestamps stay strings, which nothing here reads as dates.
  */
-export async function getPod(ctx: Ctx, name: string): Promise<V1Pod> {
+export async function getPod(ctx: ApiCtx, name: string): Promise<V1Pod> {
   return (await getRaw(ctx, podPath(ctx, name))) as V1Pod;
 }
 
