@@ -24,6 +24,17 @@ const EXTERNAL = ['bufferutil', 'utf-8-validate'];
 // (lazy-<name>.cjs), required at its first use. undici alone is 1 MB; none is needed to read a kubeconfig.
 const LAZY_PACKAGES = ['undici', 'socks', 'socks-proxy-agent', 'hpagent', 'openid-client', 'jsonpath-plus'];
 const CLIENT_NODE = /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]/;
+// The commands that only make HTTPS calls (they take an ApiCtx): the bin runs them from fast.js, the CLI's
+// definitions and these commands in one file, without its ~25 chunks and modules to load one by one (bench/README.md).
+export const FAST_COMMANDS = ['pod-ip', 'ports', 'logs', 'curl-from-pod'];
+const FAST_MODULES = ['lib/context.ts', ...FAST_COMMANDS.map((c) => `commands/${c}.ts`)].map((f) => path.join(TOOLS, 'src', f));
+// What fast.js takes from the split bundle, when a kubeconfig needs client-node or none is found but the lab's: entries
+// of their own there (their code shares no module of ours with fast.js, so nothing is there twice).
+const SHARED_ENTRIES = {
+  'client-node-config': path.join(TOOLS, 'src', 'lib', 'client-node-config.ts'),
+  'core-api': path.join(TOOLS, 'src', 'lib', 'core-api.ts'),
+  'lab-control': require.resolve('@kiada/lab/control.ts'),
+};
 
 /**
  * How a module imports a package: the names of `import { a, b as c } from 'pkg'`, '*' for `import * as x from 'pkg'`,
@@ -122,6 +133,32 @@ function cliPlugin(outdir, lazyDir) {
 }
 
 /**
+ * For fast.js: the CLI with its dynamic imports of FAST_MODULES inlined, those of SHARED_ENTRIES left to the split
+ * bundle's files, and every other one (another command's module, never run from fast.js: the bin sends only
+ * FAST_COMMANDS there) a module that says so if it ever is.
+ * @returns {import('esbuild').Plugin}
+ */
+function fastPlugin() {
+  const shared = new Map(Object.entries(SHARED_ENTRIES).map(([name, file]) => [file, `./${name}.js`]));
+  return {
+    name: 'kiada-fast',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData === 'resolved') return undefined;
+        const r = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolved' });
+        if (r.errors.length || FAST_MODULES.includes(r.path)) return undefined;
+        if (shared.has(r.path)) return { path: shared.get(r.path), external: true };
+        return { path: r.path, namespace: 'not-fast' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'not-fast' }, (args) => ({
+        loader: 'js',
+        contents: `throw new Error(${JSON.stringify(`kiada: ${path.relative(ROOT, args.path)} is not in fast.js (tools/scripts/build-bundle.js: FAST_COMMANDS)`)});`,
+      }));
+    },
+  };
+}
+
+/**
  * A lazy package as built, loaded here to read its keys.
  * @param {string} dir
  * @param {string} pkg
@@ -145,19 +182,28 @@ async function bundleCli(esbuild) {
   });
   const cli = await esbuild.build({
     ...COMMON,
-    entryPoints: { cli: path.join(TOOLS, 'src', 'cli.ts') },
+    entryPoints: { cli: path.join(TOOLS, 'src', 'cli.ts'), ...SHARED_ENTRIES },
     splitting: true,
     format: 'esm',
     outdir: tmp,
     banner: { js: BANNER },
     plugins: [cliPlugin(CLI_DIR, tmp)],
   });
+  const fast = await esbuild.build({
+    ...COMMON,
+    entryPoints: { fast: path.join(TOOLS, 'src', 'cli.ts') },
+    format: 'esm',
+    outdir: tmp,
+    banner: { js: BANNER },
+    plugins: [fastPlugin(), cliPlugin(CLI_DIR, tmp)],
+  });
   // Which input went into which file: for the tests of what a command loads (tools/test/startup.test.ts), and for
   // the question of why a command loads something. The bin never reads it.
-  fs.writeFileSync(path.join(tmp, 'metafile.json'), JSON.stringify(cli.metafile));
+  const metafile = { inputs: { ...cli.metafile.inputs, ...fast.metafile.inputs }, outputs: { ...cli.metafile.outputs, ...fast.metafile.outputs } };
+  fs.writeFileSync(path.join(tmp, 'metafile.json'), JSON.stringify(metafile));
   // Inputs: our sources and the package.json of every package bundled (an update changes its version).
   const files = new Set(['bundle.js', 'build-bundle.js', 'lazy-module.js'].map((f) => path.join(TOOLS, 'scripts', f)));
-  for (const input of [...Object.keys(cli.metafile.inputs), ...Object.keys(lazy.metafile.inputs)]) {
+  for (const input of [...Object.keys(metafile.inputs), ...Object.keys(lazy.metafile.inputs)]) {
     if (/^[\w-]+:/.test(input)) continue; // builtin:…, lazy-package:…
     const abs = path.resolve(ROOT, input);
     const pkg = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(abs);
@@ -168,10 +214,10 @@ async function bundleCli(esbuild) {
     return [path.relative(ROOT, file).split(path.sep).join('/'), st.size, st.mtimeMs, sha256(fs.readFileSync(file))];
   });
   // Built for this Node: the built-ins' property names are this Node's.
-  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ entry: 'cli.js', node: process.versions.node, inputs }));
+  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ entry: 'cli.js', fast: { entry: 'fast.js', commands: FAST_COMMANDS }, node: process.versions.node, inputs }));
   fs.rmSync(CLI_DIR, { recursive: true, force: true });
   fs.renameSync(tmp, CLI_DIR); // whole or not at all: the bin never sees half a bundle
-  const outputs = [...Object.values(cli.metafile.outputs), ...Object.values(lazy.metafile.outputs)];
+  const outputs = [...Object.values(metafile.outputs), ...Object.values(lazy.metafile.outputs)];
   return `${outputs.length} files, ${(outputs.reduce((n, o) => n + o.bytes, 0) / 1e6).toFixed(1)} MB`;
 }
 

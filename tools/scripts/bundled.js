@@ -19,10 +19,12 @@ export const sha256 = (data) => process.getBuiltinModule('node:crypto').createHa
 
 /**
  * The bundled CLI's entry URL, if it was made by this Node from the files there are now (each input's size and
- * mtime, else its content hash, as the manifest records them); else undefined.
+ * mtime, else its content hash, as the manifest records them); else undefined. For a command line that starts with
+ * one of the commands that only make HTTPS calls, fast.js (build-bundle.js: FAST_COMMANDS).
+ * @param {string[]} [argv] the command line, without node and the bin
  * @returns {string | undefined}
  */
-export function freshCliEntry(dir = CLI_DIR, root = ROOT) {
+export function freshCliEntry(dir = CLI_DIR, root = ROOT, argv = []) {
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     if (manifest.node !== process.versions.node) return undefined;
@@ -33,7 +35,8 @@ export function freshCliEntry(dir = CLI_DIR, root = ROOT) {
       // A checkout or a rebase touches files without changing them: then the content decides.
       if (st.mtimeMs !== mtimeMs && sha256(fs.readFileSync(abs)) !== hash) return undefined;
     }
-    return pathToFileURL(path.join(dir, manifest.entry)).href;
+    const fast = manifest.fast?.commands.includes(argv[0]);
+    return pathToFileURL(path.join(dir, fast ? manifest.fast.entry : manifest.entry)).href;
   } catch {
     return undefined; // no bundle, or one of another shape
   }

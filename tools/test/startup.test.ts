@@ -117,11 +117,15 @@ const QUICK: [string[], number, RegExp][] = [
   [['--help'], 0, /^Usage: kiada /],
   [['completion', 'bash'], 0, /complete -F _kiada kiada kubectl-kiada\n$/],
   [['nope'], 1, /^$/],
-  [['pod-ip', '--bogus'], 1, /^$/],
+  [['ports', '--bogus'], 1, /^$/],
 ];
+// The commands that only make HTTPS calls: the bin runs them from fast.js, the CLI and these commands in one file.
+const FAST_COMMANDS = ['curl-from-pod', 'logs', 'pod-ip', 'ports'].map((c) => `tools/src/commands/${c}.ts`);
+/** The files of the bundle loaded, by name. */
+const bundleFiles = (urls: string[]) => urls.filter((u) => u.startsWith('file:') && fileURLToPath(u).startsWith(CLI_DIR + path.sep)).map((u) => path.basename(fileURLToPath(u)));
 
 describe('what a command loads, from the bundle', () => {
-  it('--version, --help, completion and a wrong argument: commander and the CLI, no command, nothing of client-node', async () => {
+  it('--version, --help, completion and a wrong argument: commander and the CLI, no command, nothing of client-node (fast.js alone for a fast command)', async () => {
     if (!bundled()) return;
     for (const [args, code, stdout] of QUICK) {
       const r = await run(args);
@@ -129,9 +133,15 @@ describe('what a command loads, from the bundle', () => {
       // The bin, the bundled.js it asks, and the bundle's files: nothing else from disk.
       expect(sourceFiles(r.urls).filter((f) => !f.startsWith('tools/.cache/cli/'))).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
       const sources = bundledSources(r.urls);
+      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) || ['http', 'https', 'tls', 'crypto'].includes(b))).toEqual([]);
+      if (args[0] === 'ports') {
+        // fast.js alone, as for `kiada ports` itself: its code is there, but nothing ran that loads more.
+        expect(bundleFiles(r.urls)).toEqual(['fast.js']);
+        expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander']);
+        continue;
+      }
       expect(packagesIn(sources)).toEqual(['commander']);
       expect(commandsIn(sources)).toEqual(args[0] === 'completion' ? ['tools/src/commands/completion.ts', 'tools/src/commands/workshop/command.ts'] : ['tools/src/commands/workshop/command.ts']);
-      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) || ['http', 'https', 'tls', 'crypto'].includes(b))).toEqual([]);
     }
   });
 
@@ -142,6 +152,7 @@ describe('what a command loads, from the bundle', () => {
       for (const [args, stdout] of [[['logs', '--tail', '5'], 'Listening on port 8080\n'], [['curl-from-pod'], 'Kiada version 0.1.\npod "client-pod" deleted\n']] as const) {
         const r = await run([...args, '-q', '--kubeconfig', api.kubeconfig]);
         expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout, stderr: '' });
+        expect(bundleFiles(r.urls)).toEqual(['fast.js']);
         expect(packagesIn(bundledSources(r.urls))).toEqual(['@kubernetes/client-node', 'commander']);
         expect(clientNodeFiles(r.urls)).toEqual(['gen/apis/exception.js']);
         expect(bundledPaths(r.urls).filter((i) => /gen\/(apis\/\w+Api|models\/V1Pod)\.js$/.test(i))).toEqual([]);
@@ -153,16 +164,19 @@ describe('what a command loads, from the bundle', () => {
     }
   });
 
-  it('pod-ip: the kubeconfig read without client-node, one GET — of client-node only the class of its API errors', async () => {
+  it('pod-ip: one file (fast.js), the kubeconfig read without client-node, one GET — of client-node only the class of its API errors', async () => {
     if (!bundled()) return;
     const api = await apiServer();
     try {
       const r = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig]);
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
+      expect(sourceFiles(r.urls).filter((f) => !f.startsWith('tools/.cache/cli/'))).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
+      expect(bundleFiles(r.urls)).toEqual(['fast.js']);
       const sources = bundledSources(r.urls);
       expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander']);
       expect(clientNodeFiles(r.urls)).toEqual(['gen/apis/exception.js']);
-      expect(commandsIn(sources)).toEqual(['tools/src/commands/pod-ip.ts', 'tools/src/commands/workshop/command.ts']);
+      // The other commands' modules are not in it (a stand-in that would say so, never run).
+      expect(commandsIn(sources)).toEqual([...FAST_COMMANDS, 'tools/src/commands/workshop/command.ts']);
       expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
     } finally {
       api.close();
@@ -177,7 +191,8 @@ describe('what a command loads, from the bundle', () => {
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
       const sources = bundledSources(r.urls);
       expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander', 'js-yaml', 'rfc4648']);
-      expect(commandsIn(sources)).toEqual(['tools/src/commands/pod-ip.ts', 'tools/src/commands/workshop/command.ts']);
+      expect(bundleFiles(r.urls)).toContain('client-node-config.js');
+      expect(commandsIn(sources)).toEqual([...FAST_COMMANDS, 'tools/src/commands/workshop/command.ts']);
       // client-node as far as KubeConfig needs: its generated API groups and models are in the bundle, not loaded;
       // nor is any package it loads at first use (lazy-*.cjs: undici, the proxies', the logins').
       expect(Object.keys(metafile().inputs).some((i) => i.endsWith('gen/apis/CoreV1Api.js'))).toBe(true);
@@ -272,6 +287,19 @@ describe('the bin takes the bundle', () => {
     expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
     fs.rmSync(b.input);
     expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
+  });
+
+  it('fast.js for a command line that starts with one of its commands, the split bundle for any other', () => {
+    const b = fakeBundle();
+    fs.writeFileSync(path.join(b.dir, 'manifest.json'), JSON.stringify({ ...b.manifest, fast: { entry: 'fast.js', commands: ['pod-ip'] } }));
+    const fast = pathToFileURL(path.join(b.dir, 'fast.js')).href;
+    expect(freshCliEntry(b.dir, b.root, ['pod-ip', '-o', 'wide'])).toBe(fast);
+    for (const argv of [[], ['exec', 'pod-ip'], ['-n', 'x', 'pod-ip'], ['help', 'pod-ip']]) expect(freshCliEntry(b.dir, b.root, argv)).toBe(b.entry);
+    // The real bundle's: the commands cli.ts gives an ApiCtx (apiCtx()), no more, no fewer.
+    const cli = fs.readFileSync(path.join(ROOT, 'tools', 'src', 'cli.ts'), 'utf8');
+    const apiCommands = [...cli.matchAll(/program\.command\('([\w-]+)'\)((?:(?!program\.command)[\s\S])*)/g)].filter((m) => m[2].includes('apiCtx()')).map((m) => m[1]).sort();
+    expect(apiCommands.map((c) => `tools/src/commands/${c}.ts`)).toEqual(FAST_COMMANDS);
+    if (bundled()) expect(JSON.parse(fs.readFileSync(path.join(CLI_DIR, 'manifest.json'), 'utf8')).fast.commands.sort()).toEqual(apiCommands);
   });
 
   it('only on the Node that made it, and never a manifest it cannot read', () => {

@@ -23,7 +23,7 @@ if (nodeModule.enableCompileCache?.().status === nodeModule.constants.compileCac
 // runs. It is used while it matches the sources; else the sources run, with client-node in one file if there is
 // one. KIADA_NO_BUNDLE=1 runs the sources with client-node as published.
 const bundle = process.env.KIADA_NO_BUNDLE ? undefined : await import('../../scripts/bundled.js');
-const entry = bundle?.freshCliEntry();
+const entry = bundle?.freshCliEntry(undefined, undefined, process.argv.slice(2));
 if (bundle && entry) bundle.resolveWithin(entry);
 else bundle?.useClientNodeBundle();
 const { main } = await import(entry ?? '../cli.ts');
