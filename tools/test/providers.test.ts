@@ -127,6 +127,7 @@ describe('providers', () => {
       kc.loadFromOptions({ clusters: [{ name: 'c', server: server_, skipTLSVerify: true }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
       const fake = {
         ...ctx, kc, contextName: 'gke_p_z_c', clusterName: 'gke_p_z_c', namespace: 'default',
+        connection: async () => ({ server: server_, options: { headers: { Authorization: 'Bearer t' } } }),
         core: { readNode: async () => (calls.push('readNode'), node('gke-n1', 'z')) },
         print: { command: (a: string[]) => calls.push(`print ${a.join(' ')}`), out: () => calls.push('out'), info: () => calls.push('info') },
       } as unknown as Ctx;
