@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
 import { CliError } from './errors.ts';
 import { createPrinter, type Printer } from './print.ts';
-import { readKubeconfig, type Connection } from './kubeconfig.ts';
+import { readKubeconfig, caAsDefault, type Connection } from './kubeconfig.ts';
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -120,7 +120,8 @@ export async function createApiCtx(opts: GlobalOptions): Promise<ApiCtx> {
   const src = await kubeconfigFiles(opts);
   const kc = readKubeconfig(src.files, opts.context);
   if (!kc) return createCtx(opts, src);
-  return baseCtx(opts, kc.contextName, kc.clusterName, kc.namespace, async () => kc.connection);
+  const connection = caAsDefault(kc.connection);
+  return baseCtx(opts, kc.contextName, kc.clusterName, kc.namespace, async () => connection);
 }
 
 export async function createCtx(opts: GlobalOptions, source?: KubeconfigSource): Promise<Ctx> {
