@@ -1,10 +1,10 @@
 // The machine-wide register of labs, beside the namespaces it describes: /run/kiada/<id>/ (root's, 0755; gone at
 // reboot with the namespaces). `owner.json` (root's, 0644) says which daemon owns the id — its PID, start time and
 // command line, so a recycled PID is never taken for it — for which user, with which state directory, which
-// kubeconfig and API port. `sockets/` (0700) holds the namespace agents' unix sockets and (ns/) the files the
-// nodes' and pods' namespaces are bound on. Only the daemon writes its record: claimed exclusively at start (the
-// id's `kiada-<id>-*` namespaces are then its own to clean), completed once ready, removed when it stops. Readers
-// trust nothing here unless root owns it and nobody else can write it.
+// kubeconfig and API port. `sockets/` (0700) holds the files the nodes' and pods' namespaces are bound on
+// (ns/), the containers' first mount point (rootfs/) and image layers. Only the daemon writes its record: claimed
+// exclusively at start (the id's `kiada-<id>-*` namespaces are then its own to clean), completed once ready,
+// removed when it stops. Readers trust nothing here unless root owns it and nobody else can write it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { LabError } from './errors.ts';

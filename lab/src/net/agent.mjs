@@ -1,17 +1,18 @@
-// The namespace agent: opens TCP connections from inside a network namespace. One runs per node for as long as
-// the lab (probes go from the node to the pod, as the kubelet sends them), and one in a pod only while
-// port-forward uses it (its loopback is reachable from inside only). On a unix socket (which works across network
-// namespaces): `CONNECT <host> <port>\n` → `OK\n` or `ERR …\n`, then bytes flow both ways.
+// The namespace agent: opens TCP connections from inside a network namespace and hands them to the lab's daemon.
+// One runs per node for as long as the lab (probes go from the node to the pod, as the kubelet sends them), and
+// one in a pod only while port-forward uses it (its loopback is reachable from inside only). The daemon asks on
+// the IPC channel it spawned us with — `{ id, host, port }` — and gets back `{ id }` with the connected socket
+// itself (its descriptor passed over the channel: a socket stays in the namespace it was made in, and from then on
+// the bytes go between the daemon and the peer with no relay), or `{ id, err }` in containerd's words.
 // Plain JavaScript on purpose: a .ts file would load Node's type stripper (amaro, ~12 MB PSS) into every agent.
 import net from 'node:net';
-import fs from 'node:fs';
-
-const [socketPath] = process.argv.slice(2);
 
 /** @returns {Promise<net.Socket>} */
 function dial(/** @type {string} */ host, /** @type {number} */ port) {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port, noDelay: true, allowHalfOpen: true });
+    const s = net.connect({ host, port });
+    // Not a byte is read here: what the peer sends first (a greeting) waits in the kernel for the daemon.
+    s.pause();
     s.once('connect', () => {
       s.removeAllListeners('error');
       resolve(s);
@@ -37,40 +38,21 @@ async function connectLocal(/** @type {number} */ port) {
   }
 }
 
-const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
-  client.once('error', () => client.destroy());
-  let head = Buffer.alloc(0);
-  const onData = async (/** @type {Buffer} */ chunk) => {
-    head = Buffer.concat([head, chunk]);
-    const nl = head.indexOf(10);
-    if (nl < 0) return;
-    client.off('data', onData);
-    client.pause();
-    const [verb, host, portText] = head.subarray(0, nl).toString().split(' ');
-    const rest = head.subarray(nl + 1);
-    const port = Number(portText);
-    try {
-      if (verb !== 'CONNECT' || !(port > 0 && port < 65536)) throw new Error('bad request');
-      const upstream = host === 'localhost' ? await connectLocal(port) : await dial(host, port);
-      client.write('OK\n');
-      if (rest.length) upstream.write(rest);
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-      // allowHalfOpen on both sides: a FIN travels through without closing the other direction.
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.resume();
-    } catch (err) {
-      client.end(`ERR ${/** @type {Error} */ (err).message.replace(/\n/g, ' ')}\n`);
-    }
-  };
-  client.on('data', onData);
+const send = /** @type {NonNullable<typeof process.send>} */ (process.send).bind(process);
+process.on('message', async (/** @type {{ id: number; host: string; port: number }} */ m) => {
+  let s;
+  try {
+    if (!(Number.isInteger(m.port) && m.port > 0 && m.port < 65536)) throw new Error('bad request');
+    s = m.host === 'localhost' ? await connectLocal(m.port) : await dial(m.host, m.port);
+  } catch (err) {
+    send({ id: m.id, err: /** @type {Error} */ (err).message.replace(/\n/g, ' ') });
+    return;
+  }
+  // Sent, our copy is closed; a peer that reset meanwhile is the daemon's to see.
+  s.on('error', () => undefined);
+  send({ id: m.id }, s);
 });
-
-fs.rmSync(socketPath, { force: true });
-server.listen(socketPath, () => process.stdout.write('ready\n'));
-// The lab daemon holds our stdin: when it goes away (even SIGKILLed), so do we.
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();
+// The daemon holds the other end of the channel: when it goes away (even SIGKILLed), so do we.
+process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
+send({ ready: true });

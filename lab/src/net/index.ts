@@ -14,7 +14,7 @@ import { startContainer, execInContainer, type ExecProcess } from './sandbox.ts'
 import { bindUserNamespace } from './userns.ts';
 import type { ContainerSpec } from './container-spec.ts';
 import { prefix, deleteNetns } from './host.ts';
-import { startAgent, agentConnect, stopAgent, type Agent } from './agent-client.ts';
+import { startAgent, stopAgent, type Agent } from './agent-client.ts';
 import { LazyAgents } from './lazy-agents.ts';
 import { holdUtsIpc, releaseNsDir, releaseLabNsFiles, netnsPath, type Namespaces } from './namespaces.ts';
 import { nextHost, macFor, podVethName } from './ipam.ts';
@@ -79,10 +79,9 @@ export interface Dataplane {
 export const POD_AGENT_IDLE_MS = 30_000;
 
 /**
- * `socketDir` holds the agents' unix sockets and, in ns/, the files the namespaces are bound on: a directory only
- * root can enter (the lab puts it in its registry, /run/kiada/<id>/sockets), never the user-writable state
- * directory — whoever can replace a socket there answers the kubelet's probes and port-forwards, and whoever can
- * replace a namespace file chooses what containers join. `podAgentIdleMs`: tests shorten it.
+ * `socketDir` holds, in ns/, the files the namespaces are bound on, and rootfs/ and layers/: a directory only root
+ * can enter (the lab puts it in its registry, /run/kiada/<id>/sockets), never the user-writable state directory —
+ * whoever can replace a namespace file there chooses what containers join. `podAgentIdleMs`: tests shorten it.
  */
 export async function createDataplane(opts: { id: string; socketDir: string; podAgentIdleMs?: number }): Promise<Dataplane> {
   const p = prefix(opts.id);
@@ -95,7 +94,6 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
   const nsRoot = path.join(sockDir, 'ns');
   const nsDir = (key: string) => path.join(nsRoot, `${p}${key}`);
   const nodeAgents = new Map<string, Agent>();
-  const socketOf = (key: string) => path.join(sockDir, `${key}.sock`);
   const nodes: NodeInfo[] = [];
   const netnsOf = (suffix: string) => `${p}${suffix}`;
   const made: string[] = [];
@@ -112,7 +110,7 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
 
   const podAgents = new LazyAgents((key) => {
     const sb = sandboxes.get(key);
-    return sb ? startAgent(sb.ns, socketOf(key)) : Promise.reject(new Error(`no sandbox ${key}`));
+    return sb ? startAgent(sb.ns) : Promise.reject(new Error(`no sandbox ${key}`));
   }, opts.podAgentIdleMs ?? POD_AGENT_IDLE_MS);
 
   const destroy = async () => {
@@ -143,7 +141,7 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
       await ip('-n', ns, 'link', 'set', 'cni0', 'up');
       await inNetns(ns, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
       const nodeNs = await holdUtsIpc(nsDir(`n${index}`), ns, name);
-      const agent = await startAgent(nodeNs, socketOf(`n${index}`));
+      const agent = await startAgent(nodeNs);
       nodeAgents.set(name, agent);
       nodes.push({ name, index, address, podCIDR: `10.244.${index}.0/24`, netns: ns, agentPid: agent.pid, ns: nodeNs });
       usedIPs.set(name, new Set());
@@ -240,11 +238,11 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
     },
     connectInPod(sb, port) {
       // A hostNetwork pod's loopback is its node's.
-      if (sb.hostNetwork) return agentConnect(nodeAgents.get(sb.node)!.socket, 'localhost', port);
+      if (sb.hostNetwork) return nodeAgents.get(sb.node)!.connect('localhost', port);
       if (!sandboxes.has(sb.key)) return Promise.reject(new Error(`the sandbox of the pod is gone (${sb.netns})`));
       return podAgents.connect(sb.key, 'localhost', port);
     },
-    connectFromNode: (nodeName, host, port) => agentConnect(nodeAgents.get(nodeByName(nodeName).name)!.socket, host, port),
+    connectFromNode: (nodeName, host, port) => nodeAgents.get(nodeByName(nodeName).name)!.connect(host, port),
     podAgentPid: (sb) => podAgents.pid(sb.key),
     destroy,
   };

@@ -2,7 +2,7 @@
 // needs an agent there — but only while it forwards. The first connection starts one; once its last connection
 // has closed and `idleMs` passed with no new one, it is stopped. An idle pod runs nothing of the lab's.
 import type { Duplex } from 'node:stream';
-import { agentConnect, stopAgent, type Agent } from './agent-client.ts';
+import { stopAgent, type Agent } from './agent-client.ts';
 
 interface Entry {
   agent: Promise<Agent>;
@@ -27,7 +27,7 @@ export class LazyAgents {
     e.open++;
     let s: Duplex;
     try {
-      s = await agentConnect((await e.agent).socket, host, port);
+      s = await (await e.agent).connect(host, port);
     } catch (err) {
       this.closed(key, e);
       throw err;
