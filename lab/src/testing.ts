@@ -1,9 +1,10 @@
 // Helpers for test suites (the lab's and the tools') that run a whole lab and drive it with the real kubectl.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { beforeAll, afterAll, expect } from 'vitest';
 import { labUp, labDown } from './control.ts';
 import { invokingUser } from './invoker.ts';
 
@@ -101,6 +102,28 @@ export async function startTestLab(): Promise<TestLab> {
       fs.rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The lab of a describe block (inside `describe.skipIf(skipUnlessLab())`): started before its tests, stopped after
+ * them, and then no network namespace of it may be left. The object is filled in by the beforeAll, so the block's
+ * own hooks and tests use it as it is; its own afterAll hooks run before the lab stops (vitest runs them in reverse).
+ * `env` is set in this process's environment first: the lab's daemon inherits it (e.g. KIADA_LAB_BACKOFF_MS).
+ */
+export function useTestLab(opts: { env?: Record<string, string> } = {}): TestLab {
+  const lab = {} as TestLab;
+  let started: TestLab | undefined;
+  beforeAll(async () => {
+    Object.assign(process.env, opts.env);
+    started = await startTestLab();
+    Object.assign(lab, started);
+  }, 90_000);
+  afterAll(async () => {
+    if (!started) return;
+    await started.down();
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${started.id}-`);
+  }, 60_000);
+  return lab;
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {

@@ -1,24 +1,18 @@
 // The multi-user lab as the real kubectl sees it: RBAC objects applied, created and printed as on kind (protobuf
 // bodies of `kubectl create role|rolebinding|quota`, server-side tables, explain from the OpenAPI documents).
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { parse, stringify } from 'yaml';
-import { skipUnlessLab, startTestLab, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
 const RBAC_YAML = path.join(import.meta.dirname, '..', '..', 'k8s', 'rbac.kiada-tools.yaml');
 const cells = (out: string) => out.trimEnd().split('\n').map((l) => l.trim().split(/\s{2,}/));
 
 describe.skipIf(skip)('RBAC objects with kubectl', { timeout: 60_000 }, () => {
-  let lab: TestLab;
-  beforeAll(async () => {
-    lab = await startTestLab();
-  }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
+  const lab = useTestLab();
 
   it('kubectl apply of k8s/rbac.kiada-tools.yaml creates, then leaves unchanged; get prints kube-apiserver\'s columns', async () => {
     const created = ['role.rbac.authorization.k8s.io/kiada-tools', 'rolebinding.rbac.authorization.k8s.io/kiada-tools',
@@ -66,7 +60,7 @@ describe.skipIf(skip)('RBAC objects with kubectl', { timeout: 60_000 }, () => {
 });
 
 describe.skipIf(skip)('users with kubectl: tokens, can-i, whoami, Forbidden', { timeout: 60_000 }, () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   let studentConfig = '';
   const USER = 'system:serviceaccount:ana:student';
   /** kubectl with the student's kubeconfig (their token, their namespace). */
@@ -76,16 +70,12 @@ describe.skipIf(skip)('users with kubectl: tokens, can-i, whoami, Forbidden', { 
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
     );
   beforeAll(async () => {
-    lab = await startTestLab();
     await lab.kubectl(['create', 'namespace', 'ana']);
     await lab.kubectl(['create', 'namespace', 'bo']);
     await lab.kubectl(['create', 'sa', 'student', '-n', 'ana']);
     await lab.kubectl(['create', 'role', 'student', '-n', 'ana', '--verb=get,list,watch,create,delete', '--resource=pods']);
     await lab.kubectl(['create', 'rolebinding', 'student', '-n', 'ana', '--role=student', '--serviceaccount=ana:student']);
   }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
 
   it('kubectl create token gives a token kubectl then works with, in the namespace of its context', async () => {
     const tok = await lab.kubectl(['create', 'token', 'student', '-n', 'ana', '--duration=1h']);

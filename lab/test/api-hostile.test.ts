@@ -1,29 +1,25 @@
 // What a typo or a hostile request does to the lab's API server, through the real kubectl (and curl where kubectl
 // cannot send it): prototype keys in patches, bad types and values, pathological bodies and parameters.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { parse } from 'yaml';
-import { skipUnlessLab, startTestLab, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
 
 const sleeper = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: main\n    image: busybox\n    args: [sleep, "3600"]\n`;
 
 describe.skipIf(skip)('lab API server against hostile input', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   let server = '';
   let token = '';
   beforeAll(async () => {
-    lab = await startTestLab();
     const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
     server = kc.clusters[0].cluster.server;
     token = kc.users[0].user.token;
   }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
 
   /** curl with the lab's token: status code and body. */
   const curl = (args: string[]): Promise<{ code: number; body: string }> =>

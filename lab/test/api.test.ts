@@ -1,10 +1,10 @@
 // The lab's API server as kubectl and curl see it: auth, errors, validation, watch, describe, events,
 // restarts, logs options, image pull failures. (The lab's life cycle is in life-cycle.test.ts.)
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { parse } from 'yaml';
-import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
 
@@ -18,19 +18,14 @@ function curl(args: string[]): Promise<{ code: number; body: string }> {
 }
 
 describe.skipIf(skip)('lab API server', () => {
-  let lab: TestLab;
+  const lab = useTestLab({ env: { KIADA_LAB_BACKOFF_MS: '200' } });
   let server = '';
   let token = '';
   beforeAll(async () => {
-    process.env.KIADA_LAB_BACKOFF_MS = '200';
-    lab = await startTestLab();
     const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
     server = kc.clusters[0].cluster.server;
     token = kc.users[0].user.token;
   }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
 
   it('writes a kind-like kubeconfig with its own CA and context kiada-lab', () => {
     const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));

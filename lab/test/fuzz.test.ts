@@ -2,8 +2,8 @@
 // batch the API server still serves; every rejected document is answered by the server (a Status kubectl prints,
 // never a connection error or a 500); at the end a valid kiada pod runs and answers. The seed is printed;
 // KIADA_FUZZ_SEED=<seed> replays a run.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { skipUnlessLab, startTestLab, KIADA_POD, type TestLab } from '../src/testing.ts';
+import { describe, it, expect } from 'vitest';
+import { skipUnlessLab, useTestLab, KIADA_POD } from '../src/testing.ts';
 import { basePods, fuzzSeed, mutate, prng, tweak } from './fuzz-inputs.ts';
 
 const skip = skipUnlessLab();
@@ -11,13 +11,7 @@ const BATCHES = 24;
 const PER_BATCH = 25;
 
 describe.skipIf(skip)('lab API server fuzzed through kubectl', () => {
-  let lab: TestLab;
-  beforeAll(async () => {
-    lab = await startTestLab();
-  }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
+  const lab = useTestLab();
 
   it(`${BATCHES * PER_BATCH} mutated manifests: every answer comes from the server, which keeps serving`, async () => {
     const seed = fuzzSeed();

@@ -2,24 +2,17 @@
 // manifest, get -o wide, describe, exec, logs, port-forward — each in a namespace of its own, outputs asserted exactly
 // (up to what differs by nature: ages, IPs, the node the scheduler picked). The -it commands have their own suite
 // (terminals.test.ts), run with the same three builds.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { describe, it, expect } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
-import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor } from '../src/testing.ts';
 import { KUBECTLS } from './kubectls.ts';
 
 const skip = skipUnlessLab();
 const MANIFEST = path.join(import.meta.dirname, '..', '..', 'k8s', 'pod.kiada.yaml');
 
 describe.skipIf(skip)('the chapter with kubectl 1.27, 1.32 and 1.33', () => {
-  let lab: TestLab;
-  beforeAll(async () => {
-    lab = await startTestLab();
-  }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${lab?.id}-`);
-  }, 60_000);
+  const lab = useTestLab();
 
   describe.each(KUBECTLS)('%s', (name, bin) => {
     const ns = `v${name.replace(/\D/g, '')}`;

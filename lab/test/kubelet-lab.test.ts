@@ -1,7 +1,7 @@
 // Containers that cannot start, seen through the real kubectl on a real lab: the STATUS column, describe's
 // container state and Warning events read as on kind, and the lab keeps serving.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '../src/testing.ts';
+import { describe, it, expect } from 'vitest';
+import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
 
@@ -17,15 +17,8 @@ const PULLED = [
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe.skipIf(skip)('kubelet failures through kubectl', () => {
-  let lab: TestLab;
-  beforeAll(async () => {
-    // A long back-off keeps RunContainerError on screen long enough to read it (the first retry comes at 1/10).
-    process.env.KIADA_LAB_BACKOFF_MS = '30000';
-    lab = await startTestLab();
-  }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
+  // A long back-off keeps RunContainerError on screen long enough to read it (the first retry comes at 1/10).
+  const lab = useTestLab({ env: { KIADA_LAB_BACKOFF_MS: '30000' } });
 
   /** `kubectl get pod` until STATUS is `status`; gives the row's NAME READY STATUS RESTARTS. */
   const row = (name: string, status: string) =>

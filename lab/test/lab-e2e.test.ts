@@ -1,7 +1,7 @@
 // The chapter on a real lab, through the real kubectl: the acceptance test of the lab (issues 4 and 5).
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '../src/testing.ts';
 import { nodeShellSpawn } from '../src/control.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import path from 'node:path';
@@ -11,17 +11,9 @@ const skip = skipUnlessLab();
 const MANIFEST = path.join(REPO_ROOT, 'k8s', 'pod.kiada.yaml');
 
 describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   let podIP = '';
   let nodeName = '';
-  beforeAll(async () => {
-    lab = await startTestLab();
-  }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-    const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-    expect(left).not.toContain(`kiada-${lab?.id}-`);
-  }, 60_000);
 
   it('has three Ready nodes shaped like kind', async () => {
     const r = await lab.kubectl(['get', 'nodes']);

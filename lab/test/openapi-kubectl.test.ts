@@ -1,10 +1,10 @@
 // kubectl 1.27 to 1.33 against the lab's OpenAPI: the old ones read /openapi/v2 as protobuf before anything else,
 // the new ones the v3 documents; each applies, creates, explains and gets the server's strict validation.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { skipUnlessLab, startTestLab, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab } from '../src/testing.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 
 const skip = skipUnlessLab();
@@ -26,19 +26,13 @@ if (!skip && missing.length) console.warn(`skipping OpenAPI suite: no kubectl ${
 const POD = fs.readFileSync(path.join(REPO_ROOT, 'k8s/pod.kiada.yaml'), 'utf8');
 
 describe.skipIf(skip || missing.length > 0)('kubectl 1.27–1.33 and the OpenAPI documents', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   const run = (version: string, args: string[], input?: string) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const child = execFile(binary(version)!, ['--kubeconfig', lab.kubeconfig, '--cache-dir', path.join(lab.cacheDir, version), ...args], { timeout: 30_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
       child.stdin!.end(input ?? '');
     });
-  beforeAll(async () => {
-    lab = await startTestLab();
-  }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  });
 
   it('apply k8s/pod.kiada.yaml: created by the first, unchanged for every other (the patch computed from the schemas is empty)', async () => {
     const out = [];

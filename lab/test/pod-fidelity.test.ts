@@ -1,11 +1,11 @@
 // k8s/pod.kiada.yaml on the lab as kind shows it, through the real kubectl: describe and -o yaml field for field,
 // values that differ by nature (times, ages, IPs, container and image IDs, uid) normalized; and hostNetwork pods
 // on their node's network, with its IP.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { skipUnlessLab, startTestLab, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab } from '../src/testing.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 
 const skip = skipUnlessLab();
@@ -71,15 +71,11 @@ Events:
 `;
 
 describe.skipIf(skip)('the kiada pod as kind shows it', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   beforeAll(async () => {
-    lab = await startTestLab();
     expect((await lab.kubectl(['apply', '-f', '-'], { input: POD })).stdout).toBe('pod/kiada created\n');
     await lab.waitReady('kiada');
   }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  });
 
   it('describe: probes defaulted (timeout 1s, #success=1, #failure=3, http scheme), the image ID, tolerations', async () => {
     const out = normalize((await lab.kubectl(['describe', 'pod', 'kiada'])).stdout);

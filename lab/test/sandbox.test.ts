@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { skipUnlessLab, startTestLab, waitFor, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor } from '../src/testing.ts';
 import { readOwner } from '../src/registry.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { UID_BASE, ID_COUNT } from '../src/net/index.ts';
@@ -20,7 +20,7 @@ const BUSYBOX = (name: string, extra = '') =>
   pod(name, `  terminationGracePeriodSeconds: 1\n  containers:\n  - name: ${name}\n    image: busybox:1.36\n    args: [sleep, "3600"]\n${extra}`);
 
 describe.skipIf(skip)('a pod is a sandbox', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   const marker = `/kiada-host-marker-${randomBytes(4).toString('hex')}`;
   const secret = path.join(os.tmpdir(), `kiada-root-only-${randomBytes(4).toString('hex')}`);
   const exec = (podName: string, ...argv: string[]) => lab.kubectl(['exec', podName, '--', ...argv]);
@@ -38,7 +38,6 @@ describe.skipIf(skip)('a pod is a sandbox', () => {
   beforeAll(async () => {
     fs.writeFileSync(marker, 'the host\n');
     fs.writeFileSync(secret, 'root only\n', { mode: 0o600 });
-    lab = await startTestLab();
     const apply = await lab.kubectl(['apply', '-f', path.join(REPO_ROOT, 'k8s', 'pod.kiada.yaml')]);
     expect(apply.stdout).toBe('pod/kiada created\n');
     await lab.kubectl(['apply', '-f', '-'], { input: BUSYBOX('bb') });
@@ -48,7 +47,6 @@ describe.skipIf(skip)('a pod is a sandbox', () => {
   afterAll(async () => {
     fs.rmSync(marker, { force: true });
     fs.rmSync(secret, { force: true });
-    await lab?.down();
   }, 60_000);
 
   it('kubectl exec kiada -- ps aux: the app is PID 1, and only the pod\'s processes are there', async () => {

@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import { parse } from 'yaml';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, Exec, Attach, PortForward, type V1Status } from '@kubernetes/client-node';
-import { skipUnlessLab, startTestLab, waitFor, ECHO_POD, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor, ECHO_POD, type TestLab } from '../src/testing.ts';
 
 const skip = skipUnlessLab();
 
@@ -104,10 +104,9 @@ function roundTrip(port: number, payload: Buffer): Promise<Buffer> {
 }
 
 describe.skipIf(skip)('streaming on the lab', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   const forwards: ChildProcess[] = [];
   beforeAll(async () => {
-    lab = await startTestLab();
     const r = await lab.kubectl(['apply', '-f', '-'], { input: PODS });
     expect(r.stdout).toBe('pod/echo created\npod/kiada-eth0-only created\npod/lo-only created\n');
     for (const pod of ['echo', 'kiada-eth0-only', 'lo-only']) {
@@ -119,7 +118,6 @@ describe.skipIf(skip)('streaming on the lab', () => {
   }, 90_000);
   afterAll(async () => {
     for (const f of forwards) f.kill('SIGKILL');
-    await lab?.down();
   }, 60_000);
 
   async function kubectlForward(pod: string, spec: string, env: NodeJS.ProcessEnv = {}) {

@@ -4,8 +4,7 @@
 // a running shell and leaves it running, the terminal size follows the window. Raw bytes are asserted: CRLF from
 // the container's terminal, nothing else.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '../src/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '../src/testing.ts';
 import { TestTerminal, exactly, processesRunning, sleep } from './terminal.ts';
 import { KUBECTLS } from './kubectls.ts';
 
@@ -15,18 +14,15 @@ const skip = skipUnlessLab();
 const BANNER = "If you don't see a command prompt, try pressing enter.\r\n";
 
 describe.skipIf(skip)('terminals in containers, with the real kubectl under a real terminal', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   let kiadaIP = '';
   const terminals: TestTerminal[] = [];
   beforeAll(async () => {
-    lab = await startTestLab();
     expect((await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD })).stdout).toBe('pod/kiada created\n');
     kiadaIP = (await lab.waitReady('kiada')).status.podIP;
   }, 90_000);
   afterAll(async () => {
     for (const t of terminals) await t.close();
-    await lab?.down();
-    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(`kiada-${lab?.id}-`);
   }, 60_000);
 
   const terminal = (bin: string, args: string, cols = 100, rows = 30) => {

@@ -1,12 +1,12 @@
 // Every command against a real lab, through the real bin, with exact output; errors and leaks included.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { parse } from 'yaml';
-import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const skip = skipUnlessLab();
@@ -36,7 +36,7 @@ interface Run {
 }
 
 describe.skipIf(skip)('kiada commands on the lab', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   let podIP = '';
   let node = '';
   const env = () => ({ ...process.env, KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' });
@@ -52,15 +52,11 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   };
 
   beforeAll(async () => {
-    lab = await startTestLab();
     await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
     const pod = await lab.waitReady('kiada');
     podIP = pod.status.podIP;
     node = pod.spec.nodeName;
   }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
 
   it('pod-ip prints the IP and the command it stands for', async () => {
     const r = await kiada(['pod-ip']);

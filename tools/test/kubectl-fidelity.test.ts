@@ -1,9 +1,9 @@
 // Each command prints the kubectl command it stands for: running that command against the same lab must give
 // exactly what we printed. Errors are kubectl's, never client-node's raw text. Real lab, real kubectl.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const skip = skipUnlessLab();
@@ -72,7 +72,7 @@ spec:
 `;
 
 describe.skipIf(skip)('kiada prints what the kubectl command it stands for prints', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   const env = () => ({ ...process.env, KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' });
   const run = (file: string, args: string[]): Promise<Run> =>
     new Promise((resolve) => {
@@ -87,15 +87,11 @@ describe.skipIf(skip)('kiada prints what the kubectl command it stands for print
   };
 
   beforeAll(async () => {
-    lab = await startTestLab();
     await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
     await lab.kubectl(['apply', '-f', '-'], { input: TRICKY });
     await lab.waitReady('kiada');
     await lab.waitReady('tricky');
   }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
 
   it('pod-ip -o json and -o yaml print the pod exactly as the printed kubectl get -o json|yaml does', async () => {
     for (const pod of ['kiada', 'tricky']) {

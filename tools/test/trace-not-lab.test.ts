@@ -10,7 +10,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
-import { generateCerts, skipUnlessLab, startTestLab, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+import { generateCerts, skipUnlessLab, useTestLab, KIADA_POD } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const ETH0_ONLY = path.join(import.meta.dirname, '..', '..', 'k8s', 'pod.kiada-eth0-only.yaml');
@@ -49,7 +49,7 @@ async function realLikeProxy(labServer: string, labCa: string): Promise<{ server
 }
 
 describe.skipIf(skip)('kiada trace on a cluster that is not the lab', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   let proxy: Awaited<ReturnType<typeof realLikeProxy>>;
   let kubeconfig = '';
   // Where a running kiada view is found: a directory of the test's own.
@@ -60,7 +60,6 @@ describe.skipIf(skip)('kiada trace on a cluster that is not the lab', () => {
     });
 
   beforeAll(async () => {
-    lab = await startTestLab();
     await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
     await lab.kubectl(['apply', '-f', ETH0_ONLY]);
     await lab.waitReady('kiada');
@@ -76,7 +75,6 @@ describe.skipIf(skip)('kiada trace on a cluster that is not the lab', () => {
   afterAll(async () => {
     proxy?.server.closeAllConnections();
     await new Promise((r) => proxy?.server.close(r) ?? r(undefined));
-    await lab?.down();
   }, 60_000);
 
   it('port-forward: the API server and the kubelet are not observed; the listener, the 101 and the app log line are', async () => {

@@ -1,10 +1,10 @@
 // kiada trace on a real lab, through the real bin: every route's hops in order, each observed, the client IP the
 // app saw; the eth0-only pod stopping at the kubelet's connection to its loopback; the lab's own events for a
 // kubectl port-forward that kiada did not make.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { skipUnlessLab, startTestLab, waitFor, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const ETH0_ONLY = path.join(import.meta.dirname, '..', '..', 'k8s', 'pod.kiada-eth0-only.yaml');
@@ -26,7 +26,7 @@ interface Trace {
 }
 
 describe.skipIf(skip)('kiada trace on the lab', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   let kiadaPod: { spec: { nodeName: string }; status: { podIP: string } };
   const env = () => ({ ...process.env, KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' });
   const kiada = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
@@ -49,15 +49,11 @@ describe.skipIf(skip)('kiada trace on the lab', () => {
   };
 
   beforeAll(async () => {
-    lab = await startTestLab();
     await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
     await lab.kubectl(['apply', '-f', ETH0_ONLY]);
     kiadaPod = await lab.waitReady('kiada');
     await lab.waitReady('kiada-eth0-only');
   }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
 
   it('node: entered the node, curl reached the pod\'s eth0 from the bridge, the app saw ::ffff:10.244.N.1', async () => {
     const { code, trace, stderr } = await traceJson(['node']);

@@ -9,7 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { skipUnlessLab, startTestLab, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+import { skipUnlessLab, useTestLab, KIADA_POD } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const ETH0_ONLY = path.join(import.meta.dirname, '..', '..', 'k8s', 'pod.kiada-eth0-only.yaml');
@@ -31,7 +31,7 @@ function rawGet(port: number, urlPath: string, host = `127.0.0.1:${port}`): Prom
 }
 
 describe.skipIf(skip)('kiada view in chromium, on the lab', () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   let view: ChildProcess;
   let url = '';
   let browser: Browser;
@@ -53,7 +53,6 @@ describe.skipIf(skip)('kiada view in chromium, on the lab', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    lab = await startTestLab();
     await lab.kubectl(['apply', '-f', '-'], { input: KIADA_POD });
     await lab.kubectl(['apply', '-f', ETH0_ONLY]);
     await lab.waitReady('kiada');
@@ -83,7 +82,6 @@ describe.skipIf(skip)('kiada view in chromium, on the lab', () => {
   afterAll(async () => {
     await browser?.close();
     view?.kill('SIGKILL');
-    await lab?.down();
   }, 60_000);
 
   it('prints its URL and says the lab reports every hop', () => {
@@ -198,13 +196,7 @@ describe.skipIf(skip)('kiada view in chromium, on the lab', () => {
 });
 
 describe.skipIf(skipUnlessLab())('kiada view opening a browser', () => {
-  let lab: TestLab;
-  beforeAll(async () => {
-    lab = await startTestLab();
-  }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
+  const lab = useTestLab();
 
   const runView = (PATH: string, args: string[]) =>
     new Promise<{ out: string; err: string; code: number | null }>((resolve) => {

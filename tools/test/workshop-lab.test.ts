@@ -2,18 +2,18 @@
 // with kubectl: all the board needs is the label; test/e2e-workshop.test.ts runs `workshop up`), kiada in it, then each of chapter 5's ways to
 // reach it through the kiada commands — after each, `workshop board -o json` must show exactly that one more mark,
 // and `workshop check` must exit 1 until all are done, then 0.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { skipUnlessLab, startTestLab, KIADA_POD, type TestLab } from '@kiada/lab/testing.ts';
+import { skipUnlessLab, useTestLab, KIADA_POD } from '@kiada/lab/testing.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const skip = skipUnlessLab();
 
 describe.skipIf(skip)('workshop board and check on the lab', { timeout: 120_000 }, () => {
-  let lab: TestLab;
+  const lab = useTestLab();
   const env = () => ({ ...process.env, KUBECONFIG: lab.kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1' });
   const kiada = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
@@ -28,15 +28,11 @@ describe.skipIf(skip)('workshop board and check on the lab', { timeout: 120_000 
   const none = { deployed: true, ready: true, 'curl-from-node': false, 'curl-from-pod': false, 'port-forward': false, exec: false };
 
   beforeAll(async () => {
-    lab = await startTestLab();
     await lab.kubectl(['create', 'namespace', 'ana']);
     await lab.kubectl(['label', 'namespace', 'ana', 'app.kubernetes.io/managed-by=kiada-workshop']);
     await lab.kubectl(['apply', '-n', 'ana', '-f', '-'], { input: KIADA_POD });
     await lab.waitReady('kiada', 'ana');
   }, 90_000);
-  afterAll(async () => {
-    await lab?.down();
-  }, 60_000);
 
   it('marks each route as it is taken, and check passes once all are', async () => {
     expect(await marks()).toEqual(none);
