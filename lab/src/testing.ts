@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parse } from 'yaml';
 import { beforeAll, afterAll, expect } from 'vitest';
 import { labUp, labDown } from './control.ts';
 import { invokingUser } from './invoker.ts';
@@ -38,6 +39,9 @@ export interface TestLab {
   id: string;
   home: string;
   kubeconfig: string;
+  /** The API server's URL and the admin's bearer token, as the kubeconfig gives them (for curl and raw requests). */
+  server: string;
+  token: string;
   cacheDir: string;
   kubectl(args: string[], opts?: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<{ code: number; stdout: string; stderr: string }>;
   spawnKubectl(args: string[]): ChildProcess;
@@ -68,6 +72,7 @@ export async function startTestLab(): Promise<TestLab> {
   const cacheDir = path.join(home, 'kubectl-cache');
   const up = await labUp({ id, home, timeoutMs: 60_000 });
   const base = ['--kubeconfig', up.kubeconfig, '--cache-dir', cacheDir];
+  const kc = parse(fs.readFileSync(up.kubeconfig, 'utf8'));
   const kubectl: TestLab['kubectl'] = (args, opts = {}) =>
     new Promise((resolve) => {
       const env = opts.env ? { ...process.env, ...opts.env } : process.env;
@@ -81,6 +86,8 @@ export async function startTestLab(): Promise<TestLab> {
     id,
     home,
     kubeconfig: up.kubeconfig,
+    server: kc.clusters[0].cluster.server,
+    token: kc.users[0].user.token,
     cacheDir,
     kubectl,
     spawnKubectl: (args) => spawn('kubectl', [...base, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }),

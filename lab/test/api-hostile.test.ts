@@ -1,11 +1,11 @@
 // What a typo or a hostile request does to the lab's API server, through the real kubectl (and curl where kubectl
 // cannot send it): prototype keys in patches, bad types and values, pathological bodies and parameters.
-import { describe, it, expect, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
+import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { parse } from 'yaml';
 import { skipUnlessLab, useTestLab } from '../src/testing.ts';
+import { curl as curlAnonymous } from './curl.ts';
 
 const skip = skipUnlessLab();
 
@@ -13,22 +13,8 @@ const sleeper = (name: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name:
 
 describe.skipIf(skip)('lab API server against hostile input', () => {
   const lab = useTestLab();
-  let server = '';
-  let token = '';
-  beforeAll(async () => {
-    const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
-    server = kc.clusters[0].cluster.server;
-    token = kc.users[0].user.token;
-  }, 90_000);
-
-  /** curl with the lab's token: status code and body. */
-  const curl = (args: string[]): Promise<{ code: number; body: string }> =>
-    new Promise((resolve) => {
-      execFile('curl', ['-sk', '-o', '-', '-w', '\n%{http_code}', '-H', `Authorization: Bearer ${token}`, ...args], { maxBuffer: 64 << 20 }, (_e, stdout) => {
-        const i = stdout.lastIndexOf('\n');
-        resolve({ code: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) });
-      });
-    });
+  /** curl with the lab's token. */
+  const curl = (args: string[]) => curlAnonymous(['-H', `Authorization: Bearer ${lab.token}`, ...args]);
   const create = (input: string, args: string[] = []) => lab.kubectl(['create', '-f', '-', ...args], { input });
   const pods = async () => (await lab.kubectl(['get', 'pods', '-o', 'name'])).stdout;
 
@@ -122,17 +108,17 @@ describe.skipIf(skip)('lab API server against hostile input', () => {
   it('pathological bodies: deep nesting and over 3 MiB answer 400 and 413, and store nothing', async () => {
     const deep = (n: number) => `${'['.repeat(n)}"x"${']'.repeat(n)}`;
     fs.writeFileSync(`${lab.home}/deep.json`, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"deep"},"spec":{"containers":[{"name":"a","image":"busybox","args":${deep(3000)}}]}}`);
-    const r = await curl(['-H', 'Content-Type: application/json', '--data-binary', `@${lab.home}/deep.json`, `${server}/api/v1/namespaces/default/pods`]);
+    const r = await curl(['-H', 'Content-Type: application/json', '--data-binary', `@${lab.home}/deep.json`, `${lab.server}/api/v1/namespaces/default/pods`]);
     expect(r.code).toBe(400);
     expect(JSON.parse(r.body).message).toBe("couldn't get version/kind; json parse error: exceeded max depth");
     fs.writeFileSync(`${lab.home}/deep.json`, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"deep"},"spec":{"containers":[{"name":"a","image":"busybox","args":${deep(2)}}]}}`);
-    const shallow = await curl(['-H', 'Content-Type: application/json', '--data-binary', `@${lab.home}/deep.json`, `${server}/api/v1/namespaces/default/pods`]);
+    const shallow = await curl(['-H', 'Content-Type: application/json', '--data-binary', `@${lab.home}/deep.json`, `${lab.server}/api/v1/namespaces/default/pods`]);
     expect(JSON.parse(shallow.body).message).toBe('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal array into Go struct field Container.spec.containers.args of type string');
     const big = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: a\n    image: busybox\n    env:\n    - name: X\n      value: "${'x'.repeat(3.5 * 1024 * 1024)}"\n`;
     expect(await create(big)).toEqual({ code: 1, stdout: '', stderr: 'Error from server (RequestEntityTooLarge): error when creating "STDIN": Request entity too large: limit is 3145728\n' });
     fs.writeFileSync(`${lab.home}/big.json`, JSON.stringify(parse(big)));
     for (const chunked of [false, true]) {
-      const r2 = await curl(['-H', 'Content-Type: application/json', ...(chunked ? ['-H', 'Transfer-Encoding: chunked'] : []), '--data-binary', `@${lab.home}/big.json`, `${server}/api/v1/namespaces/default/pods`]);
+      const r2 = await curl(['-H', 'Content-Type: application/json', ...(chunked ? ['-H', 'Transfer-Encoding: chunked'] : []), '--data-binary', `@${lab.home}/big.json`, `${lab.server}/api/v1/namespaces/default/pods`]);
       expect(r2.code).toBe(413);
       expect(JSON.parse(r2.body)).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Request entity too large: limit is 3145728', reason: 'RequestEntityTooLarge', code: 413 });
     }
@@ -145,7 +131,7 @@ describe.skipIf(skip)('lab API server against hostile input', () => {
     const huge = sleeper('huge').replace('terminationGracePeriodSeconds: 1', 'terminationGracePeriodSeconds: 1e14').replace('args: [sleep, "3600"]', `args: [sh, -c, "trap '' TERM; sleep 3600"]`);
     for (const name of ['huge', 'plain']) await lab.kubectl(['apply', '-n', 'huge', '-f', '-'], { input: huge.replace('name: huge', `name: ${name}`) });
     await lab.waitReady('huge', 'huge');
-    const r = await curl(['-X', 'DELETE', `${server}/api/v1/namespaces/huge/pods/huge`]);
+    const r = await curl(['-X', 'DELETE', `${lab.server}/api/v1/namespaces/huge/pods/huge`]);
     expect(r.code).toBe(200);
     const pod = JSON.parse(r.body);
     expect(pod.metadata.deletionGracePeriodSeconds).toBe(1e14);
@@ -162,7 +148,7 @@ describe.skipIf(skip)('lab API server against hostile input', () => {
 
   it('bad log parameters are a 400 or 422 at once; a malformed URL without a token is system:anonymous\'s 403', async () => {
     await lab.kubectl(['apply', '-f', '-'], { input: sleeper('logged') });
-    const log = (query: string) => curl(['-m', '5', `${server}/api/v1/namespaces/default/pods/logged/log?${query}`]);
+    const log = (query: string) => curl(['-m', '5', `${lab.server}/api/v1/namespaces/default/pods/logged/log?${query}`]);
     const status = (code: number, reason: string, message: string) => ({ code, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }) });
     expect(await log('limitBytes=abc')).toEqual(status(400, 'BadRequest', 'strconv.ParseInt: parsing "abc": invalid syntax'));
     expect(await log('tailLines=1.5')).toEqual(status(400, 'BadRequest', 'strconv.ParseInt: parsing "1.5": invalid syntax'));
@@ -172,7 +158,7 @@ describe.skipIf(skip)('lab API server against hostile input', () => {
     expect(neg.code).toBe(422);
     expect(JSON.parse(neg.body).message).toBe('PodLogOptions "logged" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0');
     // A request line Node parses but no URL parser accepts: who asks is checked first (Go's URL.Path is "/api").
-    const port = Number(new URL(server).port);
+    const port = Number(new URL(lab.server).port);
     const raw = (auth: string) => new Promise<string>((resolve) => {
       const s = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => s.end(`GET http://a:99999/api HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`));
       let out = '';
@@ -182,7 +168,7 @@ describe.skipIf(skip)('lab API server against hostile input', () => {
     });
     expect(await raw('')).toBe('HTTP/1.1 403 Forbidden');
     expect(await raw('Authorization: Bearer nope\r\n')).toBe('HTTP/1.1 401 Unauthorized');
-    expect(await raw(`Authorization: Bearer ${token}\r\n`)).toBe('HTTP/1.1 400 Bad Request');
+    expect(await raw(`Authorization: Bearer ${lab.token}\r\n`)).toBe('HTTP/1.1 400 Bad Request');
     await lab.kubectl(['delete', 'pod', 'logged', '--grace-period=0', '--force']);
   });
 });

@@ -1,58 +1,43 @@
 // The lab's API server as kubectl and curl see it: auth, errors, validation, watch, describe, events,
 // restarts, logs options, image pull failures. (The lab's life cycle is in life-cycle.test.ts.)
-import { describe, it, expect, beforeAll } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { skipUnlessLab, useTestLab, waitFor } from '../src/testing.ts';
+import { curl } from './curl.ts';
 
 const skip = skipUnlessLab();
 
-function curl(args: string[]): Promise<{ code: number; body: string }> {
-  return new Promise((resolve) => {
-    execFile('curl', ['-sk', '-o', '-', '-w', '\n%{http_code}', ...args], (_e, stdout) => {
-      const i = stdout.lastIndexOf('\n');
-      resolve({ code: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) });
-    });
-  });
-}
-
 describe.skipIf(skip)('lab API server', () => {
   const lab = useTestLab({ env: { KIADA_LAB_BACKOFF_MS: '200' } });
-  let server = '';
-  let token = '';
-  beforeAll(async () => {
-    const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
-    server = kc.clusters[0].cluster.server;
-    token = kc.users[0].user.token;
-  }, 90_000);
 
   it('writes a kind-like kubeconfig with its own CA and context kiada-lab', () => {
     const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
     expect(kc['current-context']).toBe('kiada-lab');
-    expect(server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(lab.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toContain('BEGIN CERTIFICATE');
   });
 
   it('answers 401 with a Status for a wrong token; without one, system:anonymous gets kube-apiserver\'s 403', async () => {
     const unauthorized = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
     for (const path of ['/api/v1/namespaces/default/pods', '/version']) {
-      const r = await curl(['-H', 'Authorization: Bearer nope', `${server}${path}`]);
+      const r = await curl(['-H', 'Authorization: Bearer nope', `${lab.server}${path}`]);
       expect([path, r.code, JSON.parse(r.body)]).toEqual([path, 401, unauthorized]);
     }
-    const anon = await curl([`${server}/api/v1/namespaces/default/pods`]);
+    const anon = await curl([`${lab.server}/api/v1/namespaces/default/pods`]);
     expect([anon.code, JSON.parse(anon.body)]).toEqual([403, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
       message: 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"', reason: 'Forbidden', details: { kind: 'pods' }, code: 403 }]);
     // What RBAC's default system:public-info-viewer gives everyone.
-    for (const path of ['/healthz', '/livez', '/readyz']) expect([path, await curl([`${server}${path}`])]).toEqual([path, { code: 200, body: 'ok' }]);
-    expect(JSON.parse((await curl([`${server}/version`])).body).gitVersion).toBe('v1.32.0');
-    const ok = await curl(['-H', `Authorization: Bearer ${token}`, `${server}/version`]);
+    for (const path of ['/healthz', '/livez', '/readyz']) expect([path, await curl([`${lab.server}${path}`])]).toEqual([path, { code: 200, body: 'ok' }]);
+    expect(JSON.parse((await curl([`${lab.server}/version`])).body).gitVersion).toBe('v1.32.0');
+    const ok = await curl(['-H', `Authorization: Bearer ${lab.token}`, `${lab.server}/version`]);
     expect(JSON.parse(ok.body).gitVersion).toBe('v1.32.0');
   });
 
   it('serves lists that follow every change (repeated lists come from a cache keyed by resourceVersion)', async () => {
     const names = async (query = '') => {
-      const r = await curl(['-H', `Authorization: Bearer ${token}`, `${server}/api/v1/namespaces/default/pods${query}`]);
+      const r = await curl(['-H', `Authorization: Bearer ${lab.token}`, `${lab.server}/api/v1/namespaces/default/pods${query}`]);
       const list = JSON.parse(r.body);
       return { rv: list.metadata.resourceVersion as string, names: list.items.map((p: { metadata: { name: string } }) => p.metadata.name) as string[] };
     };
@@ -69,7 +54,7 @@ describe.skipIf(skip)('lab API server', () => {
   });
 
   it('answers malformed JSON with 400 and a bad manifest with 422 naming the field', async () => {
-    const bad = await curl(['-H', `Authorization: Bearer ${token}`, '-H', 'Content-Type: application/json', '-d', '{"kind": "Pod", ', `${server}/api/v1/namespaces/default/pods`]);
+    const bad = await curl(['-H', `Authorization: Bearer ${lab.token}`, '-H', 'Content-Type: application/json', '-d', '{"kind": "Pod", ', `${lab.server}/api/v1/namespaces/default/pods`]);
     expect(bad.code).toBe(400);
     expect(JSON.parse(bad.body).reason).toBe('BadRequest');
     const r = await lab.kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: broken\nspec:\n  containers:\n  - name: x\n    image: busybox\n    ports:\n    - containerPort: 70000\n' });

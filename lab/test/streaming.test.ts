@@ -2,15 +2,15 @@
 // bytes exact in both directions, many connections at once, the kubelet's error for an eth0-only app, and an idle
 // pod that runs no process of the lab's until port-forward needs one in it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { parse } from 'yaml';
 import { PassThrough, Writable } from 'node:stream';
 import { KubeConfig, Exec, Attach, PortForward, type V1Status } from '@kubernetes/client-node';
 import { skipUnlessLab, useTestLab, waitFor, ECHO_POD, type TestLab } from '../src/testing.ts';
+import { curl } from './curl.ts';
 
 const skip = skipUnlessLab();
 
@@ -54,23 +54,16 @@ function podProcesses(labId: string, ip: string) {
 }
 
 /** A bare SPDY upgrade request to the lab's API (curl, with the kubeconfig's server and token). */
-function spdyUpgrade(lab: TestLab, urlPath: string, version: string): Promise<{ status: number; body: string }> {
-  const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
-  const args = ['-sk', '-o', '-', '-w', '\n%{http_code}', '-X', 'POST', '-H', 'Connection: Upgrade', '-H', 'Upgrade: SPDY/3.1',
-    '-H', `X-Stream-Protocol-Version: ${version}`, '-H', `Authorization: Bearer ${kc.users[0].user.token}`, kc.clusters[0].cluster.server + urlPath];
-  return new Promise((resolve) => {
-    execFile('curl', args, (_e, stdout) => {
-      const i = stdout.lastIndexOf('\n');
-      resolve({ status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) });
-    });
-  });
+async function spdyUpgrade(lab: TestLab, urlPath: string, version: string): Promise<{ status: number; body: string }> {
+  const r = await curl(['-X', 'POST', '-H', 'Connection: Upgrade', '-H', 'Upgrade: SPDY/3.1',
+    '-H', `X-Stream-Protocol-Version: ${version}`, '-H', `Authorization: Bearer ${lab.token}`, lab.server + urlPath]);
+  return { status: r.code, body: r.body };
 }
 
 /** A raw WebSocket handshake to the lab's API: the response head as sent (status line and headers), then closed. */
 function wsHandshake(lab: TestLab, urlPath: string, headers: Record<string, string>): Promise<string> {
-  const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
-  const url = new URL(kc.clusters[0].cluster.server);
-  const head = [`GET ${urlPath} HTTP/1.1`, `Host: ${url.host}`, `Authorization: Bearer ${kc.users[0].user.token}`, 'Connection: Upgrade', 'Upgrade: websocket',
+  const url = new URL(lab.server);
+  const head = [`GET ${urlPath} HTTP/1.1`, `Host: ${url.host}`, `Authorization: Bearer ${lab.token}`, 'Connection: Upgrade', 'Upgrade: websocket',
     `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
   return new Promise((resolve, reject) => {
     let got = '';

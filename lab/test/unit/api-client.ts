@@ -14,31 +14,46 @@ export interface Reply {
   json: any;
 }
 
+export interface RequestOptions {
+  body?: unknown;
+  /** The bearer token: ADMIN_TOKEN unless given; null sends none. */
+  token?: string | null;
+  type?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+}
+
 export interface TestApi {
   store: Store;
   api: ApiServer;
-  request(method: string, path: string, o?: { body?: unknown; token?: string | null; type?: string; accept?: string }): Promise<Reply>;
+  /** The CA the server's certificate is signed with. */
+  ca: string;
+  request(method: string, path: string, o?: RequestOptions): Promise<Reply>;
   close(): Promise<void>;
 }
 
-export async function startTestApi(): Promise<TestApi> {
-  const store = createStore();
+type ServerOptions = Parameters<typeof createApiServer>[0];
+
+/** A suite may bring its own store (with nodes, say) and stand-ins that record what the server asked of them. */
+export async function startTestApi(opts: { store?: Store; kubelet?: ServerOptions['kubelet']; upgrades?: ServerOptions['upgrades'] } = {}): Promise<TestApi> {
+  const store = opts.store ?? createStore();
   const tls = await generateCerts();
   const api = await createApiServer({
     store,
     token: ADMIN_TOKEN,
     tls,
-    kubelet: { logs: () => Readable.from(['a line\n']) } as never,
-    upgrades: ((_kind: string, _pod: unknown, _req: unknown, socket: import('node:stream').Duplex) => {
+    kubelet: opts.kubelet ?? ({ logs: () => Readable.from(['a line\n']) } as never),
+    upgrades: opts.upgrades ?? (((_kind: string, _pod: unknown, _req: unknown, socket: import('node:stream').Duplex) => {
       socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n');
-    }) as never,
+    }) as never),
   });
   const request: TestApi['request'] = (method, path, o = {}) => {
     const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...o.headers };
     if (o.token !== null) headers.authorization = `Bearer ${o.token ?? ADMIN_TOKEN}`;
     if (body !== undefined) {
       headers['content-type'] = o.type ?? 'application/json';
+      // Node sends the body of a DELETE without a length unless told: kubectl sends one.
       headers['content-length'] = String(Buffer.byteLength(body));
     }
     if (o.accept) headers.accept = o.accept;
@@ -61,7 +76,7 @@ export async function startTestApi(): Promise<TestApi> {
       req.end(body);
     });
   };
-  return { store, api, request, close: () => api.close() };
+  return { store, api, ca: tls.ca, request, close: () => api.close() };
 }
 
 /** Resolves once `fn` gives something truthy (controllers act a moment after the change). */

@@ -6,51 +6,17 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import { createStore, type Store } from '../../src/store/index.ts';
 import { createApiServer, generateCerts, buildNodes, type ApiServer } from '../../src/api/index.ts';
+import { startTestApi, ADMIN_TOKEN as TOKEN, type TestApi } from './api-client.ts';
 
-const TOKEN = 'unit-test-token';
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+let t: TestApi;
 let store: Store;
 let api: ApiServer;
 let ca = '';
 const logCalls: { ns: string; pod: string; opts: Record<string, unknown> }[] = [];
 const upgradeCalls: { kind: string; pod: string }[] = [];
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: any;
-}
-
-function request(method: string, path: string, opts: { body?: unknown; type?: string; accept?: string; token?: string | null; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TOKEN}`;
-  if (body !== undefined) {
-    headers['content-type'] = opts.type ?? 'application/json';
-    // Node sends the body of a DELETE without a length unless told: kubectl sends one.
-    headers['content-length'] = String(Buffer.byteLength(body));
-  }
-  if (opts.accept) headers.accept = opts.accept;
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: api.port, path, method, headers, ca }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode!, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const request: TestApi['request'] = (method, path, opts) => t.request(method, path, opts);
 const get = (path: string, accept?: string) => request('GET', path, { accept });
 
 /** A watch: the events so far, and a way to wait for more and to stop it. */
@@ -97,12 +63,8 @@ beforeAll(async () => {
   for (const n of buildNodes([{ name: 'kind-control-plane', address: '172.18.0.2', podCIDR: '10.244.0.0/24' }, { name: 'kind-worker', address: '172.18.0.3', podCIDR: '10.244.1.0/24' }])) {
     store.create('nodes', n);
   }
-  const tls = await generateCerts();
-  ca = tls.ca;
-  api = await createApiServer({
+  t = await startTestApi({
     store,
-    token: TOKEN,
-    tls,
     kubelet: {
       logs: (ns: string, pod: string, opts: object) => {
         logCalls.push({ ns, pod, opts: { ...opts } });
@@ -114,6 +76,7 @@ beforeAll(async () => {
       socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n');
     }) as never,
   });
+  ({ api, ca } = t);
 }, 30_000);
 afterAll(async () => {
   await api?.close();
