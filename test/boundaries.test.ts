@@ -1,7 +1,8 @@
 // The workspaces meet only where a package says so: the lab's package exports control.ts (what the CLI drives),
-// exit-code.ts (signal → exit code, shared with the CLI) and testing.ts (what suites and benchmarks use), nothing
-// else; the app exports no module at all (it is a program), only its package.json, through which the lab finds the
-// app's files: no lab file names the app's folder in the repository.
+// exit-code.ts (signal → exit code, shared with the CLI), testing.ts (what suites and benchmarks use) and
+// trace-types.ts (the shape of the trace events the CLI reads, types only), nothing else; the app exports no module
+// at all (it is a program), only its package.json, through which the lab finds the app's files: no lab file names
+// the app's folder in the repository.
 // Checked the way Node resolves an import at run time and the way TypeScript (tsc, module nodenext) does.
 import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
@@ -30,16 +31,43 @@ function tscResolves(spec: string, from: string): string | null {
 }
 
 describe('package boundaries', () => {
-  it('the tools reach the lab only through control.ts, exit-code.ts and testing.ts', () => {
-    const exported = [['@kiada/lab/control.ts', 'lab/src/control.ts'], ['@kiada/lab/exit-code.ts', 'lab/src/exit-code.ts'], ['@kiada/lab/testing.ts', 'lab/src/testing.ts']];
+  it('the tools reach the lab only through control.ts, exit-code.ts, testing.ts and trace-types.ts', () => {
+    const exported = [['@kiada/lab/control.ts', 'lab/src/control.ts'], ['@kiada/lab/exit-code.ts', 'lab/src/exit-code.ts'], ['@kiada/lab/testing.ts', 'lab/src/testing.ts'],
+      ['@kiada/lab/trace-types.ts', 'lab/src/trace-types.ts']];
     for (const [spec, file] of exported) {
       expect(nodeResolves(spec, TOOLS)).toBe(file);
       expect(tscResolves(spec, TOOLS)).toBe(file);
     }
-    for (const internal of ['@kiada/lab', '@kiada/lab/paths.ts', '@kiada/lab/registry.ts', '@kiada/lab/api/index.ts', '@kiada/lab/src/control.ts', '@kiada/lab/package.json']) {
+    for (const internal of ['@kiada/lab', '@kiada/lab/paths.ts', '@kiada/lab/registry.ts', '@kiada/lab/api/index.ts', '@kiada/lab/src/control.ts', '@kiada/lab/package.json',
+      '@kiada/lab/control/up.ts', '@kiada/lab/trace/recorder.ts']) {
       expect([internal, nodeResolves(internal, TOOLS)]).toEqual([internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
       expect([internal, tscResolves(internal, TOOLS)]).toEqual([internal, null]);
     }
+  });
+
+  it('trace-types.ts holds types only, and the tools import it only as types (nothing of the lab loads with them)', () => {
+    const file = path.join(ROOT, 'lab', 'src', 'trace-types.ts');
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ESNext);
+    const kinds = source.statements.map((st) => ts.SyntaxKind[st.kind]);
+    expect(kinds.filter((k) => k !== 'TypeAliasDeclaration' && k !== 'InterfaceDeclaration')).toEqual([]);
+    // Every mention of it in the tools is an `import type` (erased under verbatimModuleSyntax): no import(), no value import.
+    const SPEC = '@kiada/lab/trace-types.ts';
+    let typeImports = 0;
+    const others: string[] = [];
+    for (const dir of ['src', 'test', 'scripts']) {
+      for (const f of fs.readdirSync(path.join(ROOT, 'tools', dir), { recursive: true, encoding: 'utf8' })) {
+        if (!/\.[cm]?[jt]s$/.test(f)) continue;
+        const text = fs.readFileSync(path.join(ROOT, 'tools', dir, f), 'utf8');
+        const mentions = text.split(SPEC).length - 1;
+        if (mentions === 0) continue;
+        const sf = ts.createSourceFile(f, text, ts.ScriptTarget.ESNext);
+        const asTypes = sf.statements.filter((st) => ts.isImportDeclaration(st) && st.importClause?.isTypeOnly && (st.moduleSpecifier as ts.StringLiteral).text === SPEC).length;
+        typeImports += asTypes;
+        if (asTypes !== mentions) others.push(`tools/${dir}/${f}`);
+      }
+    }
+    expect(typeImports).toBeGreaterThan(0);
+    expect(others).toEqual([]);
   });
 
   it('no module of the app is importable from the lab', () => {

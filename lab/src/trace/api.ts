@@ -10,8 +10,8 @@
 import type http from 'node:http';
 import { ApiError, badRequest } from '../store/index.ts';
 import { sendJson, readBody } from '../api/http.ts';
-import type { TraceEvent, TraceRecorder, TraceMethod } from './recorder.ts';
-import { traceId } from './recorder.ts';
+import { traceId, type TraceRecorder } from './recorder.ts';
+import type { TraceEvent, TraceEventObject, TraceMethod } from '../trace-types.ts';
 import { identityOf } from './upgrade.ts';
 
 export const GROUP_VERSION = 'lab.kiada.dev/v1';
@@ -25,7 +25,7 @@ const resourceList = {
   resources: [{ name: 'traces', singularName: 'trace', namespaced: false, kind: 'TraceEvent', verbs: ['create', 'get', 'list', 'watch'] }],
 };
 
-function toObject(e: TraceEvent) {
+function toObject(e: TraceEvent): TraceEventObject {
   const { owner: _owner, seq, ...rest } = e;
   return {
     apiVersion: GROUP_VERSION,

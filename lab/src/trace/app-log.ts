@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import type { Obj, Store, WatchEvent } from '../store/index.ts';
 import type { Kubelet } from '../kubelet/index.ts';
 import type { NodeInfo } from '../net/index.ts';
-import type { TraceRecorder, TraceMethod } from './recorder.ts';
+import type { TraceRecorder } from './recorder.ts';
+import type { TraceMethod } from '../trace-types.ts';
 import { podRef } from './upgrade.ts';
 
 const LINE = /^(\S+) Received request for (\S+) from (\S+)\n?$/;

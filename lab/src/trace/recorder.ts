@@ -13,38 +13,13 @@
 // pod's IP, the pod's own loopback).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { TraceEvent, TraceMethod } from '../trace-types.ts';
 
 export const TRACE_HEADER = 'x-kiada-trace';
 const TRACE_ID = /^[a-z0-9]{4,32}$/;
 const MAX_EVENTS = 2000;
 /** How long after it opened a session may still take the app's line of a loopback request. */
 const MATCH_WINDOW_MS = 30_000;
-
-export type TraceMethod = 'port-forward' | 'exec' | 'attach' | 'node' | 'pod' | 'loopback' | 'other';
-
-export interface TraceEvent {
-  /** Increasing with every event: the events' resourceVersion. */
-  seq: number;
-  /** When it was seen: milliseconds since the epoch, to a microsecond. */
-  time: number;
-  session: string;
-  trace?: string;
-  method: TraceMethod;
-  namespace: string;
-  pod: string;
-  node?: string;
-  podIP?: string;
-  /** The hop's name as `kiada trace` lists it; `end` when the session is over. */
-  hop: string;
-  ok: boolean;
-  detail: string;
-  error?: string;
-  clientIP?: string;
-  /** `lab`: seen by the lab; `client`: reported by the client (kiada trace) about its own side. */
-  source: 'lab' | 'client';
-  /** Who may read it (a hash of the credentials that made the request); none: whoever may read the pod. */
-  owner?: string;
-}
 
 export interface PodRef {
   namespace: string;

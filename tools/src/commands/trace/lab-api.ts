@@ -4,29 +4,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Watch } from '@kubernetes/client-node';
+import type { TraceEventObject } from '@kiada/lab/trace-types.ts';
 import type { Ctx } from '../../lib/context.ts';
 
 const BASE = '/apis/lab.kiada.dev/v1';
 
-/** One event as the lab serves it (see lab/src/trace/recorder.ts). */
-export interface LabEvent {
-  metadata: { name: string; resourceVersion: string };
-  session: string;
-  trace?: string;
-  method: string;
-  namespace: string;
-  pod: string;
-  node?: string;
-  podIP?: string;
-  hop: string;
-  ok: boolean;
-  detail: string;
-  error?: string;
-  clientIP?: string;
-  source: 'lab' | 'client';
-  /** Milliseconds since the epoch. */
-  time: number;
-}
+/** One event as the lab serves it. */
+export type LabEvent = TraceEventObject;
 
 /** What kiada reports of its own side, for the lab to show along with its own (kiada view). */
 export type ClientEvent = Pick<LabEvent, 'trace' | 'method' | 'namespace' | 'pod' | 'hop' | 'ok' | 'detail' | 'error' | 'clientIP' | 'time'>;
