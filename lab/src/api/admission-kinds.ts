@@ -5,7 +5,7 @@ import { KINDS, apiVersionOf, type Obj, type Resource } from '../store/index.ts'
 import { defaultPodSpec } from './pods.ts';
 import { validatePod, validatePodUpdate, validateNamespace, validateOther, validateMetaUpdate } from './validation.ts';
 import { defaultBinding, defaultLimitRange, validateBinding, validateBindingUpdate, validateLimitRange, validateResourceQuota, validateRole, validateServiceAccount } from './validation-access.ts';
-import { jsonEqual } from './patch.ts';
+import { jsonEqual } from './own-json.ts';
 import type { FieldError } from './field.ts';
 
 /** Fields a client's write never sets: the server's (quotas' usage is the quota controller's). */

@@ -6,7 +6,9 @@ import { ApiError, KINDS, badRequest, invalid, type Obj, type Resource } from '.
 import { decode, depth } from './schema.ts';
 import { MAX_DEPTH } from './http.ts';
 import { applyDefaults, validateObject, SERVER_STATUS } from './admission-kinds.ts';
-import { jsonPatch, mergePatch, copyJson, isObj } from './patch.ts';
+import { copyJson, isObj } from './own-json.ts';
+import { mergePatch } from './merge-patch.ts';
+import { jsonPatch } from './json-patch.ts';
 import { goValue } from './field.ts';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

@@ -6,7 +6,7 @@
 import { ApiError, type Obj, type Store } from '../store/index.ts';
 import { aggregate } from '../auth/go-format.ts';
 import { formatQuantity, parseQuantity, ZERO, add, type Quantity } from './quantity.ts';
-import { getOwn, setOwn } from './patch.ts';
+import { getOwn, setOwn } from './own-json.ts';
 
 const ANNOTATION = 'kubernetes.io/limit-ranger';
 type List = Record<string, string>;

@@ -1,12 +1,12 @@
 // The kinds the lab serves, described from the same source as the decode (schema.ts): @kubernetes/client-node's
 // generated models — their attribute maps for names and types, their declaration files for the descriptions and
 // which fields are required (upstream's text, with its blank lines folded to spaces). Extensions the models lack
-// come from the lab's own tables: the group-version-kind of each kind it serves, and the merge keys patch.ts uses.
+// come from the lab's own tables: the group-version-kind of each kind it serves, and the merge keys merge-patch.ts uses.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fieldsOf, type GoType } from './schema.ts';
-import { MERGE_KEYS } from './patch.ts';
+import { MERGE_KEYS } from './merge-patch.ts';
 
 export interface Gvk { group: string; version: string; kind: string }
 export interface Field { name: string; type: GoType; description?: string; mergeKey?: string; strategy?: string }

@@ -1,7 +1,7 @@
 // Pod defaulting as the API server does it (SetDefaults_Pod and friends), before validation: what `-o yaml` shows
 // on kind, and the values validation then checks (a probe's periodSeconds 0 becomes 10, as in Kubernetes).
 import type { Obj } from '../store/index.ts';
-import { setOwn } from './patch.ts';
+import { setOwn } from './own-json.ts';
 
 function pullPolicy(image: string): string {
   const last = image.split('/').pop() ?? image;

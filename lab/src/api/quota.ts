@@ -8,7 +8,7 @@
 // Other resources' object counts (count/configmaps …) are not enforced.
 import type { Obj, Store } from '../store/index.ts';
 import { add, cmp, formatQuantity, parseQuantity, type Quantity } from './quantity.ts';
-import { getOwn } from './patch.ts';
+import { getOwn } from './own-json.ts';
 import { podForbidden, podTotals } from './limitranger.ts';
 
 type Usage = Record<string, Quantity>;

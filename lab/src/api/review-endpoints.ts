@@ -18,7 +18,7 @@ import type { Authenticator } from './auth.ts';
 import type { Authorizer } from './authz.ts';
 import { readBody, sendJson } from './http.ts';
 import { METHOD_NOT_ALLOWED } from './route.ts';
-import { isObj } from './patch.ts';
+import { isObj } from './own-json.ts';
 
 export interface ReviewOptions {
   store: Store;

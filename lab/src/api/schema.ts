@@ -3,7 +3,7 @@
 // few types it flattens). A value of the wrong type fails as Go's encoding/json words it; fields the type does not
 // have are reported (for fieldValidation Strict/Warn) and dropped; nulls become Go's zero values. The result holds
 // only known fields, as own properties, with the right JSON types.
-import { setOwn } from './patch.ts';
+import { setOwn } from './own-json.ts';
 
 type Obj = Record<string, any>;
 type Leaf = 'string' | 'int32' | 'int64' | 'float64' | 'bool' | 'any' | 'intstr' | 'time' | 'microtime' | 'quantity';

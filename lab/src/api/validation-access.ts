@@ -7,7 +7,7 @@ import { RBAC_GROUP } from '../store/index.ts';
 import { invalidValue, required, notSupported, type FieldError } from './field.ts';
 import { dns1123Subdomain, each, validateMeta } from './validation-meta.ts';
 import { parseQuantity } from './quantity.ts';
-import { setOwn } from './patch.ts';
+import { setOwn } from './own-json.ts';
 
 /** path.IsValidPathSegmentName: RBAC names may hold ':' (system:basic-user), not '/' or '%'. */
 export function rbacName(name: string): string[] {

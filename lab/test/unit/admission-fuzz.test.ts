@@ -7,7 +7,8 @@ import { admitCreate, admitPatch, admitReplace } from '../../src/api/admission.t
 import { deleteObject } from '../../src/api/delete.ts';
 import { logOptions } from '../../src/api/logoptions.ts';
 import { finalize } from '../../src/api/namespaces.ts';
-import { jsonPatch, mergePatch } from '../../src/api/patch.ts';
+import { mergePatch } from '../../src/api/merge-patch.ts';
+import { jsonPatch } from '../../src/api/json-patch.ts';
 import { ApiError, createStore } from '../../src/store/index.ts';
 import { basePods, fuzzSeed, mutate, prng, randomJsonPatch } from '../fuzz-inputs.ts';
 

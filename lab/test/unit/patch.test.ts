@@ -1,7 +1,9 @@
 // The three patch types in-process: RFC 7386 merge, strategic merge, RFC 6902 (all six operations, atomic), and
 // that no key — "__proto__", "constructor", "prototype" — ever reaches a prototype.
 import { describe, it, expect, afterEach } from 'vitest';
-import { jsonPatch, mergePatch, decodeJsonPatch, JsonPatchError, jsonEqual } from '../../src/api/patch.ts';
+import { jsonEqual } from '../../src/api/own-json.ts';
+import { mergePatch } from '../../src/api/merge-patch.ts';
+import { jsonPatch, decodeJsonPatch, JsonPatchError } from '../../src/api/json-patch.ts';
 import { ApiError } from '../../src/store/index.ts';
 
 const pod = () => ({

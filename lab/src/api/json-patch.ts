@@ -1,79 +1,10 @@
-// The three patch types kubectl and client-node send: JSON merge patch (RFC 7386), strategic merge patch (lists of
-// named things merged by their key; $patch, $setElementOrder, $retainKeys, $deleteFromPrimitiveList) and JSON patch
-// (RFC 6902, all six operations). Keys are own data properties only: "__proto__", "constructor" or "prototype" are
-// field names like any other (unknown ones, which validation then refuses or drops), never a way into a prototype.
+// JSON patch (RFC 6902, all six operations) as kube-apiserver applies it: on a copy, all operations or none, every
+// failure one 422 (the detail in JsonPatchError). Pointers walk own data properties only (own-json.ts).
 import { ApiError, badRequest, type Obj } from '../store/index.ts';
-
-export const MERGE_KEYS: Record<string, string> = {
-  containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name', ports: 'containerPort', volumes: 'name',
-  volumeMounts: 'mountPath', volumeDevices: 'devicePath', conditions: 'type', imagePullSecrets: 'name', ownerReferences: 'uid',
-  hostAliases: 'ip', readinessGates: 'conditionType', resizePolicy: 'resourceName', topologySpreadConstraints: 'topologyKey',
-};
+import { copyJson, getOwn as get, hasOwnKey as has, isObj, jsonEqual, setOwn } from './own-json.ts';
 
 /** The most operations one JSON patch may hold, as on kube-apiserver. */
 export const MAX_JSON_PATCH_OPS = 10000;
-
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const has = (o: unknown, k: string) => (isObj(o) || Array.isArray(o)) && Object.hasOwn(o, k);
-const get = (o: unknown, k: string): unknown => (has(o, k) ? (o as Obj)[k] : undefined);
-/** o[k] if it is o's own property: a key from a request ("__proto__", "constructor") never reads the prototype. */
-export const getOwn = get;
-/** Defines an own property: plain `o[k] = v` with k "__proto__" would replace o's prototype instead. */
-export function setOwn(o: Obj, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
-}
-
-/** A deep copy made of own properties only (structuredClone keeps "__proto__" keys too, but this needs no care). */
-export function copyJson<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(copyJson) as T;
-  if (!isObj(v)) return v;
-  const out: Obj = {};
-  for (const k of Object.keys(v)) setOwn(out, k, copyJson(v[k]));
-  return out as T;
-}
-
-export function mergePatch(target: unknown, patch: unknown, strategic = false): unknown {
-  if (!isObj(patch)) return copyJson(patch);
-  if (strategic && patch.$patch === 'replace') return withoutDirectives(patch);
-  const out: Obj = isObj(target) ? { ...target } : {};
-  for (const k of Object.keys(patch)) {
-    const v = patch[k];
-    if (strategic && k.startsWith('$')) {
-      if (k.startsWith('$deleteFromPrimitiveList/')) {
-        const list = k.slice('$deleteFromPrimitiveList/'.length);
-        const cur = get(out, list);
-        if (Array.isArray(cur) && Array.isArray(v)) setOwn(out, list, cur.filter((x: unknown) => !v.includes(x)));
-        continue;
-      }
-      // $setElementOrder and $retainKeys only order or prune what the patch already says; other "$" keys are fields.
-      if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/')) continue;
-    }
-    if (v === null || (strategic && isObj(v) && v.$patch === 'delete')) delete out[k];
-    else if (strategic && Array.isArray(v) && MERGE_KEYS[k] && Array.isArray(get(out, k))) setOwn(out, k, mergeList(out[k], v, MERGE_KEYS[k]));
-    else setOwn(out, k, mergePatch(get(out, k), v, strategic));
-  }
-  return out;
-}
-
-function withoutDirectives(o: Obj): Obj {
-  const out: Obj = {};
-  for (const k of Object.keys(o)) if (!k.startsWith('$')) setOwn(out, k, copyJson(o[k]));
-  return out;
-}
-
-/** A strategic list: items with the merge key of one in the list are merged into it, others appended. */
-function mergeList(current: unknown[], patch: unknown[], key: string): unknown[] {
-  if (patch.some((item) => isObj(item) && item.$patch === 'replace')) return patch.filter((item) => !(isObj(item) && item.$patch === 'replace')).map(copyJson);
-  const list = [...current];
-  for (const item of patch) {
-    const i = isObj(item) ? list.findIndex((x) => isObj(x) && x[key] === item[key]) : -1;
-    if (isObj(item) && item.$patch === 'delete') {
-      if (i >= 0) list.splice(i, 1);
-    } else if (i >= 0) list[i] = mergePatch(list[i], item, true);
-    else list.push(mergePatch(undefined, item, true));
-  }
-  return list;
-}
 
 /** Why an RFC 6902 patch did not apply; the API server answers every such failure with one generic 422. */
 export class JsonPatchError extends ApiError {
@@ -153,17 +84,6 @@ function replace(doc: unknown, path: string, value: unknown): unknown {
   if (Array.isArray(parent)) parent[index(parent, last, path, false)] = value;
   else setOwn(parent as Obj, last, value);
   return doc;
-}
-
-/** JSON equality: key order does not matter, array order does. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (isObj(a)) {
-    if (!isObj(b)) return false;
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return a === b;
 }
 
 /** Checks the patch's shape as the API server decodes it: 400 when it is no list of operations. */
