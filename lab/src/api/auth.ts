@@ -10,7 +10,9 @@ import type http from 'node:http';
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ApiError, type Store } from '../store/index.ts';
-import { StaticTokens, TokenIssuer, authenticateHeader } from '../auth/tokens.ts';
+import { authenticateHeader } from '../auth/tokens.ts';
+import { StaticTokens } from '../auth/static-tokens.ts';
+import { TokenIssuer } from '../auth/service-account-tokens.ts';
 import { PRIVILEGED_GROUP, type UserInfo } from '../auth/users.ts';
 
 export const UNAUTHORIZED = new ApiError(401, 'Unauthorized', 'Unauthorized');

@@ -8,6 +8,9 @@ export interface UserInfo {
   extra?: Record<string, string[]>;
 }
 
+/** What an authenticator makes of a credential it knows: its user, or why it is refused. */
+export type AuthResult = { user: UserInfo } | { error: string };
+
 export const ALL_AUTHENTICATED = 'system:authenticated';
 export const ALL_UNAUTHENTICATED = 'system:unauthenticated';
 export const PRIVILEGED_GROUP = 'system:masters';

@@ -4,7 +4,9 @@
 import { describe, it, expect } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { TokenIssuer, StaticTokens, authenticateHeader, DEFAULT_ISSUER, type ServiceAccountState } from '../../src/auth/tokens.ts';
+import { authenticateHeader } from '../../src/auth/tokens.ts';
+import { StaticTokens } from '../../src/auth/static-tokens.ts';
+import { TokenIssuer, DEFAULT_ISSUER, type ServiceAccountState } from '../../src/auth/service-account-tokens.ts';
 import { ApiError } from '../../src/store/errors.ts';
 
 const T0 = Date.parse('2025-03-01T10:00:00Z');
