@@ -79,17 +79,20 @@ function probe(pr: Obj | undefined, at: string, mustSucceedOnce: boolean): Field
   return errs;
 }
 
+/** A list item's name (a container's, a volume's): required, a DNS-1123 label, not yet in `names` (which it joins). */
+function uniqueLabel(name: string | undefined, at: string, names: Set<string>): FieldError[] {
+  if (!name) return [required(at)];
+  const msgs = dns1123Label(name);
+  const errs = msgs.length ? each(at, name, msgs) : names.has(name) ? [duplicate(at, name)] : [];
+  names.add(name);
+  return errs;
+}
+
 function containers(list: Obj[], at: string, volumes: Set<string>, names: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
   list.forEach((c, i) => {
     const p = `${at}[${i}]`;
-    if (!c.name) errs.push(required(`${p}.name`));
-    else {
-      const msgs = dns1123Label(c.name);
-      if (msgs.length) errs.push(...each(`${p}.name`, c.name, msgs));
-      else if (names.has(c.name)) errs.push(duplicate(`${p}.name`, c.name));
-      names.add(c.name);
-    }
+    errs.push(...uniqueLabel(c.name, `${p}.name`, names));
     if (!c.image) errs.push(required(`${p}.image`));
     else if (c.image.trim() !== c.image) errs.push(invalidValue(`${p}.image`, c.image, 'must not have leading or trailing whitespace'));
     const portNames = new Set<string>();
@@ -134,13 +137,7 @@ function volumes(list: Obj[]): [FieldError[], Set<string>] {
   const names = new Set<string>();
   list.forEach((v, i) => {
     const p = `spec.volumes[${i}]`;
-    if (!v.name) errs.push(required(`${p}.name`));
-    else {
-      const msgs = dns1123Label(v.name);
-      if (msgs.length) errs.push(...each(`${p}.name`, v.name, msgs));
-      else if (names.has(v.name)) errs.push(duplicate(`${p}.name`, v.name));
-      names.add(v.name);
-    }
+    errs.push(...uniqueLabel(v.name, `${p}.name`, names));
     const sources = VOLUME_SOURCES.filter((s) => v[s]);
     if (!sources.length) errs.push(required(p, 'must specify a volume type'));
     for (const s of sources.slice(1)) errs.push(forbidden(`${p}.${s}`, 'may not specify more than 1 volume type'));
