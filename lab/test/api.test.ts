@@ -154,7 +154,10 @@ describe.skipIf(skip)('lab API server', () => {
   it('kubectl create namespace (sent as protobuf) and deleting it with its pods', async () => {
     expect((await lab.kubectl(['create', 'namespace', 'team-a'])).stdout).toBe('namespace/team-a created\n');
     expect((await lab.kubectl(['get', 'ns', 'team-a', '--no-headers'])).stdout).toMatch(/^team-a\s+Active\s+\d+s\n$/);
-    await lab.kubectl(['run', 'inside', '--image=busybox', '-n', 'team-a', '--', 'sleep', '60']);
+    // sleep ignores SIGTERM as PID 1, so the namespace stays Terminating for the pod's whole grace period (3 s).
+    await lab.kubectl(['run', 'inside', '--image=busybox', '-n', 'team-a', '--overrides={"spec":{"terminationGracePeriodSeconds":3}}', '--', 'sleep', '60']);
+    // Running first: a pod whose container has not started yet goes at once, and the namespace with it.
+    await waitFor('inside running', async () => (await lab.kubectl(['get', 'pod', 'inside', '-n', 'team-a', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running');
     expect((await lab.kubectl(['delete', 'namespace', 'team-a', '--wait=false'])).stdout).toBe('namespace "team-a" deleted\n');
     // Terminating while its pod stops: nothing new may start in it (NamespaceLifecycle's 403), as on kind.
     expect((await lab.kubectl(['run', 'x', '--image=busybox', '-n', 'team-a'])).stderr).toBe(
