@@ -114,4 +114,15 @@ describe.skipIf(skip)('the kiada pod as kind shows it', () => {
     // The node's network outlives the pod: the node still reaches kiada.
     expect((await lab.kubectl(['get', 'pod', 'kiada', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout).toBe('True');
   }, 60_000);
+
+  it('a pod name longer than a hostname may be runs, its hostname cut to 63 characters as the kubelet cuts it', async () => {
+    // 76 characters: too long for the label and container name kubectl run derives from it, hence --labels and a
+    // container of another name. The first 63 end in '-', which goes too.
+    const name = `long-${'x'.repeat(57)}-name-of-a-pod`;
+    const overrides = JSON.stringify({ spec: { containers: [{ name: 'c', image: 'busybox', args: ['sleep', '600'] }] } });
+    expect(await lab.kubectl(['run', name, '--image=busybox', '--restart=Never', '--labels=app=long', `--overrides=${overrides}`])).toMatchObject({ stderr: '', code: 0 });
+    await lab.waitReady(name);
+    expect((await lab.kubectl(['exec', name, '--', 'hostname'])).stdout).toBe(`long-${'x'.repeat(57)}\n`);
+    await lab.kubectl(['delete', 'pod', name, '--grace-period=0', '--force']);
+  }, 60_000);
 });

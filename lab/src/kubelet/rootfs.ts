@@ -14,7 +14,12 @@ export interface PodContext extends SourceContext {
 }
 
 /** The pod's hostname: spec.hostname, else its name (the UTS hostname and /etc/hostname). */
-export const podHostname = (pod: Obj): string => (typeof pod.spec?.hostname === 'string' && pod.spec.hostname) || String(pod.metadata?.name);
+// The kubelet's GeneratePodHostNameAndDomain: spec.hostname, else the pod's name cut to 63 characters (a pod name
+// may be 253) without a trailing '-' or '.' (truncatePodHostnameIfNeeded).
+export const podHostname = (pod: Obj): string => {
+  const name = (typeof pod.spec?.hostname === 'string' && pod.spec.hostname) || String(pod.metadata?.name);
+  return name.length <= 63 ? name : name.slice(0, 63).replace(/[-.]+$/, '');
+};
 
 /** A kind node's /etc/hosts (Docker writes it): what a hostNetwork pod gets, with its hostAliases. */
 export function nodeHostsFile(pod: Obj, node: string, address: string): string {

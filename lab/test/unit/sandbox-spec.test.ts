@@ -7,7 +7,7 @@ import { rootfsScript, type ScriptOptions } from '../../src/net/rootfs-script.ts
 import { checkUserNamespaces, UID_BASE } from '../../src/net/userns.ts';
 import type { ContainerSpec } from '../../src/net/index.ts';
 import { containerSecurity, DEFAULT_CAPABILITIES } from '../../src/kubelet/security.ts';
-import { hostsFile, nodeHostsFile, resolvConf } from '../../src/kubelet/rootfs.ts';
+import { hostsFile, nodeHostsFile, podHostname, resolvConf } from '../../src/kubelet/rootfs.ts';
 import { IMAGES } from '../../src/kubelet/image-table.ts';
 import { ConfigError } from '../../src/kubelet/env.ts';
 
@@ -138,6 +138,15 @@ describe('the files the kubelet writes into every container', () => {
     const pod = { metadata: { namespace: 'ns1' }, spec: { subdomain: 'sub', hostAliases: [{ ip: '1.2.3.4', hostnames: ['a', 'b'] }] } };
     expect(hostsFile(pod, 'web', '10.244.2.9')).toBe(`${header}10.244.2.9\tweb.sub.ns1.svc.cluster.local\tweb\n\n# Entries added by HostAliases.\n1.2.3.4\ta\tb\n`);
     expect(nodeHostsFile({ spec: {} }, 'kind-worker', '172.18.0.3')).toMatch(/\n172\.18\.0\.3\tkind-worker\n$/);
+  });
+
+  it('the hostname as the kubelet makes it: spec.hostname, else the name cut to 63 characters, no trailing - or .', () => {
+    expect(podHostname({ metadata: { name: 'kiada' }, spec: {} })).toBe('kiada');
+    expect(podHostname({ metadata: { name: 'kiada' }, spec: { hostname: 'web' } })).toBe('web');
+    expect(podHostname({ metadata: { name: 'a'.repeat(63) }, spec: {} })).toBe('a'.repeat(63));
+    expect(podHostname({ metadata: { name: 'a'.repeat(64) }, spec: {} })).toBe('a'.repeat(63));
+    expect(podHostname({ metadata: { name: `${'a'.repeat(61)}-.b` }, spec: {} })).toBe('a'.repeat(61));
+    expect(podHostname({ metadata: { name: 'x'.repeat(253) }, spec: {} })).toHaveLength(63);
   });
 
   it('/etc/resolv.conf for each dnsPolicy, with dnsConfig', () => {
