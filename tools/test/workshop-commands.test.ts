@@ -202,9 +202,9 @@ current-context: fake
     expect(await exited).toBe(130);
   });
 
-  it('board on a terminal: redrawn in place (cursor up, lines cleared), cursor hidden, shown again on Ctrl-C', async () => {
-    // A terminal of its own (util-linux `script`), 100 columns.
-    const cmd = `stty cols 100 rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} workshop board --interval 200ms`;
+  const boardOnTerminal = async (cols: number) => {
+    // A terminal of its own (util-linux `script`), `cols` columns.
+    const cmd = `stty cols ${cols} rows 30; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} workshop board --interval 200ms`;
     const term = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...env(), TERM: 'xterm' }, cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     term.stdout.on('data', (d) => (out += d));
@@ -216,24 +216,42 @@ current-context: fake
     expect(await exited).toBe(130);
     expect(out.startsWith('\x1b[?25l')).toBe(true);
     expect(out.endsWith('\x1b[?25h')).toBe(true);
-    // A frame: title, blank, header and three rows, blank, the note — 8 lines, each cleared to its end; the next
-    // frame starts 8 lines up.
     const frame = out.slice(out.indexOf('kiada workshop board'), out.indexOf('\x1b[0J') + 4);
-    const lines = frame.split('\x1b[K\r\n');
-    expect(lines).toHaveLength(9);
+    return { out, lines: frame.split('\x1b[K\r\n') };
+  };
+
+  it('board on a terminal: redrawn in place (cursor up, lines cleared), cursor hidden, shown again on Ctrl-C', async () => {
+    const { out, lines } = await boardOnTerminal(100);
+    // A frame: title, blank, header and three rows, blank, the note wrapped to 99 columns (3 lines) — 10 lines,
+    // each cleared to its end; the next frame starts 10 lines up.
+    expect(lines).toHaveLength(11);
     expect(lines[0]).toMatch(/^kiada workshop board — every 200ms, \d\d:\d\d:\d\d \(Ctrl-C to stop\)$/);
-    expect(lines.slice(1, 8)).toEqual([
+    expect(lines.slice(1, 10)).toEqual([
       '',
       'STUDENT    DEPLOYED   READY   CURL-FROM-NODE   CURL-FROM-POD   PORT-FORWARD   EXEC   DONE',
       'student1   ✓          ✓       ✓                ✓               ✓              ✓      6/6',
       'student2   ✓          ✓       ·                ·               ✓              ·      3/6',
       'student3   ✓          ✓       ✓                ·               ·              ·      3/6',
       '',
-      'port-forward: requests from 127.0.0.1 (also `exec -- curl 127.0.0.1:8080`); exec: from ::1 or the pod\'s o',
-    ].map((l) => l.slice(0, 99)));
-    expect(lines[8]).toBe('\x1b[0J');
-    expect(out).toContain('\x1b[0J\x1b[8A\x1b[1Gkiada workshop board');
+      'port-forward: requests from 127.0.0.1 (also an exec\'d `curl 127.0.0.1:8080`, and `curl',
+      'localhost:8080` where curl tries 127.0.0.1 first, as on the lab); exec: from ::1 or the pod\'s own',
+      'IP (`curl [::1]:8080`); logs leave no trace to mark',
+    ]);
+    expect(lines[10]).toBe('\x1b[0J');
+    expect(out).toContain('\x1b[0J\x1b[10A\x1b[1Gkiada workshop board');
     expect(out.startsWith('\x1b[?25l\x1b[1Gkiada workshop board')).toBe(true);
+  });
+
+  it('board on an 80-column terminal: shorter headers, so EXEC and DONE are on screen; no line over 79 columns', async () => {
+    const { lines } = await boardOnTerminal(80);
+    expect(lines.slice(2, 6)).toEqual([
+      'STUDENT    DEPLOYED   READY   FROM-NODE   FROM-POD   PORT-FWD   EXEC   DONE',
+      'student1   ✓          ✓       ✓           ✓          ✓          ✓      6/6',
+      'student2   ✓          ✓       ·           ·          ✓          ·      3/6',
+      'student3   ✓          ✓       ✓           ·          ·          ·      3/6',
+    ]);
+    expect(lines.filter((l) => [...l].length > 79)).toEqual([]);
+    expect(lines.slice(7, -1).join(' ')).toContain('logs leave no trace to mark');
   });
 
   it('reset makes the namespace again (with kiada) and writes a new kubeconfig', async () => {

@@ -68,13 +68,18 @@ describe.skipIf(skip)('workshop board and check on the lab', { timeout: 120_000 
     expect(await kiada(['workshop', 'check', 'ana'])).toEqual({ code: 0, stdout: 'ana: all 6 exercises done\n', stderr: '' });
   });
 
-  it('the book\'s `exec -- curl localhost:8080` arrives from whatever localhost resolves to first in the pod', async () => {
-    // On kind the kubelet's /etc/hosts has "::1 localhost": curl tries ::1 first and the mark is exec. The lab's
-    // pods share the host's /etc/hosts; without a ::1 line there, the request comes from 127.0.0.1, as a
-    // port-forward's does — the one case the board cannot tell apart, and says so.
-    const first = (await lab.kubectl(['exec', '-n', 'ana', 'kiada', '--', 'getent', 'ahosts', 'localhost'])).stdout.split(/\s+/)[0];
-    expect((await kiada(['-n', 'ana', '-q', 'exec', '--', 'curl', '-s', 'localhost:8080'])).code).toBe(0);
-    expect(await lastClient()).toBe(first === '::1' ? '::1' : '::ffff:127.0.0.1');
+  it('the book\'s `exec -- curl localhost:8080` arrives from the loopback curl tries first; `curl [::1]:8080` is an exec', async () => {
+    // Not /etc/hosts decides (the pod's, written as the kubelet writes it, has "::1 localhost"): curl resolves
+    // localhost itself, and which address it tries first depends on its version. The lab's pods run this
+    // machine's curl (Debian's 7.88 tries 127.0.0.1 first): then the request looks like a port-forward's — the case
+    // the board cannot tell apart, and says so. `curl [::1]:8080` is an exec with any curl.
+    const v = await kiada(['-n', 'ana', '-q', 'exec', '--', 'curl', '-sv', 'localhost:8080']);
+    expect(v.code).toBe(0);
+    const connected = /Connected to localhost \(([^)]+)\)/.exec(v.stderr)?.[1];
+    expect(connected === '127.0.0.1' || connected === '::1').toBe(true);
+    expect(await lastClient()).toBe(connected === '::1' ? '::1' : '::ffff:127.0.0.1');
+    expect((await kiada(['-n', 'ana', '-q', 'exec', '--', 'curl', '-s', '[::1]:8080'])).code).toBe(0);
+    expect(await lastClient()).toBe('::1');
   });
 
   it('curl-from-node by a user who cannot enter the lab\'s nodes (not root): a hostNetwork pod, as on a real cluster', async () => {

@@ -9,7 +9,7 @@ import { studentNames, validateStudentName, parseDuration, byStudentName } from 
 import { studentObjects, STUDENT_RULES } from '../src/lib/workshop/manifests.ts';
 import { studentKubeconfig } from '../src/lib/workshop/kubeconfig.ts';
 import { cardText, cardsText, cardsHtml, type Card } from '../src/lib/workshop/cards.ts';
-import { boardLines, newMarks } from '../src/lib/workshop/board-view.ts';
+import { boardLines, newMarks, wrap } from '../src/lib/workshop/board-view.ts';
 import { clusterFacts, gatewayOf, marksFrom, mergeMarks, missing, noMarks, parseRequestLog, plainIP, routeOf, type ClusterFacts } from '../src/lib/workshop/exercises.ts';
 import { tokenSeconds } from '../src/commands/workshop/up.ts';
 
@@ -236,6 +236,18 @@ describe('the board', () => {
       'student10   ·          ·       ·                ·               ·              ·      0/6',
     ]);
     expect(boardLines(rows, { done: 'yes', todo: '-' })[1]).toBe('student1    yes        yes     yes              -               -              -      3/6');
+  });
+  it('on a terminal too narrow for the full headers (80 columns), shorter ones, so EXEC and DONE stay on screen', () => {
+    expect(boardLines(rows, { width: 91 })[0]).toBe('STUDENT     DEPLOYED   READY   CURL-FROM-NODE   CURL-FROM-POD   PORT-FORWARD   EXEC   DONE');
+    expect(boardLines(rows, { width: 79 })).toEqual([
+      'STUDENT     DEPLOYED   READY   FROM-NODE   FROM-POD   PORT-FWD   EXEC   DONE',
+      'student1    ✓          ✓       ✓           ·          ·          ·      3/6',
+      'student10   ·          ·       ·           ·          ·          ·      0/6',
+    ]);
+  });
+  it('the note is wrapped at spaces, not cut', () => {
+    expect(wrap('port-forward: from 127.0.0.1; exec: from ::1', 20)).toEqual(['port-forward: from', '127.0.0.1; exec:', 'from ::1']);
+    expect(wrap('a-very-long-word b', 5)).toEqual(['a-very-long-word', 'b']);
   });
   it('what changed between two looks', () => {
     const later = [{ ...rows[0], exercises: { ...rows[0].exercises, exec: true } }, { name: 'student10', exercises: { ...noMarks(), deployed: true } }, { name: 'student11', exercises: { ...noMarks(), ready: true } }];

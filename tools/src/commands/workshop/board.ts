@@ -9,7 +9,7 @@ import { formatData } from '../../lib/print.ts';
 import { onStopSignal } from '../../lib/signals.ts';
 import { nodeFacts, pool, studentMarks, workshopNamespaces } from '../../lib/workshop/cluster.ts';
 import { mergeMarks, noMarks, type ClusterFacts, type Marks } from '../../lib/workshop/exercises.ts';
-import { BOARD_NOTE, boardLines, newMarks, type Row } from '../../lib/workshop/board-view.ts';
+import { BOARD_NOTE, boardLines, newMarks, wrap, type Row } from '../../lib/workshop/board-view.ts';
 import { parseDuration } from '../../lib/workshop/students.ts';
 
 const FACTS_TTL = 30_000; // nodes change rarely: their addresses and pod CIDRs are read every 30 s
@@ -73,11 +73,13 @@ export async function board(ctx: Ctx, flags: { interval: string; output?: 'json'
       if (stopped !== null) break;
       if (tty) {
         const time = new Date().toTimeString().slice(0, 8);
-        const lines = [`kiada workshop board — every ${flags.interval}, ${time} (Ctrl-C to stop)`, '', ...(rows ?? previous ? boardLines(rows ?? previous!) : []), '', error || BOARD_NOTE];
+        // One column short of the terminal's width: a full line would wrap on some terminals and break the redraw.
+        const width = Math.max(20, (out.columns || 80) - 1);
+        const table = rows ?? previous ? boardLines(rows ?? previous!, { width }) : [];
+        const lines = [`kiada workshop board — every ${flags.interval}, ${time} (Ctrl-C to stop)`, '', ...table, '', ...wrap(error || BOARD_NOTE, width)];
         // Redrawn where the last frame was: up to its first line, each line cleared to its end, the rest below cleared.
         if (drawn) moveCursor(out, 0, -drawn);
         cursorTo(out, 0);
-        const width = Math.max(20, (out.columns || 80) - 1);
         for (const l of lines) out.write([...l].slice(0, width).join('') + '\x1b[K\n');
         clearScreenDown(out);
         drawn = lines.length;

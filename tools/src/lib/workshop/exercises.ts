@@ -6,9 +6,11 @@
 //   IPv4 loopback                                      ::ffff:127.0.0.1    port-forward: the kubelet (containerd)
 //                                                                          dials tcp4 localhost in the pod
 //   IPv6 loopback, or the pod's own IP                 ::1                 exec: `curl localhost:8080` inside the
-//                                                                          pod tries ::1 first (kiada listens on ::)
+//                                                                          pod, where its curl tries ::1 first
+//                                                                          (kiada listens on ::), or `curl [::1]:8080`
 // Where two look alike they are merged, and the board says so: `exec -- curl 127.0.0.1:8080` is indistinguishable
-// from a port-forward (both arrive from 127.0.0.1) and is marked port-forward. `kubectl logs` leaves no trace a
+// from a port-forward (both arrive from 127.0.0.1) and is marked port-forward — and so is `curl localhost:8080`
+// where curl tries 127.0.0.1 first (the lab's pods run this machine's curl; Debian's 7.88 does). `kubectl logs` leaves no trace a
 // cluster shows to anyone but an audit log, so it is not an exercise here.
 import { BlockList, isIP } from 'node:net';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
