@@ -82,20 +82,48 @@ describe.skipIf(skip)('workshop board and check on the lab', { timeout: 120_000 
     expect(await lastClient()).toBe('::1');
   });
 
-  it('curl-from-node by a user who cannot enter the lab\'s nodes (not root): a hostNetwork pod, as on a real cluster', async () => {
-    // nobody, with a copy of the kubeconfig: the lab provider then runs what the generic one runs elsewhere.
+  // kiada run by nobody, with a copy of the kubeconfig: a user who cannot enter the lab's nodes (not root) gets, for
+  // curl-from-node, what the generic provider runs on any cluster.
+  const asNobody = async (args: string[]) => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-nobody-'));
     try {
       fs.copyFileSync(lab.kubeconfig, path.join(home, 'kubeconfig'));
       for (const f of [home, path.join(home, 'kubeconfig')]) fs.chownSync(f, 65534, 65534);
-      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, [BIN, '-n', 'ana', 'curl-from-node'], { uid: 65534, gid: 65534, cwd: home, timeout: 60_000, env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: path.join(home, 'kubeconfig'), NO_COLOR: '1' } },
+      return await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [BIN, ...args], { uid: 65534, gid: 65534, cwd: home, timeout: 60_000, env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: path.join(home, 'kubeconfig'), NO_COLOR: '1' } },
           (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  };
+
+  it('curl-from-node by a user who cannot enter the lab\'s nodes (not root): a hostNetwork pod, as on a real cluster', async () => {
+    {
+      const r = await asNobody(['-n', 'ana', 'curl-from-node']);
       expect(r.stderr).toMatch(/^\$ kubectl -n ana run kiada-node-curl --rm -i --restart=Never --image=curlimages\/curl '--overrides=\{"spec":\{"nodeName":"kind-worker2?","hostNetwork":true\}\}' -- curl -s --max-time 10 http:\/\/10\.244\.\d\.\d+:8080\/\n/);
       expect([r.code, r.stdout]).toEqual([0, expect.stringMatching(/^Kiada version 0\.1\. Request processed by "kiada"\. Client IP: ::ffff:10\.244\.\d\.1\n$/)]);
       expect((await lab.kubectl(['get', 'pods', '-n', 'ana', '-o', 'name'])).stdout).toBe('pod/kiada\n');
+    }
+  });
+
+  it('the tour where Pod Security refuses hostNetwork pods (a workshop without --allow-host-network): step 3 explained, steps 4–7 still run, exit 1', async () => {
+    await lab.kubectl(['create', 'namespace', 'bo']);
+    try {
+      await lab.kubectl(['label', 'namespace', 'bo', 'pod-security.kubernetes.io/enforce=baseline']);
+      await lab.kubectl(['apply', '-n', 'bo', '-f', '-'], { input: KIADA_POD });
+      await lab.waitReady('kiada', 'bo');
+      const r = await asNobody(['-n', 'bo', 'tour']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('Error from server (Forbidden): pods "kiada-node-curl" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)\n' +
+        'curl-from-node runs a hostNetwork pod on the node here, and namespace "bo" does not allow one (its Pod Security level). In a workshop the teacher allows it with `kiada workshop up … --allow-host-network`; elsewhere: kubectl label namespace bo pod-security.kubernetes.io/enforce=privileged --overwrite\n');
+      expect(r.stderr.endsWith('error: step 3 (curl from the node) was refused by the namespace\'s Pod Security level (see above); every other step ran\n')).toBe(true);
+      const after3 = r.stdout.slice(r.stdout.indexOf('── Step 4 of 7'));
+      expect(after3).toMatch(/^── Step 4 of 7: [^\n]*\nKiada version 0\.1\. Request processed by "kiada"\. Client IP: ::ffff:10\.244\.\d\.\d+\n/);
+      expect(after3).toContain('Client IP: ::ffff:127.0.0.1\n');
+      expect(after3).toContain('── Step 7 of 7');
+      expect((await lab.kubectl(['get', 'pods', '-n', 'bo', '-o', 'name'])).stdout).toBe('pod/kiada\n');
     } finally {
-      fs.rmSync(home, { recursive: true, force: true });
+      await lab.kubectl(['delete', 'namespace', 'bo', '--wait=false']);
     }
   });
 });

@@ -11,11 +11,14 @@ import { curlWords } from './curl.ts';
 /** The flag of `kiada workshop up` that lets students run hostNetwork pods in their namespaces. */
 export const ALLOW_HOST_NETWORK_FLAG = '--allow-host-network';
 
+/** Pod Security refused the hostNetwork pod: expected in a workshop whose teacher did not opt in (the tour goes on). */
+export class HostNetworkRefused extends CliError {}
+
 /** PodSecurity's refusal of the hostNetwork pod, with what to do about it; anything else as it is. */
 export function explainRefusal(ctx: Ctx, err: unknown): unknown {
   const status = serverStatus(err);
   if (status?.reason !== 'Forbidden' || !/violates PodSecurity .*hostNetwork=true/.test(status.message)) return err;
-  return new CliError(`${describeError(err)}\n` +
+  return new HostNetworkRefused(`${describeError(err)}\n` +
     `curl-from-node runs a hostNetwork pod on the node here, and namespace "${ctx.namespace}" does not allow one (its Pod Security level). ` +
     `In a workshop the teacher allows it with \`kiada workshop up … ${ALLOW_HOST_NETWORK_FLAG}\`; elsewhere: kubectl label namespace ${ctx.namespace} pod-security.kubernetes.io/enforce=privileged --overwrite`);
 }
