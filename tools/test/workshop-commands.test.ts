@@ -76,6 +76,7 @@ current-context: fake
     expect(r.stderr).toBe(
       [
         '$ kubectl create namespace student1',
+        '$ kubectl label namespace student1 pod-security.kubernetes.io/enforce=baseline --overwrite',
         '$ kubectl create serviceaccount student -n student1',
         '$ kubectl apply -n student1 -f -',
         '  (the Role, RoleBinding, ResourceQuota and LimitRange "student"; kubectl get role,rolebinding,quota,limits -n student1 -o yaml shows them)',
@@ -283,5 +284,18 @@ current-context: fake
     fs.rmSync(path.join(tmp, 'kiada-workshop', 'notes.txt'));
     expect(await kiada(['workshop', 'down', '-o', 'json'])).toEqual({ code: 0, stdout: '{\n  "deleted": []\n}\n', stderr: '' });
     expect(fs.existsSync(path.join(tmp, 'kiada-workshop'))).toBe(false);
+  });
+
+  it('with two students, "the other student" and "the other namespace" (not "the other 1 students"); the Pod Security label printed', async () => {
+    const r = await kiada(['workshop', 'up', '--students', '2']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('\n  (the same for the other student)\n');
+    // Run again with --allow-host-network: the label it changes is among the commands printed.
+    const again = await kiada(['workshop', 'up', '--students', '2', '--allow-host-network']);
+    expect(again.stderr).toContain('$ kubectl create namespace student1\n$ kubectl label namespace student1 pod-security.kubernetes.io/enforce=privileged --overwrite\n');
+    const d = await kiada(['workshop', 'down']);
+    expect(d.code).toBe(0);
+    expect(d.stderr).toBe('$ kubectl delete pods --all --grace-period=1 -n student1\n  (the same in the other namespace: a teardown need not wait 30 s for each pod)\n$ kubectl delete namespace -l app.kubernetes.io/managed-by=kiada-workshop\n');
+    expect(nsNames()).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ export async function down(ctx: Ctx, flags: { dir: string; output?: 'json' | 'ya
   const names = (await workshopNamespaces(ctx)).map((ns) => ns.metadata!.name!);
   if (names.length) {
     ctx.print.command(['kubectl', 'delete', 'pods', '--all', `--grace-period=${POD_GRACE_SECONDS}`, '-n', names[0]]);
-    if (names.length > 1) ctx.print.info(`  (the same in the other ${names.length - 1} namespaces: a teardown need not wait 30 s for each pod)\n`);
+    if (names.length > 1) ctx.print.info(`  (the same in the other ${names.length === 2 ? 'namespace' : `${names.length - 1} namespaces`}: a teardown need not wait 30 s for each pod)\n`);
     ctx.print.command(['kubectl', 'delete', 'namespace', '-l', 'app.kubernetes.io/managed-by=kiada-workshop']);
   }
   await pool(names, 6, async (name) => {

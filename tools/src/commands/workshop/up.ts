@@ -46,7 +46,7 @@ export async function up(ctx: Ctx, flags: UpFlags): Promise<void> {
     // Nothing is rolled back: `up` is safe to run again once the cause is fixed, and `down` removes it all.
     throw new CliError(`${describeError(err)}\nWhat was made so far stays: run the same \`kiada workshop up\` again once this is fixed, or \`kiada workshop down\`.`);
   }
-  if (names.length > 1 && !flags.quiet) ctx.print.info(`  (the same for the other ${names.length - 1} students)\n`);
+  if (names.length > 1 && !flags.quiet) ctx.print.info(`  (the same for the other ${names.length === 2 ? 'student' : `${names.length - 1} students`})\n`);
   const cards = await writeCards(ctx, dir);
   if (flags.output) {
     ctx.print.out(formatData(flags.output, { students }));

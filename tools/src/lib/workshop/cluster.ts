@@ -120,6 +120,9 @@ export async function createStudent(ctx: Ctx, name: string, o: UpOptions): Promi
       await ctx.core.replaceNamespace({ name, body: { ...objs.namespace, metadata: { ...objs.namespace.metadata, resourceVersion: ns.metadata?.resourceVersion } } });
     }
   }
+  // The label that decides what pods the student may run (the others are the workshop's bookkeeping); printed on
+  // every `up`, since a run with or without --allow-host-network changes it.
+  cmd('label', 'namespace', name, `${POD_SECURITY_LABEL}=${objs.namespace.metadata!.labels![POD_SECURITY_LABEL]}`, '--overwrite');
   cmd('create', 'serviceaccount', STUDENT_ACCOUNT, '-n', namespace);
   try {
     await ctx.core.createNamespacedServiceAccount({ namespace, body: objs.serviceAccount });
