@@ -121,9 +121,11 @@ Valid until 2025-03-01 18:00 UTC
    Windows (PowerShell): $env:KUBECONFIG="$HOME\\.kube\\kiada.yaml"
 3. kubectl get pods
    Your namespace is ana: every command works there without -n.
-4. kubectl apply -f k8s/pod.kiada.yaml
-   Deploys kiada (from the kiada repository).
-5. npx kiada tour
+4. npm install
+   In your copy of the kiada repository (your teacher says where to get it): the commands below run there, as \`npx kiada\` fetches another package elsewhere.
+5. kubectl apply -f k8s/pod.kiada.yaml
+   Deploys kiada.
+6. npx kiada tour
    Or each exercise on its own: kiada curl-from-node, kiada curl-from-pod, kiada port-forward, kiada exec.
 `);
     expect(cardText({ ...card, deployed: true })).not.toContain('kubectl apply');

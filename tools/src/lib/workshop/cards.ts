@@ -20,7 +20,10 @@ function steps(c: Card): [string, string][] {
     ['export KUBECONFIG=~/.kube/kiada.yaml', 'Windows (PowerShell): $env:KUBECONFIG="$HOME\\.kube\\kiada.yaml"'],
     ['kubectl get pods', `Your namespace is ${c.namespace}: every command works there without -n.`],
   ];
-  if (!c.deployed) s.push(['kubectl apply -f k8s/pod.kiada.yaml', 'Deploys kiada (from the kiada repository).']);
+  // kiada is not on the npm registry (the package is private): outside a copy of the repository `npx kiada` would
+  // fetch whatever the registry has under that name.
+  s.push(['npm install', 'In your copy of the kiada repository (your teacher says where to get it): the commands below run there, as `npx kiada` fetches another package elsewhere.']);
+  if (!c.deployed) s.push(['kubectl apply -f k8s/pod.kiada.yaml', 'Deploys kiada.']);
   s.push(['npx kiada tour', 'Or each exercise on its own: kiada curl-from-node, kiada curl-from-pod, kiada port-forward, kiada exec.' +
     (c.hostNetwork ? '' : ' (curl-from-node runs a hostNetwork pod, which your namespace does not allow unless your teacher allows it.)')]);
   return s;
