@@ -24,17 +24,11 @@ const EXTERNAL = ['bufferutil', 'utf-8-validate'];
 // (lazy-<name>.cjs), required at its first use. undici alone is 1 MB; none is needed to read a kubeconfig.
 const LAZY_PACKAGES = ['undici', 'socks', 'socks-proxy-agent', 'hpagent', 'openid-client', 'jsonpath-plus'];
 const CLIENT_NODE = /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]/;
-// The commands that only make HTTPS calls (they take an ApiCtx): the bin runs them from fast.js, the CLI's
-// definitions and these commands in one file, without its ~25 chunks and modules to load one by one (bench/README.md).
+// The commands that only make HTTPS calls (they take an ApiCtx): the bin runs them from fast.cjs, the CLI's
+// definitions and these commands in one file, with a V8 code cache made after a run (bundled.js: runFast), without
+// the split bundle's ~25 chunks and modules to load one by one (bench/README.md).
 export const FAST_COMMANDS = ['pod-ip', 'ports', 'logs', 'curl-from-pod'];
 const FAST_MODULES = ['lib/context.ts', ...FAST_COMMANDS.map((c) => `commands/${c}.ts`)].map((f) => path.join(TOOLS, 'src', f));
-// What fast.js takes from the split bundle, when a kubeconfig needs client-node or none is found but the lab's: entries
-// of their own there (their code shares no module of ours with fast.js, so nothing is there twice).
-const SHARED_ENTRIES = {
-  'client-node-config': path.join(TOOLS, 'src', 'lib', 'client-node-config.ts'),
-  'core-api': path.join(TOOLS, 'src', 'lib', 'core-api.ts'),
-  'lab-control': require.resolve('@kiada/lab/control.ts'),
-};
 
 /**
  * How a module imports a package: the names of `import { a, b as c } from 'pkg'`, '*' for `import * as x from 'pkg'`,
@@ -133,13 +127,13 @@ function cliPlugin(outdir, lazyDir) {
 }
 
 /**
- * For fast.js: the CLI with its dynamic imports of FAST_MODULES inlined, those of SHARED_ENTRIES left to the split
- * bundle's files, and every other one (another command's module, never run from fast.js: the bin sends only
- * FAST_COMMANDS there) a module that says so if it ever is.
+ * For fast.cjs: the CLI with its dynamic imports of FAST_MODULES inlined, and every other one — another command's
+ * module, client-node's KubeConfig for a kubeconfig kubeconfig.ts leaves to it, the lab's control module when no
+ * kubeconfig is found — a module that throws an error marked kiadaFullCli: main() passes it on, before anything was
+ * printed, and the bin runs the whole CLI (cli.js) instead.
  * @returns {import('esbuild').Plugin}
  */
 function fastPlugin() {
-  const shared = new Map(Object.entries(SHARED_ENTRIES).map(([name, file]) => [file, `./${name}.js`]));
   return {
     name: 'kiada-fast',
     setup(build) {
@@ -147,12 +141,11 @@ function fastPlugin() {
         if (args.kind !== 'dynamic-import' || args.pluginData === 'resolved') return undefined;
         const r = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolved' });
         if (r.errors.length || FAST_MODULES.includes(r.path)) return undefined;
-        if (shared.has(r.path)) return { path: shared.get(r.path), external: true };
         return { path: r.path, namespace: 'not-fast' };
       });
       build.onLoad({ filter: /.*/, namespace: 'not-fast' }, (args) => ({
         loader: 'js',
-        contents: `throw new Error(${JSON.stringify(`kiada: ${path.relative(ROOT, args.path)} is not in fast.js (tools/scripts/build-bundle.js: FAST_COMMANDS)`)});`,
+        contents: `throw Object.assign(new Error(${JSON.stringify(`kiada: ${path.relative(ROOT, args.path)} is not in fast.cjs`)}), { kiadaFullCli: true });`,
       }));
     },
   };
@@ -182,19 +175,22 @@ async function bundleCli(esbuild) {
   });
   const cli = await esbuild.build({
     ...COMMON,
-    entryPoints: { cli: path.join(TOOLS, 'src', 'cli.ts'), ...SHARED_ENTRIES },
+    entryPoints: { cli: path.join(TOOLS, 'src', 'cli.ts') },
     splitting: true,
     format: 'esm',
     outdir: tmp,
     banner: { js: BANNER },
     plugins: [cliPlugin(CLI_DIR, tmp)],
   });
+  // CommonJS, for vm.Script (an ES module's code cache cannot be made after it ran); import.meta.url from __filename.
   const fast = await esbuild.build({
     ...COMMON,
     entryPoints: { fast: path.join(TOOLS, 'src', 'cli.ts') },
-    format: 'esm',
+    format: 'cjs',
     outdir: tmp,
-    banner: { js: BANNER },
+    outExtension: { '.js': '.cjs' },
+    define: { 'import.meta.url': '__kiadaUrl' },
+    banner: { js: "const __kiadaUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [fastPlugin(), cliPlugin(CLI_DIR, tmp)],
   });
   // Which input went into which file: for the tests of what a command loads (tools/test/startup.test.ts), and for
@@ -214,7 +210,7 @@ async function bundleCli(esbuild) {
     return [path.relative(ROOT, file).split(path.sep).join('/'), st.size, st.mtimeMs, sha256(fs.readFileSync(file))];
   });
   // Built for this Node: the built-ins' property names are this Node's.
-  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ entry: 'cli.js', fast: { entry: 'fast.js', commands: FAST_COMMANDS }, node: process.versions.node, inputs }));
+  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ entry: 'cli.js', fast: { entry: 'fast.cjs', commands: FAST_COMMANDS }, node: process.versions.node, inputs }));
   fs.rmSync(CLI_DIR, { recursive: true, force: true });
   fs.renameSync(tmp, CLI_DIR); // whole or not at all: the bin never sees half a bundle
   const outputs = [...Object.values(metafile.outputs), ...Object.values(lazy.metafile.outputs)];

@@ -73,3 +73,49 @@ export function useClientNodeBundle() {
     return false;
   }
 }
+
+/**
+ * Runs fast.cjs's main(argv) (build-bundle.js: FAST_COMMANDS) as a vm.Script with a V8 code cache made after a run,
+ * which holds the functions that ran: Node's compile cache holds only what V8 compiles before running (the top
+ * level), and compiling commander's methods, the kubeconfig's parser and the command on every run cost ~6 ms. The
+ * cache is a file beside Node's compile cache, made anew when V8 rejects it (another Node, another fast.cjs). The
+ * exit code; undefined when fast.cjs met what only the whole CLI has (then nothing was printed).
+ * @param {string} entry fast.cjs's URL (freshCliEntry)
+ * @param {string[]} argv
+ * @param {string | undefined} cacheDir Node's compile cache directory, if it has one
+ * @returns {Promise<number | undefined>}
+ */
+export async function runFast(entry, argv, cacheDir) {
+  const file = process.getBuiltinModule('node:url').fileURLToPath(entry);
+  const vm = process.getBuiltinModule('node:vm');
+  // One file per bundle directory: a checkout elsewhere has its own.
+  let id = 0;
+  for (const c of file) id = (Math.imul(id, 31) + c.charCodeAt(0)) | 0;
+  const cacheFile = cacheDir && path.join(cacheDir, `kiada-fast-${(id >>> 0).toString(16)}.cache`);
+  let cachedData;
+  try {
+    if (cacheFile) cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    // none yet
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`, { filename: file, cachedData });
+  const module = /** @type {{ exports: any }} */ ({ exports: {} });
+  script.runInThisContext()(module.exports, process.getBuiltinModule('node:module').createRequire(file), module, file, path.dirname(file));
+  let code;
+  try {
+    code = await module.exports.main(argv);
+  } catch (err) {
+    if (/** @type {{ kiadaFullCli?: boolean }} */ (err)?.kiadaFullCli) return undefined;
+    throw err;
+  }
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+    try {
+      const tmp = `${cacheFile}.${process.pid}`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile); // whole or not at all, whoever else runs kiada now
+    } catch {
+      // no cache then: only slower
+    }
+  }
+  return code;
+}

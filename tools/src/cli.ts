@@ -125,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (err) {
+    // fast.cjs met what only the whole CLI has (tools/scripts/build-bundle.js): the bin runs that, nothing printed yet.
+    if ((err as { kiadaFullCli?: boolean }).kiadaFullCli) throw err;
     const e = err as { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) return e.exitCode ?? 1;
     process.stderr.write(`${describeError(err)}\n`);

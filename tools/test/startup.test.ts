@@ -119,13 +119,16 @@ const QUICK: [string[], number, RegExp][] = [
   [['nope'], 1, /^$/],
   [['ports', '--bogus'], 1, /^$/],
 ];
-// The commands that only make HTTPS calls: the bin runs them from fast.js, the CLI and these commands in one file.
+// The commands that only make HTTPS calls: the bin runs them from fast.cjs, the CLI and these commands in one file,
+// read and run as a vm.Script (so not seen by the module hook), no chunk of the split bundle.
 const FAST_COMMANDS = ['curl-from-pod', 'logs', 'pod-ip', 'ports'].map((c) => `tools/src/commands/${c}.ts`);
+/** What went into fast.cjs (esbuild's metafile): paths from the repository's root. */
+const fastInputs = () => Object.keys(Object.entries(metafile().outputs).find(([out]) => out.endsWith('/fast.cjs'))![1].inputs);
 /** The files of the bundle loaded, by name. */
 const bundleFiles = (urls: string[]) => urls.filter((u) => u.startsWith('file:') && fileURLToPath(u).startsWith(CLI_DIR + path.sep)).map((u) => path.basename(fileURLToPath(u)));
 
 describe('what a command loads, from the bundle', () => {
-  it('--version, --help, completion and a wrong argument: commander and the CLI, no command, nothing of client-node (fast.js alone for a fast command)', async () => {
+  it('--version, --help, completion and a wrong argument: commander and the CLI, no command, nothing of client-node (fast.cjs alone for a fast command)', async () => {
     if (!bundled()) return;
     for (const [args, code, stdout] of QUICK) {
       const r = await run(args);
@@ -133,11 +136,11 @@ describe('what a command loads, from the bundle', () => {
       // The bin, the bundled.js it asks, and the bundle's files: nothing else from disk.
       expect(sourceFiles(r.urls).filter((f) => !f.startsWith('tools/.cache/cli/'))).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
       const sources = bundledSources(r.urls);
-      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) || ['http', 'https', 'tls', 'crypto'].includes(b))).toEqual([]);
+      expect(r.builtins.filter((b) => (HEAVY_BUILTINS.includes(b) && b !== 'vm') || ['http', 'https', 'tls', 'crypto'].includes(b))).toEqual([]);
       if (args[0] === 'ports') {
-        // fast.js alone, as for `kiada ports` itself: its code is there, but nothing ran that loads more.
-        expect(bundleFiles(r.urls)).toEqual(['fast.js']);
-        expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander']);
+        // fast.cjs alone, as for `kiada ports` itself, through vm: no file of the bundle through Node's loader.
+        expect(bundleFiles(r.urls)).toEqual([]);
+        expect(r.builtins).toContain('vm');
         continue;
       }
       expect(packagesIn(sources)).toEqual(['commander']);
@@ -152,32 +155,30 @@ describe('what a command loads, from the bundle', () => {
       for (const [args, stdout] of [[['logs', '--tail', '5'], 'Listening on port 8080\n'], [['curl-from-pod'], 'Kiada version 0.1.\npod "client-pod" deleted\n']] as const) {
         const r = await run([...args, '-q', '--kubeconfig', api.kubeconfig]);
         expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout, stderr: '' });
-        expect(bundleFiles(r.urls)).toEqual(['fast.js']);
-        expect(packagesIn(bundledSources(r.urls))).toEqual(['@kubernetes/client-node', 'commander']);
-        expect(clientNodeFiles(r.urls)).toEqual(['gen/apis/exception.js']);
-        expect(bundledPaths(r.urls).filter((i) => /gen\/(apis\/\w+Api|models\/V1Pod)\.js$/.test(i))).toEqual([]);
+        expect(bundleFiles(r.urls)).toEqual([]); // fast.cjs, through vm
         expect(r.urls.filter((u) => /\/lazy-[\w-]+\.cjs$/.test(u))).toEqual([]);
-        expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
+        expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
       }
     } finally {
       api.close();
     }
   });
 
-  it('pod-ip: one file (fast.js), the kubeconfig read without client-node, one GET — of client-node only the class of its API errors', async () => {
+  it('pod-ip: one file (fast.cjs), the kubeconfig read without client-node, one GET — of client-node only the class of its API errors', async () => {
     if (!bundled()) return;
     const api = await apiServer();
     try {
       const r = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig]);
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
-      expect(sourceFiles(r.urls).filter((f) => !f.startsWith('tools/.cache/cli/'))).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
-      expect(bundleFiles(r.urls)).toEqual(['fast.js']);
-      const sources = bundledSources(r.urls);
-      expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander']);
-      expect(clientNodeFiles(r.urls)).toEqual(['gen/apis/exception.js']);
-      // The other commands' modules are not in it (a stand-in that would say so, never run).
-      expect(commandsIn(sources)).toEqual([...FAST_COMMANDS, 'tools/src/commands/workshop/command.ts']);
-      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
+      // The bin and bundled.js through Node's loader; fast.cjs through vm; nothing else.
+      expect(sourceFiles(r.urls)).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
+      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
+      // What is in fast.cjs: of client-node the class of its API errors; the other commands' modules not (a
+      // stand-in that sends the bin to the whole CLI).
+      const inputs = fastInputs();
+      expect(packagesIn([...new Set(inputs.map(source))].sort())).toEqual(['@kubernetes/client-node', 'commander']);
+      expect(inputs.filter((i) => i.includes('@kubernetes/client-node/')).map((i) => i.replace(/.*dist\//, ''))).toEqual(['gen/apis/exception.js']);
+      expect(commandsIn(inputs).sort()).toEqual([...FAST_COMMANDS, 'tools/src/commands/workshop/command.ts']);
     } finally {
       api.close();
     }
@@ -190,15 +191,39 @@ describe('what a command loads, from the bundle', () => {
       const r = await run(['pod-ip', '-q', '--kubeconfig', api.flowKubeconfig]);
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
       const sources = bundledSources(r.urls);
+      // fast.cjs finds it needs client-node: the whole CLI runs instead (cli.js and its chunks), nothing printed twice.
       expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander', 'js-yaml', 'rfc4648']);
-      expect(bundleFiles(r.urls)).toContain('client-node-config.js');
-      expect(commandsIn(sources)).toEqual([...FAST_COMMANDS, 'tools/src/commands/workshop/command.ts']);
+      expect(bundleFiles(r.urls)).toContain('cli.js');
+      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
+      expect(commandsIn(sources)).toEqual(['tools/src/commands/pod-ip.ts', 'tools/src/commands/workshop/command.ts']);
       // client-node as far as KubeConfig needs: its generated API groups and models are in the bundle, not loaded;
       // nor is any package it loads at first use (lazy-*.cjs: undici, the proxies', the logins').
       expect(Object.keys(metafile().inputs).some((i) => i.endsWith('gen/apis/CoreV1Api.js'))).toBe(true);
       expect(bundledPaths(r.urls).filter((i) => /gen\/(apis\/\w+Api|models\/V1Pod)\.js$/.test(i))).toEqual([]);
       expect(r.urls.filter((u) => /\/lazy-[\w-]+\.cjs$/.test(u))).toEqual([]);
-      expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b))).toEqual([]);
+    } finally {
+      api.close();
+    }
+  });
+});
+
+describe("fast.cjs's code cache", () => {
+  it('is made by the first run, beside the compile cache, and taken as it is by the next', async () => {
+    if (!bundled()) return;
+    const api = await apiServer();
+    const dir = fs.mkdtempSync(path.join(tmp, 'cc-'));
+    try {
+      const first = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { NODE_COMPILE_CACHE: dir });
+      // In the compile cache's directory for this Node (a directory of the one given, named by Node's version).
+      const [cache] = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /(^|\/)kiada-fast-[0-9a-f]+\.cache$/.test(f));
+      expect({ out: first.stdout, cache: !!cache }).toEqual({ out: '10.244.1.1\n', cache: true });
+      const made = fs.statSync(path.join(dir, cache)).mtimeMs;
+      const second = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { NODE_COMPILE_CACHE: dir });
+      expect({ out: second.stdout, err: second.stderr, same: fs.statSync(path.join(dir, cache)).mtimeMs === made }).toEqual({ out: '10.244.1.1\n', err: '', same: true });
+      // A cache V8 rejects (another Node, another fast.cjs) is made anew.
+      fs.writeFileSync(path.join(dir, cache), 'not a code cache');
+      expect((await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { NODE_COMPILE_CACHE: dir })).stdout).toBe('10.244.1.1\n');
+      expect(fs.statSync(path.join(dir, cache)).size).toBeGreaterThan(10_000);
     } finally {
       api.close();
     }
@@ -289,7 +314,7 @@ describe('the bin takes the bundle', () => {
     expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
   });
 
-  it('fast.js for a command line that starts with one of its commands, the split bundle for any other', () => {
+  it('fast.cjs for a command line that starts with one of its commands, the split bundle for any other', () => {
     const b = fakeBundle();
     fs.writeFileSync(path.join(b.dir, 'manifest.json'), JSON.stringify({ ...b.manifest, fast: { entry: 'fast.js', commands: ['pod-ip'] } }));
     const fast = pathToFileURL(path.join(b.dir, 'fast.js')).href;
