@@ -20,7 +20,7 @@ export const sha256 = (data) => process.getBuiltinModule('node:crypto').createHa
 /**
  * The bundled CLI's entry URL, if it was made by this Node from the files there are now (each input's size and
  * mtime, else its content hash, as the manifest records them); else undefined. For a command line that starts with
- * one of the commands that only make HTTPS calls, fast.js (build-bundle.js: FAST_COMMANDS).
+ * one of the commands that only make HTTPS calls, fast.cjs (build-bundle.js: FAST_COMMANDS).
  * @param {string[]} [argv] the command line, without node and the bin
  * @returns {string | undefined}
  */

@@ -7,7 +7,7 @@
 // server's Status as its body, as client-node's typed calls throw (its Log keeps no body).
 import http from 'node:http';
 import https from 'node:https';
-// From its own module: through client-node's index, fast.js (tools/scripts/build-bundle.js), where modules are
+// From its own module: through client-node's index, fast.cjs (tools/scripts/build-bundle.js), where modules are
 // initialized as they are first imported, would take all of client-node.
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import type { ApiCtx } from './context.ts';
