@@ -78,7 +78,8 @@ export function useClientNodeBundle() {
  * Runs fast.cjs's main(argv) (build-bundle.js: FAST_COMMANDS) as a vm.Script with a V8 code cache made after a run,
  * which holds the functions that ran: Node's compile cache holds only what V8 compiles before running (the top
  * level), and compiling commander's methods, the kubeconfig's parser and the command on every run cost ~6 ms. The
- * cache is a file beside Node's compile cache, made anew when V8 rejects it (another Node, another fast.cjs). The
+ * cache is a file per command beside Node's compile cache, made anew when V8 rejects it (another Node, another
+ * fast.cjs). The
  * exit code; undefined when fast.cjs met what only the whole CLI has (then nothing was printed).
  * @param {string} entry fast.cjs's URL (freshCliEntry)
  * @param {string[]} argv
@@ -88,10 +89,11 @@ export function useClientNodeBundle() {
 export async function runFast(entry, argv, cacheDir) {
   const file = process.getBuiltinModule('node:url').fileURLToPath(entry);
   const vm = process.getBuiltinModule('node:vm');
-  // One file per bundle directory: a checkout elsewhere has its own.
+  // One file per bundle directory (a checkout elsewhere has its own) and per command (each runs functions of its own;
+  // the first word is one of the manifest's commands).
   let id = 0;
   for (const c of file) id = (Math.imul(id, 31) + c.charCodeAt(0)) | 0;
-  const cacheFile = cacheDir && path.join(cacheDir, `kiada-fast-${(id >>> 0).toString(16)}.cache`);
+  const cacheFile = cacheDir && path.join(cacheDir, `kiada-fast-${(id >>> 0).toString(16)}-${argv[0]}.cache`);
   let cachedData;
   try {
     if (cacheFile) cachedData = fs.readFileSync(cacheFile);
