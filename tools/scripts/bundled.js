@@ -89,11 +89,11 @@ export function useClientNodeBundle() {
 export async function runFast(entry, argv, cacheDir) {
   const file = process.getBuiltinModule('node:url').fileURLToPath(entry);
   const vm = process.getBuiltinModule('node:vm');
-  // One file per bundle directory (a checkout elsewhere has its own) and per command (each runs functions of its own;
-  // the first word is one of the manifest's commands).
+  // One file per bundle directory (a checkout elsewhere has its own), Node (the directory may be shared by several)
+  // and command (each runs functions of its own; the first word is one of the manifest's commands).
   let id = 0;
   for (const c of file) id = (Math.imul(id, 31) + c.charCodeAt(0)) | 0;
-  const cacheFile = cacheDir && path.join(cacheDir, `kiada-fast-${(id >>> 0).toString(16)}-${argv[0]}.cache`);
+  const cacheFile = cacheDir && path.join(cacheDir, `kiada-fast-${(id >>> 0).toString(16)}-${process.versions.node}-${argv[0]}.cache`);
   let cachedData;
   try {
     if (cacheFile) cachedData = fs.readFileSync(cacheFile);

@@ -215,7 +215,7 @@ describe("fast.cjs's code cache", () => {
     try {
       const first = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { NODE_COMPILE_CACHE: dir });
       // In the compile cache's directory for this Node (a directory of the one given, named by Node's version).
-      const [cache] = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /(^|\/)kiada-fast-[0-9a-f]+-pod-ip\.cache$/.test(f));
+      const [cache] = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /(^|\/)kiada-fast-[0-9a-f]+-[\d.]+-pod-ip\.cache$/.test(f));
       expect({ out: first.stdout, cache: !!cache }).toEqual({ out: '10.244.1.1\n', cache: true });
       const made = fs.statSync(path.join(dir, cache)).mtimeMs;
       const second = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { NODE_COMPILE_CACHE: dir });
