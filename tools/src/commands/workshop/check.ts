@@ -2,7 +2,8 @@
 // — an examiner in the Educates/Killercoda manner. One look: what the cluster shows now (see exercises.ts).
 import type { Ctx } from '../../lib/context.ts';
 import { formatData } from '../../lib/print.ts';
-import { nodeFacts, studentMarks, studentNamespace } from '../../lib/workshop/cluster.ts';
+import { nodeFacts, studentMarks } from '../../lib/workshop/marks.ts';
+import { studentNamespace } from '../../lib/workshop/namespaces.ts';
 import { EXERCISES, missing } from '../../lib/workshop/exercises.ts';
 import { validateStudentName } from '../../lib/workshop/students.ts';
 

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Ctx } from '../../lib/context.ts';
 import { formatData } from '../../lib/print.ts';
 import { withSpinner } from '../../lib/spinner.ts';
-import { POD_GRACE_SECONDS, deletePodsNow, pool, waitNamespaceGone, workshopNamespaces } from '../../lib/workshop/cluster.ts';
+import { POD_GRACE_SECONDS, deletePodsNow, waitNamespaceGone, workshopNamespaces } from '../../lib/workshop/namespaces.ts';
+import { pool } from '../../lib/workshop/pool.ts';
 
 export async function down(ctx: Ctx, flags: { dir: string; output?: 'json' | 'yaml' }): Promise<void> {
   const names = (await workshopNamespaces(ctx)).map((ns) => ns.metadata!.name!);

@@ -5,7 +5,9 @@ import type { Ctx } from '../../lib/context.ts';
 import { CliError, describeError } from '../../lib/errors.ts';
 import { formatData } from '../../lib/print.ts';
 import { alignColumns } from '../../lib/kubectl-print.ts';
-import { createStudent, pool, writeCards } from '../../lib/workshop/cluster.ts';
+import { createStudent } from '../../lib/workshop/create-student.ts';
+import { pool } from '../../lib/workshop/pool.ts';
+import { writeCards } from '../../lib/workshop/files.ts';
 import { MANAGED_BY, parseDuration, studentNames } from '../../lib/workshop/students.ts';
 
 const MIN_TOKEN = 600; // what TokenRequest accepts
