@@ -1,7 +1,7 @@
 // Starts kiada on every configured address with hardened limits, and stops it gracefully.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHandler } from './app.ts';
+import { createHandler } from './handler.ts';
 import { createLogger, type Logger } from './log.ts';
 
 export interface ServerOptions {

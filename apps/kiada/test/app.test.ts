@@ -1,7 +1,9 @@
 // The HTTP contract, byte for byte, through supertest (no socket of our own).
 import { describe, it, expect } from 'vitest';
 import request from 'supertest';
-import { createApp, createHandler, textResponse } from '../src/app.ts';
+import { createApp } from '../src/app.ts';
+import { createHandler } from '../src/handler.ts';
+import { textResponse } from '../src/responses.ts';
 import type { Logger } from '../src/log.ts';
 
 function recordingLogger() {
