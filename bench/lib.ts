@@ -14,12 +14,14 @@ export interface Load {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Requests answered in all. */
+  requests: number;
 }
 
 /** A bounded autocannon run: `seconds` long, never more than `maxRequests`. */
 export async function load(url: string, connections: number, seconds = SECONDS, maxRequests = 5_000_000): Promise<Load> {
   const r = await autocannon({ url, connections, duration: seconds, amount: undefined, timeout: 10, maxOverallRequests: maxRequests } as autocannon.Options);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, requests: r.requests.total };
 }
 
 /** MB/s of one echo round trip of `payload` through host:port (the echo pod, directly or through a forward). */
@@ -44,7 +46,7 @@ export function echoRoundTripMBps(host: string, port: number, payload: Buffer): 
 export function rssMB(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+    return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;
   }

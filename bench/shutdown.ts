@@ -7,7 +7,7 @@ import { startChild, stop, ratio, fmt, table, median, limit, type Section } from
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SERVERS: Record<string, string[]> = {
   kiada: [process.execPath, path.join(ROOT, 'apps/kiada/src/main.ts'), '--port', '0', '--bind', '127.0.0.1'],
-  'raw node:http': [process.execPath, path.join(ROOT, 'bench/fixtures/raw-http.ts')],
+  'raw node:http': [process.execPath, path.join(ROOT, 'bench/fixtures/raw-http.mjs')],
 };
 const READY = /(?:Listening on port|listening) (\d+)/;
 
