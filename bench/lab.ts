@@ -1,4 +1,4 @@
-// The lab itself: `lab up` to kiada Running, the lab's memory (PSS) idle beside kiada and per further pod, `lab
+// The lab itself: `lab up` to kiada Running and Ready, the lab's memory (PSS) idle beside kiada and per further pod, `lab
 // down`, 50 pods create-to-Running, and API req/s for `get pods` from 10 parallel clients against a raw node:https
 // server sending the same bytes (the ceiling).
 import fs from 'node:fs';
@@ -55,6 +55,7 @@ export async function run(): Promise<Section> {
       return names.every((n) => items.some((p) => p.metadata.name === n && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
     };
     await waitFor('kiada Ready', () => ready(['kiada']), 30_000);
+    const readyMs = Date.now() - t0;
     const daemonPid = readOwner(id)!.pid;
     const settle = () => new Promise((r) => setTimeout(r, 2000));
     await settle();
@@ -100,14 +101,15 @@ export async function run(): Promise<Section> {
     await labDown({ id, home });
     const downMs = Date.now() - d0;
     const goals = [
-      limit('`lab up` to kiada Running', 'ms', runningMs, '<', 2000),
+      limit('`lab up` to kiada Ready', 'ms', readyMs, '<', 2000),
       limit('idle lab (daemon, nodes) beside kiada, PSS', 'MB', mb(idle.labKb), '<=', 150),
       limit('each further pod (a `sleep` container), lab PSS beyond its own processes', 'MB', perPodMb, '<=', 5),
       report(`GET pods (${podCount} pods), 10 parallel clients`, 'req/s', ours, 'raw node:https, same bytes', ceiling),
     ];
     const text = `### Lab\n\n` + table(['measure', 'lab', 'reference', 'ratio'], [
       ['`lab up` (API answers, nodes Ready), ms', upMs, '', ''],
-      ['`lab up` to kiada Running, ms (target < 2000)', runningMs, 2000, ratio(runningMs, 2000)],
+      ['`lab up` to kiada Running, ms', runningMs, '', ''],
+      ['`lab up` to kiada Ready (its readiness probe passed), ms (target < 2000)', readyMs, 2000, ratio(readyMs, 2000)],
       ['idle lab beside kiada Ready: PSS of the lab\'s processes, MB (target ≤ 150)', fmt(mb(idle.labKb), 1), 150, ratio(mb(idle.labKb), 150)],
       [`  where: ${breakdown(idle)}; kiada's own processes ${fmt(mb(idle.containersKb), 1)}`, '', '', ''],
       ['each of 10 further `sleep` pods: lab PSS beyond the pods\' processes, MB (target ≤ 5)', fmt(perPodMb, 2), 5, ratio(perPodMb, 5)],
