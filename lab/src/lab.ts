@@ -46,6 +46,10 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       }
     }
   };
+  // The certificates need nothing of the dataplane: made while it starts (openssl runs beside the `ip` commands).
+  const host = opts.host ?? DEFAULT_HOST;
+  const certs = generateCerts([host]);
+  certs.catch(() => {}); // awaited below; a failure of the dataplane first must not leave it unhandled
   try {
     const dataplane = await createDataplane({ id: opts.id, socketDir: opts.socketDir });
     undo.push(() => dataplane.destroy());
@@ -62,9 +66,8 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     const tracing = createTracing({ store, kubelet, nodes: dataplane.nodes, mayRead: callers.mayReadLogs(() => api?.authorizer) });
     undo.push(async () => tracing.stop());
 
-    const host = opts.host ?? DEFAULT_HOST;
     const token = randomBytes(24).toString('hex');
-    const tls = await generateCerts([host]);
+    const tls = await certs;
     const hosts = await listenAddresses(host);
     api = await createApiServer({
       store,

@@ -31,8 +31,10 @@ export async function generateCerts(hosts: string[] = []): Promise<Certs> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-certs-'));
   try {
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=kiada-lab-ca', '-days', '3650'], dir);
-    await openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver'], dir);
+    await Promise.all([
+      openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=kiada-lab-ca', '-days', '3650'], dir),
+      openssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver'], dir),
+    ]);
     fs.writeFileSync(path.join(dir, 'ext.cnf'), `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\n`);
     await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '3650', '-extfile', 'ext.cnf'], dir);
     const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
