@@ -126,4 +126,23 @@ describe.skipIf(skip)('workshop board and check on the lab', { timeout: 120_000 
       await lab.kubectl(['delete', 'namespace', 'bo', '--wait=false']);
     }
   });
+
+  it('diagnose where Pod Security refuses hostNetwork pods: hop 2 not tried (why, and the flag), the other routes tried, exit 0', async () => {
+    await lab.kubectl(['create', 'namespace', 'cy']);
+    try {
+      await lab.kubectl(['label', 'namespace', 'cy', 'pod-security.kubernetes.io/enforce=baseline']);
+      await lab.kubectl(['apply', '-n', 'cy', '-f', '-'], { input: KIADA_POD });
+      await lab.waitReady('kiada', 'cy');
+      const r = await asNobody(['-n', 'cy', '-q', 'diagnose']);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      const lines = r.stdout.split('\n');
+      expect(lines[0]).toMatch(/^✔ 1\. pod is running and ready: Running, Ready, IP 10\.244\.\d\.\d+ on kind-worker2?$/);
+      expect(lines.slice(1, 2)).toEqual(['· 2. from its node: not tried: Pod Security "baseline" of namespace "cy" refuses the hostNetwork pod it needs (the teacher allows it with `kiada workshop up … --allow-host-network`)']);
+      expect(lines[2]).toMatch(/^✔ 3\. from another pod: the app answered, client IP ::ffff:10\.244\.\d\.\d+$/);
+      expect(lines.slice(3)).toEqual(['✔ 4. through port-forward: the app answered, client IP ::ffff:127.0.0.1', 'Every route tried reaches the pod (1 not tried, see above).', '']);
+      expect((await lab.kubectl(['get', 'pods', '-n', 'cy', '-o', 'name'])).stdout).toBe('pod/kiada\n');
+    } finally {
+      await lab.kubectl(['delete', 'namespace', 'cy', '--wait=false']);
+    }
+  });
 });

@@ -32,8 +32,11 @@ async function appLogLine(ctx: Ctx, pod: string, id: string): Promise<string | u
   return undefined;
 }
 
-/** Traces one request along the route; never throws for a route that fails (the trace says where). */
-export async function runTrace(ctx: Ctx, method: Method, name: string, opts: { provider?: string } = {}): Promise<Trace> {
+/**
+ * Traces one request along the route; never throws for a route that fails (the trace says where). `refused`: the
+ * route was refused by policy before its request was made (why, in one line), as `Observations.refused`.
+ */
+export async function runTrace(ctx: Ctx, method: Method, name: string, opts: { provider?: string } = {}): Promise<{ trace: Trace; refused: string | null }> {
   // A pod that does not exist is bad input, as for every command: kubectl's one line, exit 1.
   const pod = await getPod(ctx, name);
   const lab = await labTraces(ctx);
@@ -47,11 +50,11 @@ export async function runTrace(ctx: Ctx, method: Method, name: string, opts: { p
     const line = await appLogLine(ctx, name, obs.id);
     if (line) obs.appLogged(line);
   }
-  return obs.result();
+  return { trace: await obs.result(), refused: obs.refused };
 }
 
 export async function trace(ctx: Ctx, method: Method, name: string, opts: { output?: string; provider?: string }): Promise<number> {
-  const t = await runTrace(ctx, method, name, opts);
+  const { trace: t } = await runTrace(ctx, method, name, opts);
   ctx.print.out(formatTrace(t, opts.output));
   return t.ok ? 0 : 1;
 }

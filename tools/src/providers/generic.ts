@@ -12,15 +12,24 @@ import { curlWords } from './curl.ts';
 export const ALLOW_HOST_NETWORK_FLAG = '--allow-host-network';
 
 /** Pod Security refused the hostNetwork pod: expected in a workshop whose teacher did not opt in (the tour goes on). */
-export class HostNetworkRefused extends CliError {}
+export class HostNetworkRefused extends CliError {
+  /** The refusal and its fix in one line (`kiada diagnose` marks the route "not tried" with it). */
+  readonly short: string;
+  constructor(message: string, short: string) {
+    super(message);
+    this.short = short;
+  }
+}
 
 /** PodSecurity's refusal of the hostNetwork pod, with what to do about it; anything else as it is. */
 export function explainRefusal(ctx: Ctx, err: unknown): unknown {
   const status = serverStatus(err);
   if (status?.reason !== 'Forbidden' || !/violates PodSecurity .*hostNetwork=true/.test(status.message)) return err;
+  const level = /violates PodSecurity "([^":]+)/.exec(status.message)?.[1] ?? 'its level';
   return new HostNetworkRefused(`${describeError(err)}\n` +
     `curl-from-node runs a hostNetwork pod on the node here, and namespace "${ctx.namespace}" does not allow one (its Pod Security level). ` +
-    `In a workshop the teacher allows it with \`kiada workshop up … ${ALLOW_HOST_NETWORK_FLAG}\`; elsewhere: kubectl label namespace ${ctx.namespace} pod-security.kubernetes.io/enforce=privileged --overwrite`);
+    `In a workshop the teacher allows it with \`kiada workshop up … ${ALLOW_HOST_NETWORK_FLAG}\`; elsewhere: kubectl label namespace ${ctx.namespace} pod-security.kubernetes.io/enforce=privileged --overwrite`,
+  `Pod Security "${level}" of namespace "${ctx.namespace}" refuses the hostNetwork pod it needs (the teacher allows it with \`kiada workshop up … ${ALLOW_HOST_NETWORK_FLAG}\`)`);
 }
 
 export const generic: Provider = {

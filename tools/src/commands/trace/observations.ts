@@ -25,6 +25,8 @@ export class Observations {
   clientIP: string | null = null;
   /** curl reported the app's answer (before kiada records the app's hop, which waits for the lab's time of it). */
   answered = false;
+  /** The route was refused by policy before its request was made (why, in one line): nothing on it was tested. */
+  refused: string | null = null;
 
   private ctx: Ctx;
   readonly method: Method;

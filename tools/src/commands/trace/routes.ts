@@ -9,6 +9,7 @@ import { firstPort, getPod, requireIP, requireRunning, containerOf } from '../..
 import { describeError } from '../../lib/errors.ts';
 import { runOneOff } from '../../lib/oneoff.ts';
 import { chooseProvider } from '../../providers/index.ts';
+import { HostNetworkRefused } from '../../providers/generic.ts';
 import { hostPort, nodeCurlRequest } from '../../providers/curl.ts';
 import type { Observations } from './observations.ts';
 import { tracedExec, tracedPortForward } from './tunnel.ts';
@@ -26,6 +27,7 @@ export async function viaNode(ctx: Ctx, pod: V1Pod, obs: Observations, provider?
   try {
     r = await command.run();
   } catch (err) {
+    if (err instanceof HostNetworkRefused) obs.refused = err.short;
     return obs.see('node shell', false, `${shell}`, { error: describeError(err) });
   }
   const seen = await seeCurl(obs, 'pod eth0', r.output, obs.now());
