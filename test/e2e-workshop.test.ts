@@ -112,6 +112,13 @@ describe.skipIf(skip)(`kiada workshop on ${GIVEN ? 'the cluster of KIADA_E2E_KUB
     expect(refused.stderr.split('\n')[0]).toBe('Error from server (Forbidden): pods "kiada-node-curl" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)');
     expect(refused.stderr).toContain('the teacher allows it with `kiada workshop up … --allow-host-network`');
     expect((await asStudent(A, 'kubectl', 'get', 'pods', '-o', 'name')).stdout).toBe('pod/kiada\n');
+    // …and diagnose marks that route not tried (policy, not the network) and tries the others: nothing failed, exit 0.
+    const diag = await asStudent(A, 'kiada', 'diagnose');
+    expect([diag.code, diag.stderr]).toEqual([0, '']);
+    expect(diag.stdout).toMatch(new RegExp('^✔ 1\\. pod is running and ready: [^\\n]+\\n' +
+      `· 2\\. from its node: not tried: Pod Security "baseline" of namespace "${A}" refuses the hostNetwork pod it needs \\(the teacher allows it with \`kiada workshop up … --allow-host-network\`\\)\\n` +
+      '✔ 3\\. from another pod: the app answered[^\\n]*\\n✔ 4\\. through port-forward: the app answered[^\\n]*\\nEvery route tried reaches the pod \\(1 not tried, see above\\)\\.\\n$'));
+    expect((await asStudent(A, 'kubectl', 'get', 'pods', '-o', 'name')).stdout).toBe('pod/kiada\n');
     // …until the teacher opts in (up again: everything else stays as it was).
     expect((await teacher('workshop', 'up', '--names', `${A},${B}`, '--deploy', '--expires', '1h', '--allow-host-network')).code).toBe(0);
     expect((await run('kubectl', ['get', 'ns', A, '-o', 'jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}'])).stdout).toBe('privileged');
