@@ -9,15 +9,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { ip, inNetns } from './exec.ts';
+import { ip } from './exec.ts';
 import { startContainer, execInContainer, type ExecProcess } from './sandbox.ts';
 import { bindUserNamespace } from './userns.ts';
 import type { ContainerSpec } from './container-spec.ts';
 import { prefix, deleteNetns } from './host.ts';
 import { startAgent, stopAgent, type Agent } from './agent-client.ts';
+import { addNetns, createTopology, type NodeInfo } from './topology.ts';
+import { connectPod } from './pod-network.ts';
 import { LazyAgents } from './lazy-agents.ts';
 import { holdUtsIpc, releaseNsDir, releaseLabNsFiles, netnsPath, type Namespaces } from './namespaces.ts';
-import { nextHost, macFor, podVethName } from './ipam.ts';
+import { nextHost, podVethName } from './ipam.ts';
 
 export { checkPrivileges, labNamespaces, cleanupLeftovers } from './host.ts';
 
@@ -27,18 +29,7 @@ export { ContainerStartError, type ExecProcess } from './sandbox.ts';
 export { UID_BASE, ID_COUNT } from './userns.ts';
 export { CAPABILITIES } from './rootfs-script.ts';
 
-export const NODE_NAMES = ['kind-control-plane', 'kind-worker', 'kind-worker2'];
-
-export interface NodeInfo {
-  name: string;
-  index: number;
-  address: string;
-  podCIDR: string;
-  netns: string;
-  /** The node's agent (probes from the node); it runs in the node's network and UTS namespaces. */
-  agentPid: number;
-  ns: Namespaces;
-}
+export { NODE_NAMES, type NodeInfo } from './topology.ts';
 
 export interface Sandbox {
   key: string;
@@ -94,14 +85,9 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
   const nsRoot = path.join(sockDir, 'ns');
   const nsDir = (key: string) => path.join(nsRoot, `${p}${key}`);
   const nodeAgents = new Map<string, Agent>();
-  const nodes: NodeInfo[] = [];
+  let nodes: NodeInfo[] = [];
   const netnsOf = (suffix: string) => `${p}${suffix}`;
   const made: string[] = [];
-  const addNetns = async (ns: string) => {
-    await ip('netns', 'add', ns);
-    made.push(ns);
-    await ip('-n', ns, 'link', 'set', 'lo', 'up');
-  };
   const sandboxes = new Map<string, Sandbox>();
   const usedIPs = new Map<string, Set<number>>();
   // Like host-local IPAM: the next address after the last one handed out, so a freed address is not reused at once.
@@ -123,32 +109,8 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
   };
 
   try {
-    const lan = netnsOf('net');
-    await addNetns(lan);
-    await ip('-n', lan, 'link', 'add', 'br0', 'type', 'bridge');
-    await ip('-n', lan, 'link', 'set', 'br0', 'up');
-    for (const [index, name] of NODE_NAMES.entries()) {
-      const ns = netnsOf(`n${index}`);
-      const address = `172.18.0.${index + 2}`;
-      await addNetns(ns);
-      // Both ends are created inside lab namespaces: nothing ever appears in the host's.
-      await ip('-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `veth${index}`, 'netns', lan);
-      await ip('-n', lan, 'link', 'set', `veth${index}`, 'master', 'br0', 'up');
-      await ip('-n', ns, 'addr', 'add', `${address}/16`, 'dev', 'eth0');
-      await ip('-n', ns, 'link', 'set', 'eth0', 'up');
-      await ip('-n', ns, 'link', 'add', 'cni0', 'type', 'bridge');
-      await ip('-n', ns, 'addr', 'add', `10.244.${index}.1/24`, 'dev', 'cni0');
-      await ip('-n', ns, 'link', 'set', 'cni0', 'up');
-      await inNetns(ns, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
-      const nodeNs = await holdUtsIpc(nsDir(`n${index}`), ns, name);
-      const agent = await startAgent(nodeNs);
-      nodeAgents.set(name, agent);
-      nodes.push({ name, index, address, podCIDR: `10.244.${index}.0/24`, netns: ns, agentPid: agent.pid, ns: nodeNs });
-      usedIPs.set(name, new Set());
-    }
-    for (const a of nodes) {
-      for (const b of nodes) if (a !== b) await ip('-n', a.netns, 'route', 'add', b.podCIDR, 'via', b.address);
-    }
+    nodes = await createTopology({ netnsOf, nsDir, made, agents: nodeAgents });
+    for (const n of nodes) usedIPs.set(n.name, new Set());
   } catch (err) {
     await destroy();
     throw err;
@@ -197,15 +159,8 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
       const podIP = `10.244.${node.index}.${host}`;
       const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, ns: { net: netnsPath(ns), uts: '', ipc: '', user: '' } };
       try {
-        await addNetns(ns);
-        await ip('-n', node.netns, 'link', 'add', podVethName(key), 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(podIP), 'netns', ns);
-        await ip('-n', node.netns, 'link', 'set', podVethName(key), 'master', 'cni0', 'up');
-        await ip('-n', ns, 'addr', 'add', `${podIP}/24`, 'dev', 'eth0');
-        await ip('-n', ns, 'link', 'set', 'eth0', 'up');
-        await ip('-n', ns, 'route', 'add', 'default', 'via', `10.244.${node.index}.1`);
-        // As containerd sets them for a pod: ping without CAP_NET_RAW, ports below 1024 without CAP_NET_BIND_SERVICE
-        // (the pod's root is root of its user namespace only, which does not own the network namespace).
-        await inNetns(ns, ['sh', '-c', 'echo 0 2147483647 > /proc/sys/net/ipv4/ping_group_range; echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start']);
+        await addNetns(ns, made);
+        await connectPod(node, key, ns, podIP);
         const [held, user] = await Promise.all([holdUtsIpc(nsDir(key), ns, hostname), bindUserNamespace(nsDir(key))]);
         sb.ns = { ...held, user };
         sandboxes.set(key, sb);
