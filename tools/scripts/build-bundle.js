@@ -27,7 +27,7 @@ const CLIENT_NODE = /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]dist[
 // The commands that only make HTTPS calls (they take an ApiCtx): the bin runs them from fast.cjs, the CLI's
 // definitions and these commands in one file, with a V8 code cache made after a run (bundled.js: runFast), without
 // the split bundle's ~25 chunks and modules to load one by one (bench/README.md).
-export const FAST_COMMANDS = ['pod-ip', 'ports', 'logs', 'curl-from-pod'];
+export const FAST_COMMANDS = ['pod-ip', 'ports', 'logs', 'exec', 'curl-from-pod'];
 const FAST_MODULES = ['lib/context.ts', ...FAST_COMMANDS.map((c) => `commands/${c}.ts`)].map((f) => path.join(TOOLS, 'src', f));
 
 /**

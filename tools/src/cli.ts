@@ -61,7 +61,7 @@ function buildProgram(setExit: (code: number) => void): Command {
   program.command('exec').argument('[pod]', 'pod name', podName, 'kiada').argument('[command...]', 'the command, after --')
     .description('run a command in the container (kubectl exec)')
     .option('-i, --stdin', 'pass stdin').option('-t, --tty', 'allocate a terminal').option('-c, --container <name>', 'container')
-    .action(async (pod, command, o) => setExit(await (await import('./commands/exec.ts')).exec(await ctx(), pod, command, o)));
+    .action(async (pod, command, o) => setExit(await (await import('./commands/exec.ts')).exec(await apiCtx(), pod, command, o)));
   program.command('diagnose').argument('[pod]', 'pod name', podName, 'kiada').description('try each route to the pod and name the first that fails')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (pod, o) => setExit(await (await import('./commands/diagnose.ts')).diagnose(await ctx(), pod, o)));

@@ -121,7 +121,7 @@ const QUICK: [string[], number, RegExp][] = [
 ];
 // The commands that only make HTTPS calls: the bin runs them from fast.cjs, the CLI and these commands in one file,
 // read and run as a vm.Script (so not seen by the module hook), no chunk of the split bundle.
-const FAST_COMMANDS = ['curl-from-pod', 'logs', 'pod-ip', 'ports'].map((c) => `tools/src/commands/${c}.ts`);
+const FAST_COMMANDS = ['curl-from-pod', 'exec', 'logs', 'pod-ip', 'ports'].map((c) => `tools/src/commands/${c}.ts`);
 /** What went into fast.cjs (esbuild's metafile): paths from the repository's root. */
 const fastInputs = () => Object.keys(Object.entries(metafile().outputs).find(([out]) => out.endsWith('/fast.cjs'))![1].inputs);
 /** The files of the bundle loaded, by name. */

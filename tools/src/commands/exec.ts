@@ -1,10 +1,27 @@
-// `kiada exec [POD] [-it] -- CMD…`: a command in the pod's container through client-node's Exec.
-import { Exec, type V1Status } from '@kubernetes/client-node';
-import type { Ctx } from '../lib/context.ts';
+// `kiada exec [POD] [-it] -- CMD…`: a command in the pod's container, over the API server's exec WebSocket as
+// client-node's Exec speaks it (same query, subprotocols and channels), with ws and the ApiCtx's connection: so it
+// runs from fast.cjs without client-node's KubeConfig and API models (bench/README.md).
+import WebSocket from 'ws';
+import type { ApiCtx } from '../lib/context.ts';
 import { getPod, requireRunning, containerOf } from '../lib/pods.ts';
 import { CliError } from '../lib/errors.ts';
+import { podPath } from '../lib/pod-output.ts';
 
-export async function exec(ctx: Ctx, name: string, argv: string[], opts: { stdin?: boolean; tty?: boolean; container?: string }): Promise<number> {
+// The channels of k8s.io's remotecommand protocol: the first byte of each message.
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const STATUS = 3;
+const RESIZE = 4;
+const CLOSE = 255; // v5: [255, channel] ends that channel (stdin's end)
+
+interface Status {
+  status?: string;
+  message?: string;
+  details?: { causes?: { reason?: string; message?: string }[] };
+}
+
+export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { stdin?: boolean; tty?: boolean; container?: string }): Promise<number> {
   if (argv.length === 0) throw new CliError('error: you must specify at least one command for the container');
   const pod = await getPod(ctx, name);
   requireRunning(pod);
@@ -12,26 +29,65 @@ export async function exec(ctx: Ctx, name: string, argv: string[], opts: { stdin
   const flags = `${opts.stdin ? 'i' : ''}${opts.tty ? 't' : ''}`;
   ctx.print.command(ctx.kubectl('exec', ...(flags ? [`-${flags}`] : []), name, ...(opts.container ? ['-c', opts.container] : []), '--', ...argv));
   const tty = !!opts.tty && !!process.stdin.isTTY;
+  // As client-node's Exec: stderr joins stdout on a terminal; each word of the command a `command` parameter.
+  // Encoded as client-node's querystring.stringify does (a space as %20, not +).
+  const query = [['stdout', 'true'], ['stderr', String(!tty)], ['stdin', String(!!opts.stdin)], ['tty', String(tty)], ...argv.map((w) => ['command', w]), ['container', container]]
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  const { server, options } = await ctx.connection();
+  const url = `${server.replace(/\/$/, '').replace(/^http/, 'ws')}${podPath(ctx, name)}/exec?${query}`;
+  const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { ...options, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve).once('error', reject);
+  });
   if (tty) process.stdin.setRawMode(true);
   try {
-    return await new Promise<number>((resolve, reject) => {
+    return await new Promise<number>((resolve) => {
       // As kubectl: the command's own exit code (`command terminated with exit code N`), or, when it could not run
       // (runc found no such command, no such container), the kubelet's message and exit code 1.
       let code = 0;
       let failure: string | undefined;
-      new Exec(ctx.kc)
-        .exec(ctx.namespace, name, container, argv, process.stdout, tty ? null : process.stderr, opts.stdin ? process.stdin : null, tty, (s: V1Status) => {
-          if (s.status === 'Success') return;
-          const exit = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
-          if (exit) code = Number(exit);
-          else failure = `error: ${s.message}`;
-        })
-        .then((ws) => ws.on('close', () => {
-          if (failure) process.stderr.write(`${failure}\n`);
-          else if (code !== 0) process.stderr.write(`command terminated with exit code ${code}\n`);
-          resolve(failure ? 1 : code);
-        }))
-        .catch(reject);
+      ws.on('error', (err) => (failure ??= `error: ${err.message}`));
+      ws.on('message', (data: Buffer, isBinary) => {
+        if (!isBinary) data = Buffer.from(data);
+        if (data.length < 1) return;
+        const channel = data[0];
+        const body = data.subarray(1);
+        if (channel === STDOUT) process.stdout.write(body);
+        else if (channel === STDERR) process.stderr.write(body);
+        else if (channel === CLOSE) {
+          if (body[0] === STDIN) process.stdin.pause();
+        } else if (channel === STATUS && body.length > 0) {
+          const s = JSON.parse(body.toString('utf8')) as Status;
+          if (s.status !== 'Success') {
+            const exit = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+            if (exit) code = Number(exit);
+            else failure = `error: ${s.message}`;
+          }
+          ws.close();
+        }
+      });
+      ws.on('close', () => {
+        if (failure) process.stderr.write(`${failure}\n`);
+        else if (code !== 0) process.stderr.write(`command terminated with exit code ${code}\n`);
+        resolve(failure ? 1 : code);
+      });
+      const send = (ch: number, chunk: Buffer | string) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.of(ch), Buffer.from(chunk)]));
+      };
+      if (opts.stdin) {
+        process.stdin.on('data', (chunk: Buffer | string) => send(STDIN, chunk));
+        process.stdin.on('end', () => {
+          if (ws.protocol === 'v5.channel.k8s.io') send(CLOSE, Buffer.of(STDIN));
+          else ws.close();
+        });
+      }
+      // Our terminal's size, now and at each change, as client-node sends it: {"height","width"}.
+      const out = process.stdout;
+      if (out.isTTY) {
+        const resize = () => send(RESIZE, JSON.stringify({ height: out.rows, width: out.columns }));
+        resize();
+        out.on('resize', resize);
+      }
     });
   } finally {
     if (tty) process.stdin.setRawMode(false);
