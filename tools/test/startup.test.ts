@@ -173,10 +173,10 @@ describe('what a command loads, from the bundle', () => {
       // The bin and bundled.js through Node's loader; fast.cjs through vm; nothing else.
       expect(sourceFiles(r.urls)).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
       expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
-      // What is in fast.cjs: of client-node the class of its API errors; the other commands' modules not (a
-      // stand-in that sends the bin to the whole CLI).
+      // What is in fast.cjs: of client-node the class of its API errors, ws for exec (initialized only when exec runs:
+      // pod-ip loaded no bufferutil above); the other commands' modules not (a stand-in that sends the bin to the whole CLI).
       const inputs = fastInputs();
-      expect(packagesIn([...new Set(inputs.map(source))].sort())).toEqual(['@kubernetes/client-node', 'commander']);
+      expect(packagesIn([...new Set(inputs.map(source))].sort())).toEqual(['@kubernetes/client-node', 'commander', 'ws']);
       expect(inputs.filter((i) => i.includes('@kubernetes/client-node/')).map((i) => i.replace(/.*dist\//, ''))).toEqual(['gen/apis/exception.js']);
       expect(commandsIn(inputs).sort()).toEqual([...FAST_COMMANDS, 'tools/src/commands/workshop/command.ts']);
     } finally {
