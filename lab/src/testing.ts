@@ -70,7 +70,15 @@ export async function startTestLab(): Promise<TestLab> {
   const id = randomLabId();
   const home = makeTestHome();
   const cacheDir = path.join(home, 'kubectl-cache');
-  const up = await labUp({ id, home, timeoutMs: 60_000 });
+  let up: Awaited<ReturnType<typeof labUp>>;
+  try {
+    up = await labUp({ id, home, timeoutMs: 60_000 });
+  } catch (err) {
+    // A lab that did not come up (its daemon failed, a timeout) leaves neither its state directory nor anything else.
+    await labDown({ id, home }).catch(() => undefined);
+    fs.rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
   const base = ['--kubeconfig', up.kubeconfig, '--cache-dir', cacheDir];
   const kc = parse(fs.readFileSync(up.kubeconfig, 'utf8'));
   const kubectl: TestLab['kubectl'] = (args, opts = {}) =>
