@@ -75,6 +75,28 @@ function ensureRootDir(dir: string): void {
   checkRootDir(dir);
 }
 
+/**
+ * Node's compile cache for the daemon (NODE_COMPILE_CACHE): its ~150 modules then load in ~160 ms instead of ~290
+ * (type stripping and compiling done once per Node version). The daemon runs as root and loads what is cached, so
+ * the directory must be root's alone (0700, real): anything else and the daemon starts without a cache. It stays
+ * for the next `lab up` and goes at reboot with the rest of /run/kiada. `.compile-cache` can never be a lab id.
+ */
+export function daemonCompileCache(): string | undefined {
+  const dir = path.join(RUN_DIR, '.compile-cache');
+  try {
+    ensureRootDir(RUN_DIR);
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const st = fs.lstatSync(dir);
+    return st.isDirectory() && !st.isSymbolicLink() && st.uid === 0 && (st.mode & 0o077) === 0 ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The id's registry directory, made if missing (root only). */
 function ensureRegistry(id: string): string {
   ensureRootDir(RUN_DIR);

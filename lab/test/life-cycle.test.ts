@@ -73,6 +73,28 @@ describe.skipIf(skip)('lab life cycle', () => {
     }
   }, 60_000);
 
+  it('the daemon loads its modules through Node\'s compile cache, only from a directory that is root\'s alone', async () => {
+    const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const cache = '/run/kiada/.compile-cache';
+    const id = randomLabId('cc');
+    const home = makeTestHome('kiada-cache-');
+    try {
+      await labUp({ id, home });
+      expect(environ(readOwner(id)!.pid)).toContain(`NODE_COMPILE_CACHE=${cache}`);
+      const st = fs.lstatSync(cache);
+      expect([st.isDirectory(), st.uid, st.mode & 0o777]).toEqual([true, 0, 0o700]);
+      await labDown({ id, home });
+      // Open to others, it could hand root code of their choosing: the next daemon starts without it.
+      fs.chmodSync(cache, 0o777);
+      await labUp({ id, home });
+      expect(environ(readOwner(id)!.pid).filter((v) => v.startsWith('NODE_COMPILE_CACHE='))).toEqual([]);
+    } finally {
+      fs.chmodSync(cache, 0o700);
+      await labDown({ id, home }).catch(() => {});
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('Ctrl-C or SIGTERM while `lab up` waits cancels it: no namespace, process, file or kubeconfig is left', async () => {
     const control = new URL('../src/control.ts', import.meta.url).pathname;
     // Processes of this lab, found by their command line (to look, never to kill).

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { canonicalDir, labPaths, resolveLabId } from '../paths.ts';
 import { invokingUser, type Invoker } from '../invoker.ts';
 import { ensureOwnedDir, OwnedDir, removeEmptyDir } from '../owned-dir.ts';
-import { isLive, readOwner, type OwnerRecord } from '../registry.ts';
+import { daemonCompileCache, isLive, readOwner, type OwnerRecord } from '../registry.ts';
 import { prepareKubeconfig, removeKubeconfig } from '../api/kubeconfig.ts';
 import { checkPrivileges } from '../net/index.ts';
 import { LabError } from '../errors.ts';
@@ -17,6 +17,14 @@ import { sleep, STATE_DIR, whose, type LabOptions } from './common.ts';
 import { labDown } from './down.ts';
 
 const DAEMON = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'daemon.ts');
+
+/** The daemon's environment: ours, with Node's compile cache in root's own directory when there is one. */
+function daemonEnv(): NodeJS.ProcessEnv {
+  const cache = daemonCompileCache();
+  const env = { ...process.env };
+  delete env.NODE_COMPILE_CACHE; // never one that someone else chose
+  return cache ? { ...env, NODE_COMPILE_CACHE: cache } : env;
+}
 
 export interface UpOptions extends LabOptions {
   kubeconfig?: string;
@@ -85,7 +93,7 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
     child = spawn(
       process.execPath,
       [DAEMON, '--id', id, '--home', stateDir, '--kubeconfig', paths.kubeconfig, '--uid', String(who.uid), '--gid', String(who.gid), '--user', who.name, ...(opts.listen === undefined ? [] : ['--listen', opts.listen])],
-      { detached: true, stdio: ['ignore', log, log] },
+      { detached: true, stdio: ['ignore', log, log], env: daemonEnv() },
     );
     fs.closeSync(log);
   } catch (err) {
