@@ -45,8 +45,12 @@ export async function run(): Promise<Section> {
     const up = await labUp({ id, home });
     const upMs = Date.now() - t0;
     await kubectl(up.kubeconfig, ['apply', '-f', '-'], KIADA_POD);
+    // Ready as a user waits for it (`kubectl wait`, a watch: no polling delay), Running polled beside it.
+    let readyMs = 0;
+    const readyWait = kubectl(up.kubeconfig, ['wait', '--for=condition=Ready', 'pod/kiada', '--timeout=30s']).then(() => (readyMs = Date.now() - t0));
     await waitFor('kiada Running', async () => (await kubectl(up.kubeconfig, ['get', 'pod', 'kiada', '-o', 'jsonpath={.status.phase}'])) === 'Running', 30_000);
     const runningMs = Date.now() - t0;
+    await readyWait;
 
     // Memory: the lab's processes (daemon, node agents, what holds pods) beside kiada once it is Ready, then with
     // 10 more pods whose containers are a `sleep` each; the containers' own processes are not the lab's.
@@ -55,7 +59,6 @@ export async function run(): Promise<Section> {
       return names.every((n) => items.some((p) => p.metadata.name === n && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
     };
     await waitFor('kiada Ready', () => ready(['kiada']), 30_000);
-    const readyMs = Date.now() - t0;
     const daemonPid = readOwner(id)!.pid;
     const settle = () => new Promise((r) => setTimeout(r, 2000));
     await settle();
@@ -108,8 +111,8 @@ export async function run(): Promise<Section> {
     ];
     const text = `### Lab\n\n` + table(['measure', 'lab', 'reference', 'ratio'], [
       ['`lab up` (API answers, nodes Ready), ms', upMs, '', ''],
-      ['`lab up` to kiada Running, ms', runningMs, '', ''],
-      ['`lab up` to kiada Ready (its readiness probe passed), ms (target < 2000)', readyMs, 2000, ratio(readyMs, 2000)],
+      ['`lab up` to kiada Running (polled), ms', runningMs, '', ''],
+      ['`lab up` to kiada Ready (`kubectl wait --for=condition=Ready`), ms (target < 2000)', readyMs, 2000, ratio(readyMs, 2000)],
       ['idle lab beside kiada Ready: PSS of the lab\'s processes, MB (target ≤ 150)', fmt(mb(idle.labKb), 1), 150, ratio(mb(idle.labKb), 150)],
       [`  where: ${breakdown(idle)}; kiada's own processes ${fmt(mb(idle.containersKb), 1)}`, '', '', ''],
       ['each of 10 further `sleep` pods: lab PSS beyond the pods\' processes, MB (target ≤ 5)', fmt(perPodMb, 2), 5, ratio(perPodMb, 5)],
