@@ -109,7 +109,21 @@ describe.skipIf(skip)('kiada lab up --listen 127.0.0.2:PORT', { timeout: 180_000
     expect(await kubectl(config, ['exec', '-i', 'kiada', '--', 'cat'], 'through 127.0.0.2\n')).toEqual({ code: 0, stdout: 'through 127.0.0.2\n', stderr: '' });
     expect(await kubectl(config, ['exec', 'kiada', '--', 'sh', '-c', 'exit 3'])).toMatchObject({ code: 3, stderr: 'command terminated with exit code 3\n' });
     // exec -it in a terminal of its own.
-    const tty = await run('script', ['-qec', `kubectl --kubeconfig ${config} --cache-dir ${path.join(work, 'kubectl-cache')} exec -it kiada -- tty`, '/dev/null']);
+    // script's stdin stays open while it runs, as a person's terminal does: at the end of its input script would type
+    // the terminal's EOF character into the session, which can reach the pod's terminal (echoed there as ^@).
+    const tty = await new Promise<Run>((resolve) => {
+      const child = spawn('script', ['-qec', `kubectl --kubeconfig ${config} --cache-dir ${path.join(work, 'kubectl-cache')} exec -it kiada -- tty`, '/dev/null'], { env: baseEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      const timer = setTimeout(() => child.kill(), 60_000);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        child.stdin.end();
+        resolve({ code: code ?? 1, stdout, stderr });
+      });
+    });
     expect(tty.code).toBe(0);
     expect(tty.stdout).toMatch(/\/dev\/pts\/\d+\r\n$/);
     // attach -i: the container's stdin is cat's, its output comes back (stdin is kept open until it has).
