@@ -1,4 +1,5 @@
 // Wires the lab together: dataplane (namespaces) → store (objects) → kubelet (pods) → API server (kubectl).
+import fs from 'node:fs';
 import { createDataplane } from './net/index.ts';
 import { createStore } from './store/index.ts';
 import { createKubelet } from './kubelet/index.ts';
@@ -46,9 +47,11 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       }
     }
   };
-  // The certificates need nothing of the dataplane: made while it starts (openssl runs beside the `ip` commands).
+  // The certificates need nothing of the dataplane: made while it starts (openssl runs beside the `ip` commands), in
+  // the registry's sockets directory, which `lab down` removes even when a signal ended this daemon mid-way.
   const host = opts.host ?? DEFAULT_HOST;
-  const certs = generateCerts([host]);
+  fs.mkdirSync(opts.socketDir, { recursive: true, mode: 0o700 });
+  const certs = generateCerts([host], opts.socketDir);
   certs.catch(() => {}); // awaited below; a failure of the dataplane first must not leave it unhandled
   try {
     const dataplane = await createDataplane({ id: opts.id, socketDir: opts.socketDir });

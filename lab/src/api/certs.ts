@@ -22,13 +22,14 @@ const openssl = (args: string[], cwd: string) =>
 const DEFAULT_SANS = ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes'];
 
 /** `hosts`: more names for the serving certificate, each an IP literal or a DNS name (already validated). */
-export async function generateCerts(hosts: string[] = []): Promise<Certs> {
+/** `workDir`: where openssl's files are made (and removed): the daemon's is root's and goes with `lab down`. */
+export async function generateCerts(hosts: string[] = [], workDir = os.tmpdir()): Promise<Certs> {
   const sans = [...DEFAULT_SANS];
   for (const h of hosts) {
     const san = net.isIP(h) ? `IP:${h}` : `DNS:${h}`;
     if (!sans.includes(san)) sans.push(san);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-certs-'));
+  const dir = fs.mkdtempSync(path.join(workDir, 'kiada-certs-'));
   try {
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
     await Promise.all([
