@@ -10,7 +10,7 @@ import { labUp } from '@kiada/lab/control.ts';
 import { createCtx, kubeconfigSource, type Ctx, type GlobalOptions } from '../lib/context.ts';
 import { exportLine } from './lab.ts';
 import { withSpinner } from '../lib/spinner.ts';
-import { CliError } from '../lib/errors.ts';
+import { CliError, codeOf } from '../lib/errors.ts';
 import { podIp } from './pod-ip.ts';
 import { ports } from './ports.ts';
 import { curlFromNode } from './curl-from-node.ts';
@@ -27,7 +27,7 @@ async function ensureKiada(ctx: Ctx): Promise<void> {
   try {
     await ctx.core.readNamespacedPod({ name: 'kiada', namespace: ctx.namespace });
   } catch (err) {
-    if ((err as { code?: number }).code !== 404) throw err;
+    if (codeOf(err) !== 404) throw err;
     ctx.print.info('kiada is not deployed yet: creating it from k8s/pod.kiada.yaml.\n');
     ctx.print.command(ctx.kubectl('apply', '-f', 'k8s/pod.kiada.yaml'));
     await ctx.core.createNamespacedPod({ namespace: ctx.namespace, body: parse(fs.readFileSync(MANIFEST, 'utf8')) as V1Pod });

@@ -60,3 +60,6 @@ export function describeError(err: unknown): string {
   }
   return `error: ${e.message ?? String(err)}`;
 }
+
+/** The HTTP status of a failed API call (client-node's ApiException and the fast path's errors carry it as `code`). */
+export const codeOf = (err: unknown) => (err as { code?: number }).code;

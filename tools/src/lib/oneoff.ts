@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ApiCtx } from './context.ts';
-import { CliError } from './errors.ts';
+import { CliError, codeOf } from './errors.ts';
 import { callJson, getStream, watch, type Stream } from './http-api.ts';
 import { podPath } from './pod-output.ts';
 import { withSpinner } from './spinner.ts';
@@ -52,7 +52,7 @@ async function createWithFreshName(ctx: ApiCtx, spec: OneOffSpec): Promise<strin
       return name;
     } catch (err) {
       // A name clash: pick a fresh name rather than fail (someone else's client-pod stays untouched).
-      if ((err as { code?: number }).code !== 409) throw err;
+      if (codeOf(err) !== 409) throw err;
     }
   }
   throw new CliError(`error: could not find a free name for pod ${spec.name}`);

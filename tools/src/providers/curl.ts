@@ -5,7 +5,7 @@ import type { Ctx } from '../lib/context.ts';
 import type { NodeCurl } from './types.ts';
 import { requireIP } from '../lib/pods.ts';
 import { validateName, validatePath } from '../lib/names.ts';
-import { CliError } from '../lib/errors.ts';
+import { CliError, codeOf } from '../lib/errors.ts';
 
 /** `curl -s --max-time 10 URL`: bounded, so a node that cannot reach the pod answers within 10 s. */
 export const curlArgv = (url: string) => ['curl', '-s', '--max-time', '10', url];
@@ -27,7 +27,7 @@ export async function nodeCurlRequest(ctx: Ctx, pod: V1Pod, port: number, path: 
   try {
     node = await ctx.core.readNode({ name: nodeName });
   } catch (err) {
-    if ((err as { code?: number }).code !== 403) throw err;
+    if (codeOf(err) !== 403) throw err;
   }
   return { node, nodeName, url };
 }

@@ -7,6 +7,7 @@ import { formatData } from '../../lib/print.ts';
 import { withSpinner } from '../../lib/spinner.ts';
 import { POD_GRACE_SECONDS, deletePodsNow, waitNamespaceGone, workshopNamespaces } from '../../lib/workshop/namespaces.ts';
 import { pool } from '../../lib/workshop/pool.ts';
+import { codeOf } from '../../lib/errors.ts';
 
 export async function down(ctx: Ctx, flags: { dir: string; output?: 'json' | 'yaml' }): Promise<void> {
   const names = (await workshopNamespaces(ctx)).map((ns) => ns.metadata!.name!);
@@ -20,7 +21,7 @@ export async function down(ctx: Ctx, flags: { dir: string; output?: 'json' | 'ya
       await deletePodsNow(ctx, name);
       await ctx.core.deleteNamespace({ name });
     } catch (err) {
-      if ((err as { code?: number }).code !== 404) throw err;
+      if (codeOf(err) !== 404) throw err;
     }
   });
   if (!flags.output) for (const name of names) ctx.print.out(`namespace "${name}" deleted\n`);

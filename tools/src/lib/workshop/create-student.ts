@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { Ctx } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { CliError, codeOf } from '../errors.ts';
 import { POD_SECURITY_LABEL, studentObjects } from './manifests.ts';
 import { clusterEntry, studentKubeconfig } from './kubeconfig.ts';
 import { MANAGED_BY, STUDENT_ACCOUNT } from './students.ts';
-import { codeOf, waitNamespaceGone } from './namespaces.ts';
+import { waitNamespaceGone } from './namespaces.ts';
 import { writePrivate } from './files.ts';
 
 export const KIADA_MANIFEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'k8s', 'pod.kiada.yaml');

@@ -1,12 +1,10 @@
 // The workshop's namespaces on the cluster: finding them again (by the workshop's label), and removing one quickly.
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { Ctx } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { CliError, codeOf } from '../errors.ts';
 import { MANAGED_BY, byStudentName } from './students.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** The HTTP status of a client-node ApiException (404, 409, …). */
-export const codeOf = (err: unknown) => (err as { code?: number }).code;
 
 /** The namespaces of this workshop (by its label), student order (student2 before student10). */
 export async function workshopNamespaces(ctx: Ctx): Promise<V1Namespace[]> {
