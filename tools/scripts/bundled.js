@@ -20,25 +20,58 @@ export const sha256 = (data) => process.getBuiltinModule('node:crypto').createHa
 /**
  * The bundled CLI's entry URL, if it was made by this Node from the files there are now (each input's size and
  * mtime, else its content hash, as the manifest records them); else undefined. For a command line that starts with
- * one of the commands that only make HTTPS calls, fast.cjs (build-bundle.js: FAST_COMMANDS).
+ * one of the commands that only make HTTPS calls, fast.cjs (build-bundle.js: FAST_COMMANDS), checked against its
+ * own inputs alone.
  * @param {string[]} [argv] the command line, without node and the bin
  * @returns {string | undefined}
  */
 export function freshCliEntry(dir = CLI_DIR, root = ROOT, argv = []) {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const file = path.join(dir, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (manifest.node !== process.versions.node) return undefined;
-    for (const [file, size, mtimeMs, hash] of manifest.inputs) {
-      const abs = path.join(root, file);
-      const st = fs.statSync(abs, { throwIfNoEntry: false });
-      if (!st || st.size !== size) return undefined;
-      // A checkout or a rebase touches files without changing them: then the content decides.
-      if (st.mtimeMs !== mtimeMs && sha256(fs.readFileSync(abs)) !== hash) return undefined;
-    }
     const fast = manifest.fast?.commands.includes(argv[0]);
+    /** @type {[string, number, number, string][]} */
+    const inputs = manifest.inputs;
+    let touched = false;
+    for (const i of fast && manifest.fast.inputs ? manifest.fast.inputs : inputs.keys()) {
+      const input = inputs[i];
+      // The manifest's paths are relative with '/', which every platform's fs takes: no path.join to normalize.
+      const abs = `${root}/${input[0]}`;
+      const st = fs.statSync(abs, { throwIfNoEntry: false });
+      if (!st || st.size !== input[1]) return undefined;
+      // A checkout or a rebase touches files without changing them: then the content decides, and the new mtime
+      // is kept so that the next run need not hash the file again.
+      if (st.mtimeMs !== input[2]) {
+        if (sha256(fs.readFileSync(abs)) !== input[3]) return undefined;
+        input[2] = st.mtimeMs;
+        touched = true;
+      }
+    }
+    if (touched) rewrite(file, JSON.stringify(manifest));
     return pathToFileURL(path.join(dir, fast ? manifest.fast.entry : manifest.entry)).href;
   } catch {
     return undefined; // no bundle, or one of another shape
+  }
+}
+
+/**
+ * Replaces a file whole (a reader sees the old or the new one), or leaves it if it cannot (a bundle installed by
+ * another user: then only slower).
+ * @param {string} file
+ * @param {string | Buffer} data
+ */
+function rewrite(file, data) {
+  const tmp = `${file}.${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written
+    }
   }
 }
 
@@ -105,19 +138,12 @@ export async function runFast(entry, argv, cacheDir) {
   script.runInThisContext()(module.exports, process.getBuiltinModule('node:module').createRequire(file), module, file, path.dirname(file));
   let code;
   try {
-    code = await module.exports.main(argv);
+    code = await module.exports.main(argv, argv[0]); // the first word is the command (freshCliEntry)
   } catch (err) {
     if (/** @type {{ kiadaFullCli?: boolean }} */ (err)?.kiadaFullCli) return undefined;
     throw err;
   }
-  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
-    try {
-      const tmp = `${cacheFile}.${process.pid}`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile); // whole or not at all, whoever else runs kiada now
-    } catch {
-      // no cache then: only slower
-    }
-  }
+  // Whole or not at all, whoever else runs kiada now.
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) rewrite(cacheFile, script.createCachedData());
   return code;
 }

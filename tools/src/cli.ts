@@ -11,7 +11,11 @@ import { addWorkshopCommands } from './commands/workshop/command.ts';
 // and argument errors load none of them, nor @kubernetes/client-node (tools/test/startup.test.ts checks it).
 const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-function buildProgram(setExit: (code: number) => void): Command {
+/**
+ * The program; with `only`, the global options and that one command alone (fast.cjs runs one command: defining the
+ * other twenty costs ~1 ms of a start-up).
+ */
+function buildProgram(setExit: (code: number) => void, only?: string): Command {
   const program = new Command('kiada')
     .description('Every way of chapter 5 of Kubernetes in Action to talk to a pod; each prints the kubectl command it stands for. POD defaults to kiada.')
     .option('--kubeconfig <file>', 'path to the kubeconfig file')
@@ -32,22 +36,23 @@ function buildProgram(setExit: (code: number) => void): Command {
   const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
   // Names are checked while parsing, before any cluster is contacted.
   const podName = (v: string) => validateName('pod', v);
+  const want = (name: string) => only === undefined || only === name;
 
-  program.command('pod-ip').argument('[pod]', 'pod name', podName, 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
+  if (want('pod-ip')) program.command('pod-ip').argument('[pod]', 'pod name', podName, 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
     .action(async (pod, o) => (await import('./commands/pod-ip.ts')).podIp(await apiCtx(), pod, o));
-  program.command('ports').argument('[pod]', 'pod name', podName, 'kiada').description('the container ports in the pod spec').addOption(output())
+  if (want('ports')) program.command('ports').argument('[pod]', 'pod name', podName, 'kiada').description('the container ports in the pod spec').addOption(output())
     .action(async (pod, o) => (await import('./commands/ports.ts')).ports(await apiCtx(), pod, o));
-  program.command('curl-from-node').argument('[pod]', 'pod name', podName, 'kiada').description('log into the pod\'s node and curl the pod from there')
+  if (want('curl-from-node')) program.command('curl-from-node').argument('[pod]', 'pod name', podName, 'kiada').description('log into the pod\'s node and curl the pod from there')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (pod, o) => setExit(await (await import('./commands/curl-from-node.ts')).curlFromNode(await ctx(), pod, o)));
-  program.command('curl-from-pod').argument('[pod]', 'pod name', podName, 'kiada').description('a one-off client pod curls the pod (kubectl run --rm)')
+  if (want('curl-from-pod')) program.command('curl-from-pod').argument('[pod]', 'pod name', podName, 'kiada').description('a one-off client pod curls the pod (kubectl run --rm)')
     .option('--image <image>', 'client image', 'curlimages/curl').option('--name <name>', 'client pod name', 'client-pod')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
     .action(async (pod, o) => setExit(await (await import('./commands/curl-from-pod.ts')).curlFromPod(await apiCtx(), pod, o)));
   // `kiada port-forward 8080` leaves POD out: a port spec (digits, or with a colon) where POD goes is a port.
   const isPortSpec = (v: string) => /^\d+$/.test(v) || v.includes(':');
-  program.command('port-forward').argument('[pod]', 'pod name (kiada when the first word is a port)', (v: string) => (isPortSpec(v) ? v : podName(v)), 'kiada')
+  if (want('port-forward')) program.command('port-forward').argument('[pod]', 'pod name (kiada when the first word is a port)', (v: string) => (isPortSpec(v) ? v : podName(v)), 'kiada')
     .argument('[ports...]', '[LOCAL:]REMOTE or a port name', ['8080'])
     .description("forward local ports to the pod's loopback (kubectl port-forward)")
     .option('--address <addresses>', 'addresses to listen on, comma-separated', (v: string) => v.split(','))
@@ -55,39 +60,41 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { portForward } = await import('./commands/port-forward.ts');
       return isPortSpec(pod) ? portForward(await ctx(), 'kiada', cmd.args, o) : portForward(await ctx(), pod, specs, o);
     });
-  program.command('logs').argument('[pod]', 'pod name', podName, 'kiada').description("the container's log (kubectl logs)")
+  if (want('logs')) program.command('logs').argument('[pod]', 'pod name', podName, 'kiada').description("the container's log (kubectl logs)")
     .option('-f, --follow', 'stream new lines').option('--tail <n>', 'last N lines').option('-c, --container <name>', 'container')
     .action(async (pod, o) => (await import('./commands/logs.ts')).logs(await apiCtx(), pod, o));
-  program.command('exec').argument('[pod]', 'pod name', podName, 'kiada').argument('[command...]', 'the command, after --')
+  if (want('exec')) program.command('exec').argument('[pod]', 'pod name', podName, 'kiada').argument('[command...]', 'the command, after --')
     .description('run a command in the container (kubectl exec)')
     .option('-i, --stdin', 'pass stdin').option('-t, --tty', 'allocate a terminal').option('-c, --container <name>', 'container')
     .action(async (pod, command, o) => setExit(await (await import('./commands/exec.ts')).exec(await apiCtx(), pod, command, o)));
-  program.command('diagnose').argument('[pod]', 'pod name', podName, 'kiada').description('try each route to the pod and name the first that fails')
+  if (want('diagnose')) program.command('diagnose').argument('[pod]', 'pod name', podName, 'kiada').description('try each route to the pod and name the first that fails')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (pod, o) => setExit(await (await import('./commands/diagnose.ts')).diagnose(await ctx(), pod, o)));
-  program.command('trace').addArgument(new Argument('<method>', 'the route: node, pod, port-forward or exec').choices(METHODS))
+  if (want('trace')) program.command('trace').addArgument(new Argument('<method>', 'the route: node, pod, port-forward or exec').choices(METHODS))
     .argument('[pod]', 'pod name', podName, 'kiada').description('make one request along a route and show every hop it takes, with timings and the client IP')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']))
     .addOption(new Option('--provider <name>', 'how to reach the node (trace node)').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (method, pod, o) => setExit(await (await import('./commands/trace.ts')).trace(await ctx(), method, pod, o)));
-  program.command('view').description('a page on 127.0.0.1 drawing the cluster live, and every request hop by hop as it happens')
+  if (want('view')) program.command('view').description('a page on 127.0.0.1 drawing the cluster live, and every request hop by hop as it happens')
     .option('--port <port>', 'the port to serve on (default: any free port)').option('--no-open', 'do not open a browser')
     .action(async (o) => setExit(await (await import('./commands/view.ts')).view(await ctx(), o)));
-  program.command('tour').description('the guided walk through chapter 5 (on the lab when no cluster is configured)')
+  if (want('tour')) program.command('tour').description('the guided walk through chapter 5 (on the lab when no cluster is configured)')
     .option('--step', 'pause before each step').action(async (o) => (await import('./commands/tour.ts')).tour({ ...g(), ...o }));
 
-  const lab = () => import('./commands/lab.ts');
-  const labCmd = program.command('lab').description('the embedded kind-like cluster (needs root for network namespaces)');
-  labCmd.command('up').description('start the lab in the background').option('--foreground', 'stay attached; Ctrl-C stops it')
-    .option('--listen <addr[:port]>', 'serve the API on this address instead of 127.0.0.1 (an IP or a DNS name; the kubeconfigs and the certificate name it), e.g. for remote workshop students')
-    .action(async (o) => setExit(await (await lab()).up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground, listen: o.listen })));
-  labCmd.command('down').description('stop the lab and remove everything it made').action(async () => (await lab()).down({ id: labId() }));
-  labCmd.command('status').description('is the lab running?').addOption(output()).action(async (o) => setExit((await lab()).status({ id: labId(), output: o.output })));
-  labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')
-    .description('a shell on a node (the lab\'s docker exec -it kind-worker bash)')
-    .action(async (node, command) => setExit(await (await lab()).shell(node, command, { id: labId() })));
-  addWorkshopCommands(program, ctx, setExit);
-  program.command('completion').argument('[shell]', 'bash or zsh', 'bash').description('print a shell completion script')
+  if (want('lab')) {
+    const lab = () => import('./commands/lab.ts');
+    const labCmd = program.command('lab').description('the embedded kind-like cluster (needs root for network namespaces)');
+    labCmd.command('up').description('start the lab in the background').option('--foreground', 'stay attached; Ctrl-C stops it')
+      .option('--listen <addr[:port]>', 'serve the API on this address instead of 127.0.0.1 (an IP or a DNS name; the kubeconfigs and the certificate name it), e.g. for remote workshop students')
+      .action(async (o) => setExit(await (await lab()).up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground, listen: o.listen })));
+    labCmd.command('down').description('stop the lab and remove everything it made').action(async () => (await lab()).down({ id: labId() }));
+    labCmd.command('status').description('is the lab running?').addOption(output()).action(async (o) => setExit((await lab()).status({ id: labId(), output: o.output })));
+    labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')
+      .description('a shell on a node (the lab\'s docker exec -it kind-worker bash)')
+      .action(async (node, command) => setExit(await (await lab()).shell(node, command, { id: labId() })));
+  }
+  if (want('workshop')) addWorkshopCommands(program, ctx, setExit);
+  if (want('completion')) program.command('completion').argument('[shell]', 'bash or zsh', 'bash').description('print a shell completion script')
     .action(async (shell) => void process.stdout.write((await import('./commands/completion.ts')).completionScript(program, shell)));
   return program;
 }
@@ -114,12 +121,13 @@ export function withDefaultExecPod(argv: string[], valueFlags = execValueFlags(b
   return [...argv.slice(0, dd), 'kiada', ...argv.slice(dd)];
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs a command line; `only`: the command it runs, the first word (fast.cjs), defined alone. The exit code. */
+export async function main(argv: string[], only?: string): Promise<number> {
   let code = 0;
   const program = buildProgram((c) => {
     code = c;
-  });
-  argv = withDefaultExecPod(argv, execValueFlags(program));
+  }, only);
+  if (only === undefined || only === 'exec') argv = withDefaultExecPod(argv, execValueFlags(program));
   program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -207,6 +207,22 @@ describe('what a command loads, from the bundle', () => {
   });
 });
 
+describe('fast.cjs defines the command it runs alone', () => {
+  it('and answers its help and mistakes byte for byte as the whole CLI does', async () => {
+    if (!bundled()) return;
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      new Promise<[number, string, string]>((resolve) =>
+        execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 20_000 }, (err, stdout, stderr) => resolve([err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr])),
+      );
+    const cases = [['pod-ip', '--help'], ['exec', '--help'], ['logs', '--tail'], ['ports', 'a', 'b'], ['curl-from-pod', '--bogus'], ['exec', '-x', '--', 'sh'], ['pod-ip', 'Bad_Name'], ['logs', '-h']];
+    for (const args of cases) {
+      const [fast, whole] = await Promise.all([cli(args), cli(args, { KIADA_NO_BUNDLE: '1' })]);
+      expect({ args, out: fast }).toEqual({ args, out: whole });
+      expect(fast[1] + fast[2]).not.toBe('');
+    }
+  });
+});
+
 describe("fast.cjs's code cache", () => {
   it('is made by the first run, beside the compile cache, and taken as it is by the next', async () => {
     if (!bundled()) return;
@@ -308,6 +324,10 @@ describe('the bin takes the bundle', () => {
     expect(freshCliEntry(b.dir, b.root)).toBe(b.entry);
     fs.utimesSync(b.input, new Date(), new Date(Date.now() + 5000)); // a checkout: new mtime, same content
     expect(freshCliEntry(b.dir, b.root)).toBe(b.entry);
+    // Hashed once: the manifest now has the new mtime.
+    const readManifest = () => JSON.parse(fs.readFileSync(path.join(b.dir, 'manifest.json'), 'utf8'));
+    expect(readManifest().inputs).toEqual([['input.ts', 3, fs.statSync(b.input).mtimeMs, b.manifest.inputs[0][3]]]);
+    expect(fs.readdirSync(b.dir)).toEqual(['manifest.json']);
     fs.writeFileSync(b.input, 'two'); // same size, other content
     expect(freshCliEntry(b.dir, b.root)).toBeUndefined();
     fs.rmSync(b.input);
@@ -325,6 +345,20 @@ describe('the bin takes the bundle', () => {
     const apiCommands = [...cli.matchAll(/program\.command\('([\w-]+)'\)((?:(?!program\.command)[\s\S])*)/g)].filter((m) => m[2].includes('apiCtx()')).map((m) => m[1]).sort();
     expect(apiCommands.map((c) => `tools/src/commands/${c}.ts`)).toEqual(FAST_COMMANDS);
     if (bundled()) expect(JSON.parse(fs.readFileSync(path.join(CLI_DIR, 'manifest.json'), 'utf8')).fast.commands.sort()).toEqual(apiCommands);
+  });
+
+  it("fast.cjs is checked against its own inputs: another command's change leaves it fresh", () => {
+    const b = fakeBundle();
+    const other = path.join(b.root, 'other.ts');
+    fs.writeFileSync(other, 'lab');
+    const st = fs.statSync(other);
+    const inputs = [...b.manifest.inputs, ['other.ts', st.size, st.mtimeMs, sha256(fs.readFileSync(other))]];
+    fs.writeFileSync(path.join(b.dir, 'manifest.json'), JSON.stringify({ ...b.manifest, inputs, fast: { entry: 'fast.js', commands: ['pod-ip'], inputs: [0] } }));
+    fs.writeFileSync(other, 'LAB');
+    expect(freshCliEntry(b.dir, b.root, ['pod-ip'])).toBe(pathToFileURL(path.join(b.dir, 'fast.js')).href);
+    expect(freshCliEntry(b.dir, b.root, ['lab', 'up'])).toBeUndefined();
+    fs.writeFileSync(b.input, 'two');
+    expect(freshCliEntry(b.dir, b.root, ['pod-ip'])).toBeUndefined();
   });
 
   it('only on the Node that made it, and never a manifest it cannot read', () => {

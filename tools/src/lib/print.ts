@@ -1,4 +1,5 @@
 // Output conventions: data on stdout; the kubectl command we stand for, dimmed, and errors on stderr.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { styleText } from 'node:util';
@@ -14,16 +15,31 @@ export interface Printer {
   info(text: string): void;
 }
 
+/**
+ * Writes to fd 1 as process.stdout does on Linux and macOS — synchronously, to a file, a pipe or a terminal — without
+ * making process.stdout, which costs a command like `kiada pod-ip | …` ~1.3 ms of its start. Should the fd not take
+ * it all at once (a non-blocking pipe), process.stdout writes the rest.
+ */
+function writeStdout(text: string): void {
+  let rest = Buffer.from(text);
+  try {
+    while (rest.length) rest = rest.subarray(fs.writeSync(1, rest));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    process.stdout.write(rest);
+  }
+}
+
 export function createPrinter(opts: { quiet?: boolean; stdout?: Writable; stderr?: Writable } = {}): Printer {
-  const stdout = opts.stdout ?? process.stdout;
-  const stderr = opts.stderr ?? process.stderr;
+  // process.stderr too is made when first written to, not here.
+  const stderr = () => opts.stderr ?? process.stderr;
   return {
     command(argv) {
       // Dim only where Node would colour: a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR anywhere.
-      if (!opts.quiet) stderr.write(styleText('dim', `$ ${shellJoin(argv)}`, { stream: stderr }) + '\n');
+      if (!opts.quiet) stderr().write(styleText('dim', `$ ${shellJoin(argv)}`, { stream: stderr() }) + '\n');
     },
-    out: (text) => void stdout.write(text),
-    info: (text) => void stderr.write(text),
+    out: (text) => (opts.stdout ? void opts.stdout.write(text) : process.platform === 'win32' ? void process.stdout.write(text) : writeStdout(text)),
+    info: (text) => void stderr().write(text),
   };
 }
 
