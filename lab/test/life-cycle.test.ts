@@ -139,10 +139,9 @@ describe.skipIf(skip)('lab life cycle', () => {
 describe.skipIf(skip)('labs never step on each other', () => {
   // Lab A: its state directory holds symlinks planted where daemon.log and kubeconfig go (to files of root's),
   // and its daemon gets the test-only hook that throws an uncaught exception and an unhandled rejection.
+  // Made in beforeAll, not here: a run that skips this block (vitest -t) must not leave them behind.
   const id = randomLabId('a');
-  const home = makeTestHome('kiada-own-a-');
-  const other = makeTestHome('kiada-own-b-');
-  const victims = fs.mkdtempSync('/tmp/kiada-victims-');
+  let home: string, other: string, victims: string;
   const victim = (name: string) => path.join(victims, name);
   let a: UpResult;
   const sleepers: ChildProcess[] = [];
@@ -154,6 +153,9 @@ describe.skipIf(skip)('labs never step on each other', () => {
   };
 
   beforeAll(async () => {
+    home = makeTestHome('kiada-own-a-');
+    other = makeTestHome('kiada-own-b-');
+    victims = fs.mkdtempSync('/tmp/kiada-victims-');
     for (const name of ['log-target', 'kubeconfig-target']) fs.writeFileSync(victim(name), 'precious\n', { mode: 0o644 });
     fs.symlinkSync(victim('log-target'), path.join(home, 'daemon.log'));
     fs.symlinkSync(victim('kubeconfig-target'), path.join(home, 'kubeconfig'));
@@ -167,7 +169,7 @@ describe.skipIf(skip)('labs never step on each other', () => {
   afterAll(async () => {
     for (const s of sleepers) s.kill('SIGKILL');
     await labDown({ id, home }).catch(() => {});
-    for (const dir of [home, other, victims]) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of [home, other, victims]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
     expect(netns()).not.toContain(`kiada-${id}-`);
     expect(nsMounts()).not.toContain(`kiada-${id}-`);
   }, 60_000);
