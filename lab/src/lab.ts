@@ -1,8 +1,9 @@
 // Wires the lab together: dataplane (namespaces) → store (objects) → kubelet (pods) → API server (kubectl).
 import fs from 'node:fs';
-import { createDataplane } from './net/index.ts';
+import path from 'node:path';
+import { createDataplane, ImageLayers } from './net/index.ts';
 import { createStore } from './store/index.ts';
-import { createKubelet } from './kubelet/index.ts';
+import { createKubelet, preloadImages } from './kubelet/index.ts';
 import { createApiServer, generateCerts, writeKubeconfig, buildNodes, type ApiServer } from './api/index.ts';
 import { Callers } from './callers.ts';
 import { removeKubeconfig } from './api/kubeconfig.ts';
@@ -54,7 +55,10 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
   const certs = generateCerts([host], opts.socketDir);
   certs.catch(() => {}); // awaited below; a failure of the dataplane first must not leave it unhandled
   try {
-    const dataplane = await createDataplane({ id: opts.id, socketDir: opts.socketDir });
+    // The images' files (kiada's node_modules) are copied while the nodes are made: the first pod finds them ready.
+    const layers = new ImageLayers(path.join(opts.socketDir, 'layers'));
+    preloadImages({ repoRoot: REPO_ROOT, layer: (name, fill) => layers.layer(name, fill) });
+    const dataplane = await createDataplane({ id: opts.id, socketDir: opts.socketDir, layers });
     undo.push(() => dataplane.destroy());
     log(`dataplane up: ${dataplane.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}`);
 

@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '../src/testing.ts';
 import { nodeShellSpawn } from '../src/control.ts';
 import { REPO_ROOT } from '../src/paths.ts';
+import { socketsDir } from '../src/registry.ts';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const skip = skipUnlessLab();
@@ -26,6 +28,14 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
       ['kind-worker2', 'Ready', '<none>', 'v1.32.0'],
     ]);
   });
+
+  it('copies the images\' files as it starts, as kind\'s nodes have their images: kiada\'s dependencies before any pod', async () => {
+    expect((await lab.kubectl(['get', 'pods', '-A'])).stderr).toBe('No resources found\n');
+    const layer = path.join(socketsDir(lab.id), 'layers', 'npm-apps-kiada');
+    await waitFor('the npm layer of kiada', async () => fs.existsSync(layer), 10_000);
+    expect(fs.readdirSync(path.join(layer, 'node_modules'))).toContain('express');
+    expect(fs.readdirSync(path.dirname(layer))).toEqual(['npm-apps-kiada']);
+  }, 15_000);
 
   it('answers NotFound exactly like a real API server', async () => {
     const r = await lab.kubectl(['get', 'pod', 'nope']);

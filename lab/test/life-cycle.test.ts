@@ -187,10 +187,11 @@ describe.skipIf(skip)('labs never step on each other', () => {
     expect(a.kubeconfig).toBe(path.join(home, 'kubeconfig'));
     expect(fs.readdirSync(home).sort()).toEqual(['daemon.log', 'kubeconfig']);
     // The namespace files live in the registry, where only root can enter, not in the user's state directory;
-    // so does the empty directory each container's root is first mounted on (in the container's own namespace).
+    // so do the empty directory each container's root is first mounted on (in the container's own namespace) and
+    // the images' layers, copied as the lab starts.
     const sockets = path.join(registryDir(id), 'sockets');
     expect(mode(sockets)).toBe(0o700);
-    expect(fs.readdirSync(sockets).sort()).toEqual(['ns', 'rootfs']);
+    expect(fs.readdirSync(sockets).sort()).toEqual(['layers', 'ns', 'rootfs']);
     expect(mode(path.join(sockets, 'ns', `kiada-${id}-n0`))).toBe(0o700);
     expect(fs.readdirSync(path.join(sockets, 'rootfs'))).toEqual([]);
     expect(mode(path.join(registryDir(id), 'owner.json'))).toBe(0o644);

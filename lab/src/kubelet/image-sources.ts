@@ -5,14 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Source } from './image-table.ts';
+import { IMAGES, type Source } from './image-table.ts';
 import { lockClosure } from './npm-closure.ts';
+import { copyInto } from '../net/index.ts';
 
 export interface SourceContext {
   /** The npm workspace root: its package-lock.json and node_modules. */
   repoRoot: string;
-  /** A read-only directory made once per lab by `fill` (the dataplane's image layers). */
-  layer(name: string, fill: (dir: string) => void): string;
+  /** A read-only directory made once per lab by `fill` (the dataplane's image layers): its path at once. */
+  layer(name: string, fill: (dir: string) => Promise<void>): string;
 }
 
 /** The folder of an installed npm package, as Node resolves it from here (the package exports ./package.json). */
@@ -27,15 +28,37 @@ export function sourcePath(from: Exclude<Source, { text: string }>, ctx: SourceC
   if ('nodeBinary' in from) return process.execPath;
   // The workspace's entry in the lockfile is its folder, relative to the workspace root.
   const ws = path.relative(ctx.repoRoot, packageDir(from.npmClosure));
-  const dir = ctx.layer(`npm-${ws.replace(/\W/g, '-')}`, (to) => {
-    const lock = JSON.parse(fs.readFileSync(path.join(ctx.repoRoot, 'package-lock.json'), 'utf8'));
-    fs.mkdirSync(path.join(to, 'node_modules'));
+  const dir = ctx.layer(`npm-${ws.replace(/\W/g, '-')}`, async (to) => {
+    const lock = JSON.parse(await fs.promises.readFile(path.join(ctx.repoRoot, 'package-lock.json'), 'utf8'));
+    // Nested ones come with their parent package's directory; one copy per folder they go to (node_modules, a scope's).
+    const into = new Map<string, string[]>();
     for (const entry of lockClosure(lock, ws)) {
       const loc = entry.slice(0, entry.lastIndexOf('@'));
-      // Nested ones come with their parent package's directory.
       if (loc.split('node_modules/').length > 2) continue;
-      fs.cpSync(path.join(ctx.repoRoot, loc), path.join(to, loc), { recursive: true, verbatimSymlinks: true });
+      const parent = path.dirname(loc);
+      into.set(parent, [...(into.get(parent) ?? []), path.join(ctx.repoRoot, loc)]);
+    }
+    for (const [parent, sources] of into) {
+      await fs.promises.mkdir(path.join(to, parent), { recursive: true });
+      await copyInto(path.join(to, parent), sources);
     }
   });
   return path.join(dir, 'node_modules');
+}
+
+/**
+ * Starts making the layers of every image in the table, as kind's nodes have their images preloaded: the first pod
+ * of an image does not wait for its copy. What cannot be found here is said when a pod needs it.
+ */
+export function preloadImages(ctx: SourceContext): void {
+  for (const image of Object.values(IMAGES)) {
+    for (const f of image.files) {
+      if (!('npmClosure' in f.from)) continue;
+      try {
+        sourcePath(f.from, ctx);
+      } catch {
+        /* the container that needs it fails with this */
+      }
+    }
+  }
 }

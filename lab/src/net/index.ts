@@ -20,6 +20,7 @@ import { connectPod } from './pod-network.ts';
 import { LazyAgents } from './lazy-agents.ts';
 import { holdUtsIpc, releaseNsDir, releaseLabNsFiles, netnsPath, type Namespaces } from './namespaces.ts';
 import { nextHost, podVethName } from './ipam.ts';
+import { ImageLayers, type LayerFill } from './image-layers.ts';
 
 export { checkPrivileges, labNamespaces, cleanupLeftovers } from './host.ts';
 
@@ -27,6 +28,7 @@ export type { ContainerSpec, Rootfs } from './container-spec.ts';
 export type { Namespaces } from './namespaces.ts';
 export { ContainerStartError, type ExecProcess } from './sandbox.ts';
 export { UID_BASE, ID_COUNT } from './userns.ts';
+export { ImageLayers, copyInto, type LayerFill } from './image-layers.ts';
 export { CAPABILITIES } from './rootfs-script.ts';
 
 export { NODE_NAMES, type NodeInfo } from './topology.ts';
@@ -54,8 +56,11 @@ export interface Dataplane {
    * rejects with a ContainerStartError when runc would not find the command (`lookup`, argv[0] by default).
    */
   execInContainer(container: ChildProcess, argv: string[], opts: { env: Record<string, string>; stdin?: boolean; lookup?: string }): ExecProcess;
-  /** A directory of read-only files for images, made once per lab by `fill` (in a fresh directory), gone with the lab. */
-  imageLayer(name: string, fill: (dir: string) => void): string;
+  /**
+   * A directory of read-only files for images, made once per lab by `fill` (in a fresh directory), gone with the
+   * lab; its path at once, the copy beside other work: a container starts once the layers it binds are complete.
+   */
+  imageLayer(name: string, fill: LayerFill): string;
   spawnOnNode(node: string, argv: string[], opts?: { env?: Record<string, string> }): ChildProcess;
   /** TCP to the pod's loopback (port-forward), through an agent started in the pod at first use, gone when idle. */
   connectInPod(sb: Sandbox, port: number): Promise<Duplex>;
@@ -73,8 +78,9 @@ export const POD_AGENT_IDLE_MS = 30_000;
  * `socketDir` holds, in ns/, the files the namespaces are bound on, and rootfs/ and layers/: a directory only root
  * can enter (the lab puts it in its registry, /run/kiada/<id>/sockets), never the user-writable state directory —
  * whoever can replace a namespace file there chooses what containers join. `podAgentIdleMs`: tests shorten it.
+ * `layers`: the image layers in <socketDir>/layers, when the lab starts making them before the dataplane.
  */
-export async function createDataplane(opts: { id: string; socketDir: string; podAgentIdleMs?: number }): Promise<Dataplane> {
+export async function createDataplane(opts: { id: string; socketDir: string; podAgentIdleMs?: number; layers?: ImageLayers }): Promise<Dataplane> {
   const p = prefix(opts.id);
   const sockDir = opts.socketDir;
   fs.mkdirSync(sockDir, { recursive: true, mode: 0o700 });
@@ -84,6 +90,7 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
   fs.mkdirSync(mountPoint, { recursive: true, mode: 0o700 });
   const nsRoot = path.join(sockDir, 'ns');
   const nsDir = (key: string) => path.join(nsRoot, `${p}${key}`);
+  const layers = opts.layers ?? new ImageLayers(path.join(sockDir, 'layers'));
   const nodeAgents = new Map<string, Agent>();
   let nodes: NodeInfo[] = [];
   const netnsOf = (suffix: string) => `${p}${suffix}`;
@@ -105,6 +112,7 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
     nodeAgents.clear();
     for (const ns of made.splice(0).reverse()) await deleteNetns(ns);
     await releaseLabNsFiles(p);
+    await layers.settled();
     fs.rmSync(sockDir, { recursive: true, force: true });
   };
 
@@ -171,19 +179,12 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
       }
     },
     removeSandbox,
-    startContainer: (sb, spec) => startContainer(sb.ns, spec, mountPoint),
-    execInContainer,
-    imageLayer(name, fill) {
-      if (!/^[\w.-]+$/.test(name)) throw new Error(`bad layer name ${JSON.stringify(name)}`);
-      const dir = path.join(sockDir, 'layers', name);
-      if (fs.existsSync(dir)) return dir;
-      const tmp = `${dir}.partial`;
-      fs.rmSync(tmp, { recursive: true, force: true });
-      fs.mkdirSync(tmp, { recursive: true, mode: 0o755 });
-      fill(tmp);
-      fs.renameSync(tmp, dir);
-      return dir;
+    async startContainer(sb, spec) {
+      await layers.ready(spec.rootfs.binds.map((b) => b.source));
+      return startContainer(sb.ns, spec, mountPoint);
     },
+    execInContainer,
+    imageLayer: (name, fill) => layers.layer(name, fill),
     spawnOnNode(nodeName, argv, o = {}) {
       const node = nodeByName(nodeName);
       return spawn('nsenter', [`--net=${node.ns.net}`, `--uts=${node.ns.uts}`, `--ipc=${node.ns.ipc}`, '--', ...argv], {
