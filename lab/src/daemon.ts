@@ -2,6 +2,7 @@
 // everything it made. It first claims its id in the registry (/run/kiada/<id>/owner.json: refused if a live
 // daemon owns it), so the id's leftover namespaces are then its own to clean; the record says ready only once the
 // API answers and every node is Ready.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startLab } from './lab.ts';
 import { validateId } from './paths.ts';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     uid: { type: 'string' },
     gid: { type: 'string' },
     user: { type: 'string' },
+    'ready-fd': { type: 'string' },
   },
 });
 
@@ -49,6 +51,22 @@ const owner = { uid: Number(values.uid), gid: Number(values.gid), name: values.u
 if (!values.home || !values.kubeconfig || !Number.isSafeInteger(owner.uid) || !Number.isSafeInteger(owner.gid) || !owner.name) {
   log('usage: daemon.ts --id ID --home DIR --kubeconfig FILE --uid N --gid N --user NAME (started by `kiada lab up`)');
   process.exit(2);
+}
+
+/** `--ready-fd N` (lab up's pipe): one line once the record says ready, then closed; nobody reading is no failure. */
+function tellReady() {
+  const fd = Number(values['ready-fd']);
+  if (!values['ready-fd'] || !Number.isSafeInteger(fd) || fd < 3) return;
+  try {
+    fs.writeSync(fd, 'ready\n');
+  } catch {
+    /* lab up has gone: it reads the record anyway */
+  }
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* already closed */
+  }
 }
 
 async function main() {
@@ -100,6 +118,7 @@ async function main() {
       }),
     };
     updateOwner(record);
+    tellReady();
     log(`ready: API on ${serverUrl(lab.host, lab.port)}, kubeconfig ${record.kubeconfig}`);
   } catch (err) {
     releaseOwner(record);

@@ -2,6 +2,7 @@
 // Who owns a lab id is the registry's answer (/run/kiada/<id>/owner.json, root's): a lab of this id that is live
 // is either ours (already running) or someone else's (a refusal).
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,8 +93,8 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
     const log = home.create('daemon.log');
     child = spawn(
       process.execPath,
-      [DAEMON, '--id', id, '--home', stateDir, '--kubeconfig', paths.kubeconfig, '--uid', String(who.uid), '--gid', String(who.gid), '--user', who.name, ...(opts.listen === undefined ? [] : ['--listen', opts.listen])],
-      { detached: true, stdio: ['ignore', log, log], env: daemonEnv() },
+      [DAEMON, '--id', id, '--home', stateDir, '--kubeconfig', paths.kubeconfig, '--uid', String(who.uid), '--gid', String(who.gid), '--user', who.name, '--ready-fd', '3', ...(opts.listen === undefined ? [] : ['--listen', opts.listen])],
+      { detached: true, stdio: ['ignore', log, log, 'pipe'], env: daemonEnv() },
     );
     fs.closeSync(log);
   } catch (err) {
@@ -105,6 +106,10 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? 1));
   const pid = child.pid!;
+  // The daemon says on fd 3 when its record says ready (or it ends): the wait below looks at once, not at its next tick.
+  const said = child.stdio[3] as Readable;
+  let wake = () => {};
+  said.on('data', () => wake()).on('close', () => wake()).on('error', () => {});
 
   // Ctrl-C (or SIGTERM) while the lab is starting cancels it: the daemon is stopped and whatever it had made
   // so far is removed, then this process ends as a signalled one would (130/143). A lab is never half-started.
@@ -137,10 +142,14 @@ export async function labUp(opts: UpOptions = {}): Promise<UpResult> {
         child.kill('SIGTERM');
         throw new LabError(`the lab did not become ready in time; see ${paths.log}:\n${tail(home, 'daemon.log')}`);
       }
-      await sleep(50);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout((wake = resolve), 50);
+        wake = () => (clearTimeout(timer), resolve());
+      });
       if (cancelling) await cancelling; // never returns: the process ends once the cleanup is done
     }
   } finally {
+    said.destroy(); // what the daemon writes there later goes nowhere: it never needs a reader
     process.off('SIGINT', cancel);
     process.off('SIGTERM', cancel);
     home.close();
