@@ -5,52 +5,24 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
-import tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
-import { generateCerts, skipUnlessLab, useTestLab, KIADA_POD } from '@kiada/lab/testing.ts';
+import { skipUnlessLab, useTestLab, KIADA_POD } from '@kiada/lab/testing.ts';
+import { apiProxy, type ApiProxy } from './fixtures/api-proxy.ts';
 
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
 const ETH0_ONLY = path.join(import.meta.dirname, '..', '..', 'k8s', 'pod.kiada-eth0-only.yaml');
 const skip = skipUnlessLab();
 
-/** A pass-through proxy to the lab's API server without the lab's group: a kube-apiserver as kiada sees one. */
-async function realLikeProxy(labServer: string, labCa: string): Promise<{ server: https.Server; ca: string; url: string }> {
-  const certs = await generateCerts();
-  const target = new URL(labServer);
-  const server = https.createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
-    if (req.url?.startsWith('/apis/lab.kiada.dev')) {
-      res.writeHead(404, { 'Content-Type': 'application/json' });
-      return res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 }));
-    }
-    const up = https.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, ca: labCa }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      res.flushHeaders(); // a watch answers its headers at once, then nothing until something changes
-      r.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
+/** The lab without the lab's group (404, as every real API server answers it): a kube-apiserver as kiada sees one. */
+const realLikeProxy = (labServer: string, labCa: string) =>
+  apiProxy(labServer, labCa, {
+    request: (req) => (req.url?.startsWith('/apis/lab.kiada.dev') ? { code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' } : undefined),
   });
-  server.on('upgrade', (req, socket, head) => {
-    const up = tls.connect({ host: target.hostname, port: Number(target.port), ca: labCa }, () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      up.write(`${lines.join('\r\n')}\r\n\r\n`);
-      if (head.length) up.write(head);
-      socket.pipe(up).pipe(socket);
-    });
-    up.on('error', () => socket.destroy());
-    socket.on('error', () => up.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, ca: certs.ca, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 describe.skipIf(skip)('kiada trace on a cluster that is not the lab', () => {
   const lab = useTestLab();
-  let proxy: Awaited<ReturnType<typeof realLikeProxy>>;
+  let proxy: ApiProxy | undefined;
   let kubeconfig = '';
   // Where a running kiada view is found: a directory of the test's own.
   const env = () => ({ ...process.env, KUBECONFIG: kubeconfig, KIADA_LAB_ID: lab.id, KIADA_LAB_HOME: lab.home, NO_COLOR: '1', XDG_RUNTIME_DIR: path.join(lab.home, 'run') });
@@ -73,8 +45,7 @@ describe.skipIf(skip)('kiada trace on a cluster that is not the lab', () => {
     fs.writeFileSync(kubeconfig, stringify(kc), { mode: 0o600 });
   }, 90_000);
   afterAll(async () => {
-    proxy?.server.closeAllConnections();
-    await new Promise((r) => proxy?.server.close(r) ?? r(undefined));
+    await proxy?.close();
   }, 60_000);
 
   it('port-forward: the API server and the kubelet are not observed; the listener, the 101 and the app log line are', async () => {

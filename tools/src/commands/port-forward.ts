@@ -1,5 +1,7 @@
 // `kiada port-forward [POD] [[LOCAL:]REMOTE|NAME…]`: local listeners on 127.0.0.1 and ::1, each connection
-// carried to the pod's loopback by client-node's PortForward, printing kubectl's lines.
+// carried to the pod's loopback, printing kubectl's lines. As kubectl 1.32: one WebSocket tunnel with SPDY
+// streams for all connections (spdy-tunnel.ts); where the server cannot tunnel SPDY (before Kubernetes 1.31),
+// client-node's PortForward, a WebSocket per connection.
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { PortForward } from '@kubernetes/client-node';
@@ -8,6 +10,7 @@ import { getPod, requireRunning, resolvePort } from '../lib/pods.ts';
 import { CliError, describeError } from '../lib/errors.ts';
 import { watchPodGone } from '../lib/pod-gone.ts';
 import { onStopSignal } from '../lib/signals.ts';
+import { SpdyTunnel } from '../lib/spdy-tunnel.ts';
 
 export interface Forward {
   local: number;
@@ -34,13 +37,16 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
   if (specs.length === 0) throw new CliError('error: at least 1 PORT is required for port-forward');
   const addresses = opts.address?.length ? opts.address.flatMap((a) => (a === 'localhost' ? ['127.0.0.1', '::1'] : [a])) : ['127.0.0.1', '::1'];
   ctx.print.command(ctx.kubectl('port-forward', name, ...specs, ...(opts.address?.length ? ['--address', opts.address.join(',')] : [])));
-  const pf = new PortForward(ctx.kc, true);
+  // Opened before listening, as kubectl dials before it listens; any refusal falls back to client-node.
+  const tunnel = await SpdyTunnel.open(ctx.kc, ctx.namespace, name).catch(() => undefined);
+  const pf = tunnel ? undefined : new PortForward(ctx.kc, true);
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   const forwards: Forward[] = [];
   const podGone = watchPodGone(ctx, pod);
   const close = async () => {
     podGone.stop();
+    await tunnel?.close();
     for (const s of sockets) s.destroy();
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   };
@@ -57,17 +63,19 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
           // A client that resets its connection (curl ^C, a load tool ending) ends that connection only.
           socket.on('error', () => socket.destroy());
           ctx.print.out(`Handling connection for ${localPort}\n`);
-          const err = new PassThrough();
-          err.on('data', (d: Buffer) => {
-            process.stderr.write(`E${new Date().toISOString()} an error occurred forwarding ${localPort} -> ${remotePort}: ${d.toString().trim()}\n`);
+          const failed = (message: string) => {
+            process.stderr.write(`E${new Date().toISOString()} an error occurred forwarding ${localPort} -> ${remotePort}: ${message}\n`);
             socket.destroy();
-          });
+          };
+          if (tunnel) return tunnel.forward(socket, remotePort, failed);
+          const err = new PassThrough();
+          err.on('data', (d: Buffer) => failed(d.toString().trim()));
           // The WebSocket channel protocol has no half-close: a local FIN must not close the whole forward
           // (the answer may still be coming), so the input is the socket without its end; the socket's close
           // closes the forward.
           const input = new PassThrough();
           socket.pipe(input, { end: false });
-          pf.portForward(ctx.namespace, name, [remotePort], socket, err, input).then(
+          pf!.portForward(ctx.namespace, name, [remotePort], socket, err, input).then(
             (ws) => {
               const w = typeof ws === 'function' ? ws() : ws;
               socket.on('close', () => w?.close());
@@ -96,7 +104,9 @@ export async function startPortForward(ctx: Ctx, name: string, specs: string[], 
     await close();
     throw err;
   }
-  return { forwards, lost: podGone.gone, close };
+  // The tunnel closed by the server or the network is a lost pod too, as kubectl's "lost connection to pod".
+  const tunnelLost = tunnel?.closed.then(({ lost }) => (lost ? undefined : new Promise<void>(() => {})));
+  return { forwards, lost: tunnelLost ? Promise.race([podGone.gone, tunnelLost]) : podGone.gone, close };
 }
 
 export async function portForward(ctx: Ctx, name: string, specs: string[], opts: { address?: string[] }): Promise<void> {
