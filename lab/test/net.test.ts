@@ -92,6 +92,16 @@ describe.skipIf(skip)('dataplane', () => {
     expect((await output(dp.spawnOnNode('kind-worker', ['hostname']))).out).toBe('kind-worker\n');
   });
 
+  it('sets the sysctls a kind node and a containerd pod have: forwarding on the node; ping and low ports for the pod', async () => {
+    const sysctls = ['ip_forward', 'ping_group_range', 'ip_unprivileged_port_start'].map((k) => `/proc/sys/net/ipv4/${k}`);
+    expect((await output(dp.spawnOnNode('kind-worker', ['cat', ...sysctls]))).out).toBe('1\n1\t0\n1024\n');
+    // Read as root of the host (inside the pod, its user namespace shows gid 0 as the overflow gid).
+    expect(execFileSync('nsenter', [`--net=${a.ns.net}`, '--', 'cat', ...sysctls], { encoding: 'utf8' })).toBe('0\n0\t2147483647\n0\n');
+    // The loopback is up on both, and the pod's eth0 has the MAC the CNI bridge plugin derives from its IP.
+    expect((await output(await dp.startContainer(a, container(['cat', '/sys/class/net/lo/operstate', '/sys/class/net/eth0/address'])))).out).toBe('unknown\n0a:58:0a:f4:01:02\n');
+    expect((await output(dp.spawnOnNode('kind-worker', ['cat', '/sys/class/net/lo/operstate']))).out).toBe('unknown\n');
+  });
+
   it('node → pod arrives from the node bridge address; pod → pod keeps the pod address', async () => {
     await serve(b, '::');
     const fromNode = await output(dp.spawnOnNode('kind-worker2', ['curl', '-s', '--max-time', '3', 'http://10.244.2.2:9000']));

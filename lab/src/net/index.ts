@@ -16,9 +16,9 @@ import type { ContainerSpec } from './container-spec.ts';
 import { prefix, deleteNetns } from './host.ts';
 import { startAgent, stopAgent, type Agent } from './agent-client.ts';
 import { addNetns, createTopology, type NodeInfo } from './topology.ts';
-import { connectPod } from './pod-network.ts';
+import { connectPod, podInside } from './pod-network.ts';
 import { LazyAgents } from './lazy-agents.ts';
-import { holdUtsIpc, releaseNsDir, releaseLabNsFiles, netnsPath, type Namespaces } from './namespaces.ts';
+import { releaseNsDir, releaseLabNsFiles, netnsPath, setUpInside, type Namespaces } from './namespaces.ts';
 import { nextHost, podVethName } from './ipam.ts';
 import { ImageLayers, type LayerFill } from './image-layers.ts';
 
@@ -166,14 +166,17 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
       const ns = netnsOf(key);
       const podIP = `10.244.${node.index}.${host}`;
       const sb: Sandbox = { key, node: nodeName, ip: podIP, netns: ns, ns: { net: netnsPath(ns), uts: '', ipc: '', user: '' } };
+      // The user namespace needs nothing of the network: made beside it.
+      const user = bindUserNamespace(nsDir(key));
       try {
-        await addNetns(ns, made);
+        await addNetns([ns], made);
         await connectPod(node, key, ns, podIP);
-        const [held, user] = await Promise.all([holdUtsIpc(nsDir(key), ns, hostname), bindUserNamespace(nsDir(key))]);
-        sb.ns = { ...held, user };
+        const inside = await setUpInside(nsDir(key), ns, hostname, podInside(node, podIP));
+        sb.ns = { ...inside, user: await user };
         sandboxes.set(key, sb);
         return sb;
       } catch (err) {
+        await user.catch(() => undefined); // bound or failed: then its file is unmounted with the rest
         await removeSandbox(sb);
         throw err;
       }

@@ -4,7 +4,7 @@
 // Containers and node shells join them with `nsenter --net=<file> --uts=<file> --ipc=<file>`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { run } from './exec.ts';
+import { batchText, run } from './exec.ts';
 
 /** Where a node's or pod's namespaces are: the network's in /run/netns, the others bound on files of the lab's. */
 export interface Namespaces {
@@ -26,12 +26,16 @@ export function makeNsFiles(dir: string, names: string[]): string[] {
 }
 
 /**
- * New UTS and IPC namespaces (owned by the host's user namespace, as runc makes a pod's), bound on <dir>/uts and
- * <dir>/ipc, with the hostname set inside; the process that made them is gone when this resolves.
+ * A node's or pod's inside, made by one process: new UTS and IPC namespaces (owned by the host's user namespace, as
+ * runc makes a pod's) bound on <dir>/uts and <dir>/ipc, then, in the network namespace `netns`, the hostname, the
+ * `sysctls` (a path under /proc/sys/net → its value) and the `ip` commands `lines` (one `ip -batch`, which stops at
+ * the first that fails). The process is gone when this resolves.
  */
-export async function holdUtsIpc(dir: string, netns: string, hostname: string): Promise<Namespaces> {
+export async function setUpInside(dir: string, netns: string, hostname: string, o: { sysctls: [string, string][]; lines: string[][] }): Promise<Namespaces> {
   const [uts, ipc] = makeNsFiles(dir, ['uts', 'ipc']);
-  await run('unshare', [`--uts=${uts}`, `--ipc=${ipc}`, '--', 'sh', '-c', 'printf %s "$1" > /proc/sys/kernel/hostname', 'kiada-hostname', hostname]);
+  const script = 'printf %s "$1" > /proc/sys/kernel/hostname || exit; shift; ' +
+    'while [ $# -gt 1 ]; do printf %s "$2" > "/proc/sys/net/$1" || exit; shift 2; done; exec ip -batch -';
+  await run('nsenter', [`--net=${netnsPath(netns)}`, '--', 'unshare', `--uts=${uts}`, `--ipc=${ipc}`, '--', 'sh', '-c', script, 'kiada-inside', hostname, ...o.sysctls.flat()], 10_000, batchText(o.lines));
   return { net: netnsPath(netns), uts, ipc };
 }
 
