@@ -210,12 +210,20 @@ export function updateOwner(r: OwnerRecord): void {
 }
 
 /**
+ * The sockets directory, retried a few times: a killed daemon's last children (openssl, the copy of a layer) may
+ * still be writing into it for a moment after it died.
+ */
+function removeSockets(id: string): void {
+  fs.rmSync(socketsDir(id), { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+}
+
+/**
  * Removes the record if it is still `r` (a daemon stopping, or `lab down` after it died), with the sockets
  * directory; the id's directory goes too once empty.
  */
 export function releaseOwner(r: OwnerRecord): void {
   if (!sameDaemon(readOwner(r.id), r)) return;
-  fs.rmSync(socketsDir(r.id), { recursive: true, force: true });
+  removeSockets(r.id);
   fs.rmSync(ownerFile(r.id), { force: true });
   try {
     fs.rmdirSync(registryDir(r.id));
@@ -228,7 +236,7 @@ export function releaseOwner(r: OwnerRecord): void {
 export function removeOrphanRegistry(id: string): void {
   if (checkRootDir(RUN_DIR) === 'missing' || checkRootDir(registryDir(id)) === 'missing') return;
   if (fs.existsSync(ownerFile(id))) return;
-  fs.rmSync(socketsDir(id), { recursive: true, force: true });
+  removeSockets(id);
   try {
     fs.rmdirSync(registryDir(id));
   } catch {
