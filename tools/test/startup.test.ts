@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freshCliEntry, CLI_DIR, ROOT, sha256 } from '../scripts/bundled.js';
 import { lazyObject, lazyFunction } from '../scripts/lazy-module.js';
+import { WebSocketServer } from 'ws';
 
 const execFileSyncText = (file: string, args: string[]) => execFileSync(file, args, { encoding: 'utf8' });
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
@@ -87,7 +88,7 @@ function bundled(): boolean {
  * An API server for pod kiada and a one-off client pod that runs at once: the calls of pod-ip, logs and
  * curl-from-pod, answered as the lab answers them (an http: server: TLS is not what these tests are about).
  */
-async function apiServer(): Promise<{ kubeconfig: string; flowKubeconfig: string; close(): void }> {
+async function apiServer(): Promise<{ kubeconfig: string; flowKubeconfig: string; connections(): number; close(): void }> {
   const json = (res: http.ServerResponse, code: number, body: unknown) => res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   const kiada = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, spec: { containers: [{ name: 'kiada', ports: [{ containerPort: 8080 }] }] }, status: { phase: 'Running', podIP: '10.244.1.1' } };
   const done = { metadata: { name: 'client-pod' }, status: { phase: 'Succeeded', containerStatuses: [{ state: { terminated: { exitCode: 0 } } }] } };
@@ -102,6 +103,16 @@ async function apiServer(): Promise<{ kubeconfig: string; flowKubeconfig: string
     if (req.method === 'DELETE' && url.pathname === `${pods}/client-pod`) return json(res, 200, done);
     json(res, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', message: `${req.method} ${req.url}`, code: 404 });
   });
+  // exec's WebSocket, as the lab answers `hostname` (v5: stdout on channel 1, then the Success status on 3).
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : false) });
+  server.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(Buffer.concat([Buffer.of(1), Buffer.from('kiada\n')]));
+      ws.send(Buffer.concat([Buffer.of(3), Buffer.from(JSON.stringify({ status: 'Success' }))]));
+    }),
+  );
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const kubeconfig = path.join(tmp, 'kubeconfig');
   const port = (server.address() as net.AddressInfo).port;
@@ -109,7 +120,7 @@ async function apiServer(): Promise<{ kubeconfig: string; flowKubeconfig: string
   // The same in flow style, which lib/kubeconfig-yaml.ts leaves to client-node.
   const flowKubeconfig = path.join(tmp, 'kubeconfig-flow');
   fs.writeFileSync(flowKubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: a}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\n`);
-  return { kubeconfig, flowKubeconfig, close: () => server.close() };
+  return { kubeconfig, flowKubeconfig, connections: () => connections, close: () => (server.close(), server.closeAllConnections()) };
 }
 
 const QUICK: [string[], number, RegExp][] = [
@@ -159,6 +170,18 @@ describe('what a command loads, from the bundle', () => {
         expect(r.urls.filter((u) => /\/lazy-[\w-]+\.cjs$/.test(u))).toEqual([]);
         expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
       }
+    } finally {
+      api.close();
+    }
+  });
+
+  it('exec: the GET of the pod and the WebSocket of the command on one connection (no second TLS handshake)', async () => {
+    if (!bundled()) return;
+    const api = await apiServer();
+    try {
+      const r = await run(['exec', '-q', '--kubeconfig', api.kubeconfig, '--', 'hostname']);
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: 'kiada\n', stderr: '' });
+      expect(api.connections()).toBe(1);
     } finally {
       api.close();
     }

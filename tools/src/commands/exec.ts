@@ -1,6 +1,8 @@
 // `kiada exec [POD] [-it] -- CMD…`: a command in the pod's container, over the API server's exec WebSocket as
 // client-node's Exec speaks it (same query, subprotocols and channels), with ws and the ApiCtx's connection: so it
 // runs from fast.cjs without client-node's KubeConfig and API models (bench/README.md).
+import http from 'node:http';
+import https from 'node:https';
 import WebSocket from 'ws';
 import type { ApiCtx } from '../lib/context.ts';
 import { getPod, requireRunning, containerOf } from '../lib/pods.ts';
@@ -35,7 +37,9 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   const { server, options } = await ctx.connection();
   const url = `${server.replace(/\/$/, '').replace(/^http/, 'ws')}${podPath(ctx, name)}/exec?${query}`;
-  const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { ...options, perMessageDeflate: false });
+  // Through the agent the GET above used (Node's global one, unless a proxy's): the upgrade takes its kept-alive
+  // connection rather than a TLS handshake of its own.
+  const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { agent: (server.startsWith('https:') ? https : http).globalAgent, ...options, perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', resolve).once('error', reject);
   });
