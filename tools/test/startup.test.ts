@@ -91,14 +91,19 @@ function bundled(): boolean {
 async function apiServer(): Promise<{ kubeconfig: string; flowKubeconfig: string; connections(): number; close(): void }> {
   const json = (res: http.ServerResponse, code: number, body: unknown) => res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   const kiada = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'kiada' }, spec: { containers: [{ name: 'kiada', ports: [{ containerPort: 8080 }] }] }, status: { phase: 'Running', podIP: '10.244.1.1' } };
-  const done = { metadata: { name: 'client-pod' }, status: { phase: 'Succeeded', containerStatuses: [{ state: { terminated: { exitCode: 0 } } }] } };
+  const done = { metadata: { name: 'client-pod', uid: 'ours' }, status: { phase: 'Succeeded', containerStatuses: [{ state: { terminated: { exitCode: 0 } } }] } };
+  // A client-pod of someone else's that ended and went just before ours was made: the watch, opened beside the
+  // create, sees it first, and must not take it for ours.
+  const before = { metadata: { name: 'client-pod', uid: 'theirs' }, status: { phase: 'Failed', containerStatuses: [{ state: { terminated: { exitCode: 7 } } }] } };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     const pods = '/api/v1/namespaces/default/pods';
     if (req.method === 'GET' && url.pathname === `${pods}/kiada`) return json(res, 200, kiada);
     if (req.method === 'GET' && url.pathname === `${pods}/kiada/log`) return res.end('Listening on port 8080\n');
-    if (req.method === 'POST' && url.pathname === pods) return req.resume().on('end', () => json(res, 201, {}));
-    if (req.method === 'GET' && url.pathname === pods && url.searchParams.get('watch') === 'true') return res.end(JSON.stringify({ type: 'MODIFIED', object: done }) + '\n');
+    if (req.method === 'POST' && url.pathname === pods) return req.resume().on('end', () => json(res, 201, { metadata: { name: 'client-pod', uid: 'ours' } }));
+    if (req.method === 'GET' && url.pathname === pods && url.searchParams.get('watch') === 'true') {
+      return res.end([{ type: 'MODIFIED', object: before }, { type: 'DELETED', object: before }, { type: 'ADDED', object: done }].map((e) => JSON.stringify(e) + '\n').join(''));
+    }
     if (req.method === 'GET' && url.pathname === `${pods}/client-pod/log`) return res.end('Kiada version 0.1.\n');
     if (req.method === 'DELETE' && url.pathname === `${pods}/client-pod`) return json(res, 200, done);
     json(res, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', message: `${req.method} ${req.url}`, code: 404 });

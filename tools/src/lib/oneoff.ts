@@ -31,7 +31,13 @@ export interface OneOffResult {
   exitCode: number;
 }
 
-async function createWithFreshName(ctx: ApiCtx, spec: OneOffSpec): Promise<string> {
+/** The pod made: its name (a fresh one on a clash) and uid. */
+interface Created {
+  name: string;
+  uid: string;
+}
+
+async function createWithFreshName(ctx: ApiCtx, spec: OneOffSpec): Promise<Created> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const name = attempt === 0 ? spec.name : `${spec.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
     const pod: V1Pod = {
@@ -48,8 +54,8 @@ async function createWithFreshName(ctx: ApiCtx, spec: OneOffSpec): Promise<strin
       },
     };
     try {
-      await callJson(ctx, `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods`, { method: 'POST', body: pod });
-      return name;
+      const made = (await callJson(ctx, `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods`, { method: 'POST', body: pod })) as V1Pod;
+      return { name, uid: made.metadata?.uid ?? '' };
     } catch (err) {
       // A name clash: pick a fresh name rather than fail (someone else's client-pod stays untouched).
       if (codeOf(err) !== 409) throw err;
@@ -58,8 +64,13 @@ async function createWithFreshName(ctx: ApiCtx, spec: OneOffSpec): Promise<strin
   throw new CliError(`error: could not find a free name for pod ${spec.name}`);
 }
 
-/** Phases seen through a watch (its first events are the pod's current state): started, then finished. */
-function watchPod(ctx: ApiCtx, name: string, image: string) {
+/**
+ * Phases seen through a watch (its first events are the pod's current state): started, then finished. Opened as
+ * the pod is being created (its own connection, its TLS handshake beside the create's), so only the events of the
+ * pod the create made count (`uid`, once known): a pod of that name that was there before (a clash: then `uid` is
+ * undefined and the watch ends) is someone else's.
+ */
+function watchPod(ctx: ApiCtx, name: string, image: string, uid: Promise<string | undefined>) {
   let onStarted!: () => void;
   let onFinished!: (p: V1Pod) => void;
   let onError!: (e: unknown) => void;
@@ -81,8 +92,17 @@ function watchPod(ctx: ApiCtx, name: string, image: string) {
     onError(e);
   };
   const query = new URLSearchParams({ watch: 'true', fieldSelector: `metadata.name=${name}` });
-  watch(ctx, `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods?${query}`, (type, p: V1Pod) => {
+  let ours: string | undefined;
+  const early: [string, V1Pod][] = [];
+  void uid.then((u) => {
+    if (u === undefined) return stop();
+    ours = u;
+    for (const [type, p] of early.splice(0)) onEvent(type, p);
+  }, stop);
+  const onEvent = (type: string, p: V1Pod) => {
     if (over) return;
+    if (ours === undefined) return void early.push([type, p]);
+    if (p.metadata?.uid !== ours) return;
     if (type === 'DELETED') return fail(new CliError(`error: pod ${name} was deleted before it completed`));
     const waiting = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
     if (waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff') return fail(new CliError(`error: pod ${name} cannot start: ${waiting} (image ${image})`));
@@ -92,23 +112,26 @@ function watchPod(ctx: ApiCtx, name: string, image: string) {
       stop();
       onFinished(p);
     }
-  }, (err) => fail(err ?? new CliError(`error: the watch of pod ${name} ended early`)))
+  };
+  watch(ctx, `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods?${query}`, onEvent, (err) => fail(err ?? new CliError(`error: the watch of pod ${name} ended early`)))
     .then((a) => {
       abort = a;
       if (over) a.abort();
     }, fail);
-  // A failure before the start rejects `started` too.
-  return { started: Promise.race([started, finished.then(() => undefined)]), finished, stop };
+  // A failure before the start rejects `started` too (handled when awaited: it may come while the pod is created).
+  const startedOrFailed = Promise.race([started, finished.then(() => undefined)]);
+  startedOrFailed.catch(() => undefined);
+  return { started: startedOrFailed, finished, stop };
 }
 
 export async function runOneOff(ctx: ApiCtx, spec: OneOffSpec): Promise<OneOffResult> {
-  let creating: Promise<string> | undefined;
+  let creating: Promise<Created> | undefined;
   let deleting: Promise<void> | undefined;
   // Deletes the pod if it exists or is being created: a signal during the create call must not leave the pod
   // behind once the API server has made it.
   const cleanup = () =>
     (deleting ??= (async () => {
-      const name = await creating?.catch(() => undefined);
+      const name = (await creating?.catch(() => undefined))?.name;
       if (!name) return;
       const deleted = await callJson(ctx, `${podPath(ctx, name)}?gracePeriodSeconds=0`, { method: 'DELETE' }).then(() => true, () => false);
       if (deleted) spec.onDeleted?.(name);
@@ -117,7 +140,7 @@ export async function runOneOff(ctx: ApiCtx, spec: OneOffSpec): Promise<OneOffRe
   // API server that no longer answers must not keep a Ctrl-C'd command alive; then the pod left behind is named.
   const offSignal = onStopSignal((_signal, code) => {
     const timer = setTimeout(() => {
-      void creating?.then((name) => process.stderr.write(`error: could not delete pod ${name} in time; delete it with: kubectl delete pod ${name}\n`)).finally(() => process.exit(code));
+      void creating?.then(({ name }) => process.stderr.write(`error: could not delete pod ${name} in time; delete it with: kubectl delete pod ${name}\n`)).finally(() => process.exit(code));
       setTimeout(() => process.exit(code), 100).unref();
     }, 15_000);
     void cleanup().then(() => {
@@ -130,14 +153,17 @@ export async function runOneOff(ctx: ApiCtx, spec: OneOffSpec): Promise<OneOffRe
   let timer: NodeJS.Timeout | undefined;
   try {
     creating = createWithFreshName(ctx, spec);
-    const created = await creating;
+    // The watch is opened beside the create, for the name asked for: most often the one the pod gets.
+    const first = watchPod(ctx, spec.name, spec.image, creating.then((c) => (c.name === spec.name ? c.uid : undefined), () => undefined));
+    watch = first;
+    const { name: created, uid } = await creating;
     spec.onCreated?.(created);
     const timeoutMs = spec.timeoutMs ?? 60_000;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CliError(`error: timed out waiting for pod ${created} to complete`)), timeoutMs);
     });
     timedOut.catch(() => undefined);
-    const w = (watch = watchPod(ctx, created, spec.image));
+    const w = created === spec.name ? first : (watch = watchPod(ctx, created, spec.image, Promise.resolve(uid)));
     await withSpinner(`waiting for pod ${created}`, Promise.race([w.started, timedOut]));
     // Its output as it comes (kubectl run -it attaches; following the log is the same for a one-shot command).
     let output = '';
