@@ -8,7 +8,7 @@ import { startLab } from './lab.ts';
 import { validateId } from './paths.ts';
 import { DEFAULT_HOST, parseListen, serverUrl } from './listen.ts';
 import { processIdentity } from './proc.ts';
-import { claimOwner, releaseOwner, socketsDir, updateOwner, type OwnerRecord } from './registry.ts';
+import { claimOwner, daemonCompileCache, releaseOwner, socketsDir, updateOwner, type OwnerRecord } from './registry.ts';
 import { cleanupLeftovers, labNamespaces } from './net/index.ts';
 
 const { values } = parseArgs({
@@ -95,7 +95,7 @@ async function main() {
     const leftovers = await labNamespaces(id);
     if (leftovers.length > 0) log(`removing leftovers of an earlier run: ${leftovers.join(' ')}`);
     await cleanupLeftovers(id);
-    const lab = await startLab({ id, socketDir: socketsDir(id), kubeconfig: record.kubeconfig, owner, log, ...listen });
+    const lab = await startLab({ id, socketDir: socketsDir(id), kubeconfig: record.kubeconfig, owner, log, cacheDir: daemonCompileCache(), ...listen });
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createDataplane, ImageLayers } from './net/index.ts';
 import { createStore } from './store/index.ts';
 import { createKubelet, preloadImages } from './kubelet/index.ts';
-import { createApiServer, generateCerts, writeKubeconfig, buildNodes, type ApiServer } from './api/index.ts';
+import { createApiServer, generateCerts, generateSigningKey, writeKubeconfig, buildNodes, type ApiServer } from './api/index.ts';
 import { Callers } from './callers.ts';
 import { removeKubeconfig } from './api/kubeconfig.ts';
 import type { Owner } from './owned-dir.ts';
@@ -26,6 +26,8 @@ export interface LabOptions {
   /** 0 = any free port. */
   port?: number;
   log?: (msg: string) => void;
+  /** The daemon's cache directory (root's alone): the API's schema is kept there between starts. */
+  cacheDir?: string;
 }
 
 export interface RunningLab {
@@ -54,6 +56,9 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
   fs.mkdirSync(opts.socketDir, { recursive: true, mode: 0o700 });
   const certs = generateCerts([host], opts.socketDir);
   certs.catch(() => {}); // awaited below; a failure of the dataplane first must not leave it unhandled
+  // So is the service accounts' signing key (RSA, on libuv's threads).
+  const signingKey = generateSigningKey();
+  signingKey.catch(() => {});
   try {
     // The images' files (kiada's node_modules) are copied while the nodes are made: the first pod finds them ready.
     const layers = new ImageLayers(path.join(opts.socketDir, 'layers'));
@@ -81,6 +86,8 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       kubelet,
       token,
       tls,
+      signingKey,
+      cacheDir: opts.cacheDir,
       hosts,
       advertise: host,
       port: opts.port ?? 0,
@@ -91,6 +98,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       throw (err as NodeJS.ErrnoException).syscall === 'listen' ? listenError((err as { address?: string }).address ?? host, opts.port ?? 0, err, host) : err;
     });
     undo.push(() => api!.close());
+    await dataplane.nodesReady;
     const server = serverUrl(host, api.port);
     writeKubeconfig(opts.kubeconfig, { server, ca: tls.ca, token }, opts.owner);
     undo.push(async () => removeKubeconfig(opts.kubeconfig, opts.owner));

@@ -7,7 +7,7 @@
 // A token that is there but that nobody knows (wrong, expired, its account deleted) is 401 before its URL is even
 // parsed, never a fall-back to anonymous.
 import type http from 'node:http';
-import { generateKeyPair } from 'node:crypto';
+import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ApiError, type Store } from '../store/index.ts';
 import { authenticateHeader } from '../auth/tokens.ts';
@@ -25,9 +25,11 @@ export interface Authenticator {
   staticTokens: StaticTokens;
 }
 
-export async function createAuthenticator(store: Store, adminToken: string): Promise<Authenticator> {
-  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-  const issuer = new TokenIssuer({ key: privateKey });
+/** The key service-account tokens are signed with (RSA 2048, made on libuv's threads: the lab starts it early). */
+export const generateSigningKey = (): Promise<KeyObject> => promisify(generateKeyPair)('rsa', { modulusLength: 2048 }).then((k) => k.privateKey);
+
+export async function createAuthenticator(store: Store, adminToken: string, signingKey = generateSigningKey()): Promise<Authenticator> {
+  const issuer = new TokenIssuer({ key: await signingKey });
   const staticTokens = new StaticTokens();
   staticTokens.add(adminToken, ADMIN_USER);
   const lookup = (namespace: string, name: string) => {

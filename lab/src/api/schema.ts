@@ -4,6 +4,7 @@
 // have are reported (for fieldValidation Strict/Warn) and dropped; nulls become Go's zero values. The result holds
 // only known fields, as own properties, with the right JSON types.
 import { setOwn } from './own-json.ts';
+import { loadModels, type Models } from './schema-models.ts';
 
 type Obj = Record<string, any>;
 type Leaf = 'string' | 'int32' | 'int64' | 'float64' | 'bool' | 'any' | 'intstr' | 'time' | 'microtime' | 'quantity';
@@ -13,8 +14,6 @@ export type GoType =
   | { k: 'map'; of: GoType; go: string }
   | { k: 'struct'; model: string; go: string };
 
-interface Attr { name: string; baseName: string; type: string; format: string }
-type Models = Record<string, { attributeTypeMap?: Attr[] } | undefined>;
 
 const QUOTA_LISTS = ['V1ResourceQuotaSpec.hard', 'V1ResourceQuotaStatus.hard', 'V1ResourceQuotaStatus.used', 'V1LimitRangeItem.max', 'V1LimitRangeItem.min',
   'V1LimitRangeItem.default', 'V1LimitRangeItem.defaultRequest', 'V1LimitRangeItem.maxLimitRequestRatio'];
@@ -37,9 +36,12 @@ const goName = (model: string) => model.replace(/^[A-Z][a-z]*?V1(?=[A-Z])|^V1(?:
 
 let models: Models | undefined;
 let loading: Promise<Models> | undefined;
-/** Loads the models once (~150 ms); the server starts it early so no request waits for it. */
-export function loadSchema(): Promise<void> {
-  loading ??= import('@kubernetes/client-node/dist/gen/models/all.js').then((m) => (models = m as unknown as Models));
+/**
+ * Loads the models once (schema-models.ts: ~130 ms imported, ~2 ms from `cacheDir`); the server starts it early so
+ * no request waits for it.
+ */
+export function loadSchema(cacheDir?: string): Promise<void> {
+  loading ??= loadModels(cacheDir).then((m) => (models = m));
   return loading.then(() => undefined);
 }
 

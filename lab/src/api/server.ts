@@ -6,6 +6,7 @@ import https from 'node:https';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import type { KeyObject } from 'node:crypto';
 import { ApiError, badRequest, type Obj, type Store } from '../store/index.ts';
 import type { Kubelet } from '../kubelet/index.ts';
 import { sendError } from './http.ts';
@@ -37,6 +38,10 @@ export interface ApiServerOptions {
   aggregated?: (req: http.IncomingMessage, res: http.ServerResponse) => false | Promise<void>;
   /** Told who made each authenticated request (the trace API shows each caller their own). */
   onAuthenticated?: (req: http.IncomingMessage, user: UserInfo) => void;
+  /** Where the daemon keeps the models' attribute maps (schema-models.ts); none: imported. */
+  cacheDir?: string;
+  /** The service accounts' signing key, when the lab started making it before (default: made now). */
+  signingKey?: Promise<KeyObject>;
   /** The addresses to listen on, all on the same port (default 127.0.0.1). */
   hosts?: string[];
   /** The address clients are told in discovery (kube-apiserver's advertise address); default the first host. */
@@ -55,7 +60,7 @@ const UPGRADES = ['exec', 'attach', 'portforward'];
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { store } = opts;
-  const authenticator = await createAuthenticator(store, opts.token);
+  const authenticator = await createAuthenticator(store, opts.token, opts.signingKey);
   const authorizer = new Authorizer(store);
   const watches = new Watches(store);
   seedBootstrapPolicy(store, LAB_POLICY);
@@ -69,7 +74,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     watches,
     reviews: { store, authenticator, authorizer },
     // The schema loads while the lab starts; writes wait for it (only the first can).
-    schemaReady: loadSchema(),
+    schemaReady: loadSchema(opts.cacheDir),
     serverAddress: () => hostPort(opts.advertise ?? hosts[0], port),
   };
 

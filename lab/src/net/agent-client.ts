@@ -12,17 +12,27 @@ const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent.mjs
 export interface Agent {
   pid: number;
   child: ChildProcess;
+  /** Resolves once the agent answers; rejects (the agent killed) if it does not start. */
+  ready: Promise<void>;
   /** A TCP connection from inside the agent's namespace; rejects with the agent's words. */
   connect(host: string, port: number): Promise<net.Socket>;
 }
 
 type Reply = { ready?: true; id?: number; err?: string };
 
-/**
- * An agent in a node's or pod's network and UTS namespaces (so `nsenter -t <pid> -n -u` is a shell on the node).
- * Its environment is its own: nothing of the daemon's NODE_OPTIONS or the like.
- */
+/** An agent that answers (startAgent: spawnAgent, and its `ready`). */
 export async function startAgent(ns: Namespaces): Promise<Agent> {
+  const agent = spawnAgent(ns);
+  await agent.ready;
+  return agent;
+}
+
+/**
+ * An agent in a node's or pod's network and UTS namespaces (so `nsenter -t <pid> -n -u` is a shell on the node),
+ * started: its `ready` says when it answers (connect waits for it). Its environment is its own: nothing of the
+ * daemon's NODE_OPTIONS or the like.
+ */
+export function spawnAgent(ns: Namespaces): Agent {
   const child = spawn('nsenter', [`--net=${ns.net}`, `--uts=${ns.uts}`, '--', process.execPath, AGENT], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { PATH: SAFE_PATH, KIADA_NETNS: ns.net },
@@ -55,17 +65,15 @@ export async function startAgent(ns: Namespaces): Promise<Agent> {
       p.resolve(handle);
     });
   });
-  try {
-    await ready;
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
+  // A failed start kills what was started; whoever waits for `ready` (or connects) is told why.
+  ready.catch(() => child.kill('SIGKILL'));
   return {
     pid: child.pid!,
     child,
-    connect(host, port) {
-      if (gone) return Promise.reject(gone);
+    ready,
+    async connect(host, port) {
+      await ready;
+      if (gone) throw gone;
       return new Promise((resolve, reject) => {
         const id = next++;
         pending.set(id, { resolve, reject });

@@ -31,15 +31,15 @@ function onPath(cmd: string): boolean {
 
 export const prefix = (id: string) => `kiada-${id}-`;
 
-/** The `kiada-<id>-*` network namespaces that exist now. */
+/** The `kiada-<id>-*` network namespaces that exist now: /run/netns's entries, as `ip netns list` reads them. */
 export async function labNamespaces(id: string): Promise<string[]> {
-  let list = '';
+  let names: string[] = [];
   try {
-    list = await ip('netns', 'list');
+    names = await fs.promises.readdir('/run/netns');
   } catch {
     return [];
   }
-  return list.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(prefix(id)));
+  return names.filter((n) => n.startsWith(prefix(id))).sort();
 }
 
 /**

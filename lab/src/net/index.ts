@@ -46,6 +46,8 @@ export interface Sandbox {
 
 export interface Dataplane {
   nodes: NodeInfo[];
+  /** Resolves once every node's agent answers (they start beside the rest of the lab); rejects if one cannot. */
+  nodesReady: Promise<void>;
   /** A pod's sandbox; with hostNetwork, the node's own network and hostname (and the pod's own user namespace). */
   createSandbox(node: string, hostname: string, opts?: { hostNetwork?: boolean }): Promise<Sandbox>;
   removeSandbox(sb: Sandbox): Promise<void>;
@@ -143,8 +145,11 @@ export async function createDataplane(opts: { id: string; socketDir: string; pod
     usedIPs.get(sb.node)?.delete(Number(sb.ip.split('.')[3]));
   };
 
+  const nodesReady = Promise.all([...nodeAgents.values()].map((a) => a.ready)).then(() => undefined);
+  nodesReady.catch(() => {}); // said to whoever waits for it
   return {
     nodes,
+    nodesReady,
     async createSandbox(nodeName, hostname, opts = {}) {
       const node = nodeByName(nodeName);
       if (opts.hostNetwork) {

@@ -3,7 +3,7 @@
 // agent (probes from the node), and routes to the other nodes' pod subnets. Few processes, the nodes side by side:
 // each one started by the daemon costs it a fork of its whole memory.
 import { ipBatch } from './exec.ts';
-import { startAgent, type Agent } from './agent-client.ts';
+import { spawnAgent, type Agent } from './agent-client.ts';
 import { setUpInside, type Namespaces } from './namespaces.ts';
 
 export const NODE_NAMES = ['kind-control-plane', 'kind-worker', 'kind-worker2'];
@@ -31,7 +31,7 @@ export async function addNetns(names: string[], made: string[]): Promise<void> {
 /**
  * Builds the network and the nodes, a few processes in all: the namespaces (one `ip -batch`), the LAN's bridge and
  * each node's veth from it (one more), then per node, side by side, its inside in one process (setUpInside) and its
- * agent. What it made is in `made` (network namespaces) even when it fails.
+ * agent (in `agents`, its `ready` to wait for). What it made is in `made` (network namespaces) even when it fails.
  */
 export async function createTopology(o: { netnsOf: (suffix: string) => string; nsDir: (key: string) => string; made: string[]; agents: Map<string, Agent> }): Promise<NodeInfo[]> {
   const lan = o.netnsOf('net');
@@ -61,7 +61,8 @@ export async function createTopology(o: { netnsOf: (suffix: string) => string; n
         ...nodes.filter((b) => b !== n).map((b) => ['route', 'add', b.podCIDR, 'via', b.address]),
       ],
     });
-    const agent = await startAgent(ns);
+    // Started, not waited for: it boots (a Node) while the lab goes on; the lab is ready once all answer.
+    const agent = spawnAgent(ns);
     o.agents.set(n.name, agent);
     return { ...n, agentPid: agent.pid, ns };
   }));

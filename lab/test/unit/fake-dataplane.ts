@@ -44,6 +44,7 @@ export function fakeDataplane(): FakeDataplane {
     Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${host}:${port}`), { code: 'ECONNREFUSED' })) as Promise<Duplex>;
   const dp: FakeDataplane = {
     nodes,
+    nodesReady: Promise.resolve(),
     spawned: [],
     connects: 0,
     live: new Set(),
