@@ -174,7 +174,10 @@ spec:
       periodSeconds: 1
 `;
 
-/** An echo server on port 9000 of the pod (the kiada image has node on its PATH). */
+/**
+ * An echo server on port 9000 of the pod (the kiada image has node on its PATH). A connection reset in the middle
+ * of an echo (a forward stopped mid-transfer) ends that connection only: unhandled, its error ended the server.
+ */
 export const ECHO_POD = `apiVersion: v1
 kind: Pod
 metadata:
@@ -183,7 +186,7 @@ spec:
   containers:
   - name: echo
     image: kiada:0.1
-    command: ["node", "-e", "require('net').createServer({allowHalfOpen:true},s=>s.pipe(s)).listen(9000,()=>console.log('echo up'))"]
+    command: ["node", "-e", "require('net').createServer({allowHalfOpen:true},s=>s.on('error',()=>s.destroy()).pipe(s)).listen(9000,()=>console.log('echo up'))"]
     ports:
     - name: echo
       containerPort: 9000

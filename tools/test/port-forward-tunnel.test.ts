@@ -107,6 +107,33 @@ describe.skipIf(skip)('kiada port-forward: one SPDY tunnel, as kubectl', () => {
     }
   }, 60_000);
 
+  it('Ctrl-C in the middle of transfers: exit 0 at once, every local connection closed, the listener gone', async () => {
+    const f = await startForward(lab.kubeconfig, labEnv(), [':9000']);
+    try {
+      // 20 connections each sending without end, their echoes flowing back, when the signal comes.
+      const chunk = randomBytes(64 * 1024);
+      const closed: Promise<void>[] = [];
+      let echoedBytes = 0;
+      for (let i = 0; i < 20; i++) {
+        const s = net.connect(f.port, '127.0.0.1');
+        const pump = () => {
+          while (!s.destroyed && s.write(chunk));
+        };
+        s.on('connect', pump).on('drain', pump).on('data', (d) => (echoedBytes += d.length)).on('error', () => {});
+        closed.push(new Promise((r) => s.once('close', () => r())));
+      }
+      await waitFor('echoes flowing', async () => echoedBytes > 20 * 1024 * 1024 || undefined, 20_000);
+      const t0 = Date.now();
+      expect(await f.stop()).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      await Promise.all(closed);
+      expect(f.err()).toBe('');
+      await expect(new Promise((resolve, reject) => net.connect(f.port, '127.0.0.1').on('connect', resolve).on('error', reject))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      f.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('a port the pod does not listen on: the connection is closed, the pod\'s error printed, the forward goes on', async () => {
     const f = await startForward(lab.kubeconfig, labEnv(), [':9001', ':9000']);
     try {
