@@ -114,15 +114,27 @@ export function rootfsScript(spec: ContainerSpec, o: ScriptOptions): string {
   }
   for (const p of ['/proc', '/sys', '/dev']) if (!made.get('/')?.has(p)) dir(p);
 
-  /** Makes a tmpfs's entries (sorted: parents first), sets their modes, then chowns them: nothing is mounted there yet. */
+  /**
+   * Makes a tmpfs's entries, sets their modes, then chowns them: nothing is mounted there yet. Few processes (each
+   * one a fork of the shell): every directory by one mkdir (sorted, so parents come first; no entry is below a
+   * link), then the links and files, then one chmod per mode and one chown per owner.
+   */
   const make = (group: Map<string, Entry> | undefined) => {
     if (!group) return [];
     const entries = [...group.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-    const lines = entries.map((e) => e.cmd);
-    for (const e of entries) if (e.mode) lines.push(`chmod ${e.mode} ${at(e.path)}`);
-    const byOwner = new Map<string, string[]>();
-    for (const e of entries) byOwner.set(e.owner, [...(byOwner.get(e.owner) ?? []), at(e.path)]);
-    for (const [who, paths] of byOwner) lines.push(`chown -h ${who} ${paths.join(' ')}`);
+    const isDir = (e: Entry) => e.cmd === `mkdir ${at(e.path)}`;
+    const dirs = entries.filter(isDir).map((e) => at(e.path));
+    const lines = [...(dirs.length ? [`mkdir ${dirs.join(' ')}`] : []), ...entries.filter((e) => !isDir(e)).map((e) => e.cmd)];
+    const grouped = (key: (e: Entry) => string | undefined) => {
+      const by = new Map<string, string[]>();
+      for (const e of entries) {
+        const k = key(e);
+        if (k !== undefined) by.set(k, [...(by.get(k) ?? []), at(e.path)]);
+      }
+      return [...by];
+    };
+    for (const [mode, paths] of grouped((e) => e.mode)) lines.push(`chmod ${mode} ${paths.join(' ')}`);
+    for (const [who, paths] of grouped((e) => e.owner)) lines.push(`chown -h ${who} ${paths.join(' ')}`);
     return lines;
   };
   const tmpfs = (p: string, name: string) => `mount -t tmpfs -o size=${size},mode=0755,uid=${B},gid=${B} ${name} ${p === '/' ? '"$M"' : at(p)}`;

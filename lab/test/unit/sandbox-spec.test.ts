@@ -55,6 +55,26 @@ describe('the setup script', () => {
     expect(script).not.toContain('/lib64');
   });
 
+  it('makes each tmpfs\'s entries with few processes: one mkdir for its directories, one chmod per mode, one chown per owner', () => {
+    // The sections of the script that fill a tmpfs: from its mount to the next mount of anything.
+    const sections: string[][] = [];
+    for (const l of lines.slice(0, lines.indexOf('pivot_root . .'))) {
+      if (/^mount -t tmpfs .* kiada-(rootfs|layer) /.test(l)) sections.push([]);
+      else if (l.startsWith('mount ')) sections.push([]);
+      else sections.at(-1)?.push(l);
+    }
+    const filled = sections.filter((sec) => sec.some((l) => l.startsWith('mkdir "$M"')));
+    expect(filled.length).toBe(2); // the root and /usr/local
+    for (const sec of filled) {
+      // mkdir's first path, chmod's mode, chown's owner (after -h).
+      const of = (cmd: string) => sec.filter((l) => l.startsWith(`${cmd} `)).map((l) => l.split(' ')[cmd === 'chown' ? 2 : 1]);
+      expect(of('mkdir')).toHaveLength(1);
+      expect(new Set(of('chmod')).size).toBe(of('chmod').length);
+      expect(new Set(of('chown')).size).toBe(of('chown').length);
+    }
+    expect(lines).toContain(`mkdir "$M"'/app' "$M"'/dev' "$M"'/etc' "$M"'/home' "$M"'/home/node' "$M"'/proc' "$M"'/sys' "$M"'/tmp' "$M"'/usr'`);
+  });
+
   it('maps every owner into the pod\'s range and drops to the container\'s user in its user namespace', () => {
     expect(lines).toContain(`chown -h ${UID_BASE + 1000}:${UID_BASE + 1000} "$M"'/home/node'`);
     expect(lines).toContain(`exec 5<'/run/kiada/t/sockets/ns/kiada-t-p4/user'`);
