@@ -103,6 +103,9 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     writeKubeconfig(opts.kubeconfig, { server, ca: tls.ca, token }, opts.owner);
     undo.push(async () => removeKubeconfig(opts.kubeconfig, opts.owner));
     log(`API server on ${server}${hosts.length > 1 || hosts[0] !== host ? ` (${hosts.join(', ')})` : ''}`);
+    // Once the daemon has said it is ready (the continuations of this return run first), while the first kubectl
+    // starts: the OpenAPI documents its apply asks for first.
+    setImmediate(() => void api!.prepare().catch((err) => log(`OpenAPI documents: ${(err as Error).message}`)));
 
     return {
       host,

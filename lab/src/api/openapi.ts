@@ -36,6 +36,11 @@ function pick(path: string, accept: string | undefined): Doc | undefined {
   return undefined;
 }
 
+/** Builds the v3 documents now (kubectl's first apply asks for them at once): the server calls it once idle. */
+export function prepareOpenApiV3(): void {
+  v3docs();
+}
+
 /** Answers GET of an OpenAPI path (the schema must have loaded); false if `path` is none. */
 export function serveOpenApi(path: string, accept: string | undefined, res: http.ServerResponse): boolean {
   const d = pick(path, accept);

@@ -17,6 +17,7 @@ import { LAB_POLICY } from './lab-policy.ts';
 import { runQuotaController } from './quota.ts';
 import { ANONYMOUS, type UserInfo } from '../auth/users.ts';
 import { route } from './router.ts';
+import { prepareOpenApiV3 } from './openapi.ts';
 import { NOT_FOUND, parsePath, parseUrl } from './route.ts';
 import { ListCache } from './lists.ts';
 import { Watches } from './watch.ts';
@@ -51,6 +52,8 @@ export interface ApiServerOptions {
 
 export interface ApiServer {
   port: number;
+  /** Builds what the first requests of a kubectl apply need (the OpenAPI v3 documents) ahead of them. */
+  prepare(): Promise<void>;
   authenticator: Authenticator;
   authorizer: Authorizer;
   close(): Promise<void>;
@@ -143,6 +146,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   }
   return {
     port,
+    prepare: () => router.schemaReady.then(prepareOpenApiV3),
     authenticator,
     authorizer,
     close: async () => {
