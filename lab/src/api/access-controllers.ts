@@ -11,8 +11,8 @@ import type { ClusterRole } from '../auth/rbac.ts';
 import { isTerminating } from './namespaces.ts';
 
 /** Creates whichever default ClusterRoles and ClusterRoleBindings are missing (aggregated roles filled in). */
-export function seedBootstrapPolicy(store: Store, extra: { clusterRoles?: Obj[]; clusterRoleBindings?: Obj[] } = {}): void {
-  const p = bootstrapPolicy();
+export function seedBootstrapPolicy(store: Store, extra: { clusterRoles?: Obj[]; clusterRoleBindings?: Obj[] } = {}, cacheDir?: string): void {
+  const p = bootstrapPolicy(cacheDir);
   const roles = aggregateClusterRoles([...p.clusterRoles, ...((extra.clusterRoles ?? []) as ClusterRole[])]);
   for (const r of roles) if (!store.get('clusterroles', undefined, r.metadata.name)) store.create('clusterroles', r);
   for (const b of [...p.clusterRoleBindings, ...(extra.clusterRoleBindings ?? [])]) {

@@ -39,7 +39,7 @@ export interface ApiServerOptions {
   aggregated?: (req: http.IncomingMessage, res: http.ServerResponse) => false | Promise<void>;
   /** Told who made each authenticated request (the trace API shows each caller their own). */
   onAuthenticated?: (req: http.IncomingMessage, user: UserInfo) => void;
-  /** Where the daemon keeps the models' attribute maps (schema-models.ts); none: imported. */
+  /** Where the daemon keeps the models' attribute maps and the parsed default policy (cache-file.ts); none: made. */
   cacheDir?: string;
   /** The service accounts' signing key, when the lab started making it before (default: made now). */
   signingKey?: Promise<KeyObject>;
@@ -66,7 +66,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const authenticator = await createAuthenticator(store, opts.token, opts.signingKey);
   const authorizer = new Authorizer(store);
   const watches = new Watches(store);
-  seedBootstrapPolicy(store, LAB_POLICY);
+  seedBootstrapPolicy(store, LAB_POLICY, opts.cacheDir);
   const stops = [runNamespaceController(store), runClusterRoleAggregation(store), runServiceAccountController(store), runQuotaController(store), () => authorizer.stop()];
   const hosts = opts.hosts?.length ? opts.hosts : ['127.0.0.1'];
   let port = opts.port ?? 0;

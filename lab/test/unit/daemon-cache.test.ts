@@ -1,16 +1,17 @@
-// The models' attribute maps (api/schema-models.ts): the daemon's copy in its cache directory holds the same as
-// client-node's models, is read back instead of importing them, is the daemon's alone (0600), and a damaged one
-// is made anew.
+// What the daemon keeps in its cache directory (cache-file.ts): the models' attribute maps (api/schema-models.ts)
+// and the parsed default RBAC policy (auth/bootstrap-policy.ts) hold the same as what they are made from, are read
+// back instead of made again, are the daemon's alone (0600), and a damaged file is made anew.
 import { describe, it, expect, afterAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadModels } from '../../src/api/schema-models.ts';
+import { bootstrapPolicy } from '../../src/auth/bootstrap-policy.ts';
 import { waitFor } from '../../src/testing.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-models-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-const files = () => fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+const files = (name = 'models') => fs.readdirSync(dir).filter((f) => f.startsWith(`kiada-${name}-`) && f.endsWith('.json'));
 
 describe('the models\' attribute maps, kept by the daemon', () => {
   it('are client-node\'s, written once to the cache directory and read back from it', async () => {
@@ -34,6 +35,20 @@ describe('the models\' attribute maps, kept by the daemon', () => {
     expect(models.V1Pod!.attributeTypeMap!.find((a) => a.baseName === 'spec')!.type).toBe('V1PodSpec');
     await waitFor('the file made anew', async () => fs.readFileSync(path.join(dir, file), 'utf8').endsWith('}'), 5_000);
     expect(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))).toEqual(models);
-    expect(fs.readdirSync(dir)).toEqual([file]);
+    expect(files()).toEqual([file]);
+  });
+
+  it('the default policy, parsed from its YAML once, then read back', async () => {
+    const parsed = bootstrapPolicy();
+    expect(parsed.clusterRoles.some((r) => r.metadata.name === 'cluster-admin')).toBe(true);
+    expect(bootstrapPolicy(dir)).toEqual(parsed);
+    const [file] = await waitFor('the cache file', async () => (files('bootstrap-policy').length ? files('bootstrap-policy') : undefined), 5_000);
+    expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+    fs.writeFileSync(path.join(dir, file), fs.readFileSync(path.join(dir, file), 'utf8').replace('"name":"cluster-admin"', '"name":"cluster-admin-marked"'));
+    const read = bootstrapPolicy(dir);
+    expect(read.clusterRoles.some((r) => r.metadata.name === 'cluster-admin-marked')).toBe(true);
+    // Fresh copies each time: a caller's change is not the next one's.
+    read.clusterRoles[0].metadata.name = 'changed';
+    expect(bootstrapPolicy(dir).clusterRoles[0].metadata.name).not.toBe('changed');
   });
 });
