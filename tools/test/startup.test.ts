@@ -192,6 +192,23 @@ describe('what a command loads, from the bundle', () => {
     }
   });
 
+  it('pod-ip: a response cut short by the API server is an error on one line and exit 1, not a hang', async () => {
+    if (!bundled()) return;
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' }).write('{"kind":"Pod",');
+      setTimeout(() => res.destroy(), 50);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const kubeconfig = path.join(tmp, 'kubeconfig-cut');
+      fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${(server.address() as net.AddressInfo).port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: a\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n`);
+      const r = await run(['pod-ip', '-q', '--kubeconfig', kubeconfig]);
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 1, stdout: '', stderr: 'Unable to connect to the server: aborted\n' });
+    } finally {
+      server.close();
+    }
+  });
+
   it('pod-ip: one file (fast.cjs), the kubeconfig read without client-node, one GET — of client-node only the class of its API errors', async () => {
     if (!bundled()) return;
     const api = await apiServer();
