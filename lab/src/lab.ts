@@ -26,7 +26,7 @@ export interface LabOptions {
   /** 0 = any free port. */
   port?: number;
   log?: (msg: string) => void;
-  /** The daemon's cache directory (root's alone): the API's schema is kept there between starts. */
+  /** The daemon's cache directory (root's alone): the API's schema and the images' layers are kept there between starts. */
   cacheDir?: string;
 }
 
@@ -60,9 +60,10 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
   const signingKey = generateSigningKey();
   signingKey.catch(() => {});
   try {
-    // The images' files (kiada's node_modules) are copied while the nodes are made: the first pod finds them ready.
-    const layers = new ImageLayers(path.join(opts.socketDir, 'layers'));
-    preloadImages({ repoRoot: REPO_ROOT, layer: (name, fill) => layers.layer(name, fill) });
+    // The images' files (kiada's node_modules) are copied while the nodes are made, or found made by an earlier lab
+    // in the daemon's cache directory: the first pod finds them ready.
+    const layers = new ImageLayers(opts.cacheDir ? path.join(opts.cacheDir, 'kiada-layers') : path.join(opts.socketDir, 'layers'));
+    void preloadImages({ repoRoot: REPO_ROOT, layer: (name, fill) => layers.layer(name, fill) });
     const dataplane = await createDataplane({ id: opts.id, socketDir: opts.socketDir, layers });
     undo.push(() => dataplane.destroy());
     log(`dataplane up: ${dataplane.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}`);

@@ -101,7 +101,8 @@ describe.skipIf(skip)('lab life cycle', () => {
     const processesOf = (id: string) => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
       try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').includes(`--id ${id} `); } catch { return false; }
     });
-    for (const [delay, signal] of [[150, 'SIGINT'], [300, 'SIGTERM'], [450, 'SIGINT']] as const) {
+    // The lab is up ~0.3–0.5 s after its daemon starts: the signals land while it loads, makes the nodes, makes the API.
+    for (const [delay, signal] of [[50, 'SIGINT'], [150, 'SIGTERM'], [250, 'SIGINT']] as const) {
       const id = randomLabId('c');
       const home = makeTestHome('kiada-cancel-');
       const kcDir = makeTestHome('kiada-cancel-kc-');
@@ -117,8 +118,9 @@ describe.skipIf(skip)('lab life cycle', () => {
         child.kill(signal);
         const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
         if (out.includes('up')) {
-          // It was up before the signal: that is a started lab, which `lab down` stops.
-          expect(code).toBe(0);
+          // It was up before the signal: that is a started lab, which `lab down` stops. (The signal may still end
+          // the process on its way out, after `lab up` was done.)
+          expect([0, null]).toContain(code);
           await labDown({ id, home });
         } else expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
         expect(netns()).not.toContain(`kiada-${id}-`);
@@ -187,11 +189,10 @@ describe.skipIf(skip)('labs never step on each other', () => {
     expect(a.kubeconfig).toBe(path.join(home, 'kubeconfig'));
     expect(fs.readdirSync(home).sort()).toEqual(['daemon.log', 'kubeconfig']);
     // The namespace files live in the registry, where only root can enter, not in the user's state directory;
-    // so do the empty directory each container's root is first mounted on (in the container's own namespace) and
-    // the images' layers, copied as the lab starts.
+    // so does the empty directory each container's root is first mounted on (in the container's own namespace).
     const sockets = path.join(registryDir(id), 'sockets');
     expect(mode(sockets)).toBe(0o700);
-    expect(fs.readdirSync(sockets).sort()).toEqual(['layers', 'ns', 'rootfs']);
+    expect(fs.readdirSync(sockets).sort()).toEqual(['ns', 'rootfs']);
     expect(mode(path.join(sockets, 'ns', `kiada-${id}-n0`))).toBe(0o700);
     expect(fs.readdirSync(path.join(sockets, 'rootfs'))).toEqual([]);
     expect(mode(path.join(registryDir(id), 'owner.json'))).toBe(0o644);

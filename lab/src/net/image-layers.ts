@@ -1,7 +1,9 @@
-// Image layers: read-only directories of files for images (such as kiada's node_modules closure), made once per lab
-// in <socketDir>/layers (root's alone). A layer's path is known at once and its files are copied beside other work:
-// the lab asks for its images' layers while it starts (as kind's nodes have their images preloaded), so the first
-// pod does not wait for the copy, and a container starts only once the layers it binds are complete.
+// Image layers: read-only directories of files for images (such as kiada's node_modules closure), in a directory
+// only root can enter: the daemon's cache directory, where a layer named by a hash of its sources is made once and
+// kept for every later lab (until reboot: /run), else the lab's own <socketDir>/layers. A layer's path is known at
+// once and its files are copied beside other work: the lab asks for its images' layers while it starts (as kind's
+// nodes have their images preloaded), so the first pod does not wait for the copy, and a container starts only
+// once the layers it binds are complete.
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from './exec.ts';
@@ -45,17 +47,36 @@ export class ImageLayers {
 
 const isIn = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
 
+/** Whether a process of that pid lives (a partial layer of a dead one is nobody's). */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 async function make(dir: string, fill: LayerFill): Promise<void> {
   if (fs.existsSync(dir)) return;
-  const tmp = `${dir}.partial`;
+  // Filled under a name of this process's, moved into place whole: labs that make the same layer at once each fill
+  // their own and the first one's stays. What a killed daemon left half-made goes.
+  const parent = path.dirname(dir);
+  await fs.promises.mkdir(parent, { recursive: true, mode: 0o700 });
+  for (const f of await fs.promises.readdir(parent)) {
+    const m = /^(.*)\.(\d+)\.partial$/.exec(f);
+    if (m && m[1] === path.basename(dir) && !alive(Number(m[2]))) await fs.promises.rm(path.join(parent, f), { recursive: true, force: true });
+  }
+  const tmp = `${dir}.${process.pid}.partial`;
   await fs.promises.rm(tmp, { recursive: true, force: true });
-  await fs.promises.mkdir(tmp, { recursive: true, mode: 0o755 });
+  await fs.promises.mkdir(tmp, { mode: 0o755 });
   try {
     await fill(tmp);
-    await fs.promises.rename(tmp, dir);
-  } catch (err) {
+    await fs.promises.rename(tmp, dir).catch((err) => {
+      if (!fs.existsSync(dir)) throw err; // else another lab made it first
+    });
+  } finally {
     await fs.promises.rm(tmp, { recursive: true, force: true });
-    throw err;
   }
 }
 

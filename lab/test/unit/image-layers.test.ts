@@ -1,7 +1,7 @@
 // Image layers (net/image-layers.ts): a layer's path at once, its files copied beside other work; a container waits
 // only for the layers it binds; a failed copy is said to the container that needs it and made anew next time; the
 // copy keeps links and modes as they are. And the lab asks for its images' layers as it starts (preloadImages).
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,9 +96,42 @@ describe('image layers', () => {
     await expect(copyInto(to, [path.join(src, 'missing')])).rejects.toThrow(/`setpriv --pdeathsig KILL -- cp .*missing` failed: cp: cannot stat/);
   });
 
-  it('the lab asks for the layers of its images as it starts: kiada\'s dependencies', () => {
+  it('the lab asks for the layers of its images as it starts: kiada\'s dependencies', async () => {
     const asked: string[] = [];
-    preloadImages({ repoRoot: REPO_ROOT, layer: (name) => (asked.push(name), `/nonexistent/${name}`) });
-    expect(asked).toEqual(['npm-apps-kiada']);
+    await preloadImages({ repoRoot: REPO_ROOT, layer: (name) => (asked.push(name), `/nonexistent/${name}`) });
+    // Named by the content of the packages it holds: another content is another layer.
+    expect(asked).toEqual([expect.stringMatching(/^npm-apps-kiada-[0-9a-f]{16}$/)]);
+  });
+
+  it('the name is the same whether worked out as the lab starts or when a container first asks', async () => {
+    const named = async (how: 'preload' | 'first ask') => {
+      vi.resetModules();
+      const m = await import('../../src/kubelet/image-sources.ts');
+      const asked: string[] = [];
+      const ctx = { repoRoot: REPO_ROOT, layer: (name: string) => (asked.push(name), `/nonexistent/${name}`) };
+      if (how === 'preload') await m.preloadImages(ctx);
+      else m.sourcePath({ npmClosure: '@kiada/app' }, ctx);
+      return asked;
+    };
+    const early = await named('preload');
+    expect(await named('first ask')).toEqual(early);
+  });
+
+  it('a layer that is there already (an earlier lab\'s) is used as it is; what a killed daemon half-made goes', async () => {
+    const root = path.join(tmp(), 'layers');
+    fs.mkdirSync(path.join(root, 'a'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'a', 'f'), 'earlier');
+    // A dead daemon's partial copy of b, and one a live lab is making.
+    fs.mkdirSync(path.join(root, 'b.2147483646.partial'));
+    fs.mkdirSync(path.join(root, `b.${process.ppid}.partial`));
+    const layers = new ImageLayers(root);
+    let filled = 0;
+    const a = layers.layer('a', async () => void filled++);
+    const b = layers.layer('b', async (d) => fs.writeFileSync(path.join(d, 'f'), 'new'));
+    await layers.ready([a, b]);
+    expect(filled).toBe(0);
+    expect(fs.readFileSync(path.join(a, 'f'), 'utf8')).toBe('earlier');
+    expect(fs.readFileSync(path.join(b, 'f'), 'utf8')).toBe('new');
+    expect(fs.readdirSync(root).sort()).toEqual(['a', 'b', `b.${process.ppid}.partial`]);
   });
 });
