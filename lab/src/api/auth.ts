@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { ApiError, type Store } from '../store/index.ts';
 import { authenticateHeader } from '../auth/tokens.ts';
 import { StaticTokens } from '../auth/static-tokens.ts';
-import { TokenIssuer } from '../auth/service-account-tokens.ts';
+import { DEFAULT_ISSUER, TokenIssuer, type ServiceAccountIssuer } from '../auth/service-account-tokens.ts';
 import { PRIVILEGED_GROUP, type UserInfo } from '../auth/users.ts';
 
 export const UNAUTHORIZED = new ApiError(401, 'Unauthorized', 'Unauthorized');
@@ -21,15 +21,30 @@ export const ADMIN_USER: UserInfo = { name: 'kubernetes-admin', groups: [PRIVILE
 export interface Authenticator {
   /** The request's user (system:anonymous without credentials), or null: a credential nobody knows, answer 401. */
   authenticate(req: http.IncomingMessage): Promise<UserInfo | null>;
-  issuer: TokenIssuer;
+  issuer: ServiceAccountIssuer;
   staticTokens: StaticTokens;
 }
 
 /** The key service-account tokens are signed with (RSA 2048, made on libuv's threads: the lab starts it early). */
 export const generateSigningKey = (): Promise<KeyObject> => promisify(generateKeyPair)('rsa', { modulusLength: 2048 }).then((k) => k.privateKey);
 
+/**
+ * An issuer there at once: its key (RSA 2048, ~50–150 ms of libuv's threads, started with the lab) is waited for by
+ * the first token it signs or checks, not by the API server's start.
+ */
+function issuerOnceKeyed(signingKey: Promise<KeyObject>): ServiceAccountIssuer {
+  const made = signingKey.then((key) => new TokenIssuer({ key }));
+  made.catch(() => {}); // said to the request that needs it
+  return {
+    issuer: DEFAULT_ISSUER,
+    apiAudiences: [DEFAULT_ISSUER],
+    request: async (sa, spec) => (await made).request(sa, spec),
+    authenticate: async (token, lookup) => (await made).authenticate(token, lookup),
+  };
+}
+
 export async function createAuthenticator(store: Store, adminToken: string, signingKey = generateSigningKey()): Promise<Authenticator> {
-  const issuer = new TokenIssuer({ key: await signingKey });
+  const issuer = issuerOnceKeyed(signingKey);
   const staticTokens = new StaticTokens();
   staticTokens.add(adminToken, ADMIN_USER);
   const lookup = (namespace: string, name: string) => {

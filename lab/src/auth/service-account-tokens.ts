@@ -58,6 +58,9 @@ export interface TokenIssuerOptions {
   now?: () => number;
 }
 
+/** What the API server asks of an issuer (api/auth.ts gives one whose key may still be in the making). */
+export type ServiceAccountIssuer = Pick<TokenIssuer, 'issuer' | 'apiAudiences' | 'request' | 'authenticate'>;
+
 export class TokenIssuer {
   readonly issuer: string;
   readonly apiAudiences: string[];

@@ -2,7 +2,7 @@
 // (static-tokens.ts), then the service-account tokens (service-account-tokens.ts).
 import { ANONYMOUS, type UserInfo } from './users.ts';
 import type { StaticTokens } from './static-tokens.ts';
-import type { ServiceAccountState, TokenIssuer } from './service-account-tokens.ts';
+import type { ServiceAccountState, ServiceAccountIssuer } from './service-account-tokens.ts';
 
 export type Authentication = { user: UserInfo; anonymous: boolean } | { error: string };
 
@@ -16,7 +16,7 @@ export type Authentication = { user: UserInfo; anonymous: boolean } | { error: s
 export async function authenticateHeader(
   header: string | undefined,
   staticTokens: StaticTokens,
-  issuer: TokenIssuer,
+  issuer: ServiceAccountIssuer,
   lookup: (namespace: string, name: string) => ServiceAccountState | undefined,
 ): Promise<Authentication> {
   const anonymous = { user: ANONYMOUS, anonymous: true };
