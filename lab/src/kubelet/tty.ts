@@ -7,7 +7,8 @@
 // its standard streams are. The terminal's size is set with `stty` on the command's own terminal (the kernel then
 // sends it SIGWINCH), and the container's signals go to the command, never to the relay.
 import fs from 'node:fs';
-import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { findOnPath } from '../net/index.ts';
 
 export interface SpawnOptions {
   env: Record<string, string>;
@@ -26,16 +27,16 @@ export interface TerminalSize {
 export const validSize = (cols: number, rows: number): boolean =>
   Number.isInteger(cols) && Number.isInteger(rows) && cols > 0 && rows > 0 && cols < 10_000 && rows < 10_000;
 
-// Absolute paths: the relay is started with the container's environment, whose PATH the pod spec may change.
+// Absolute paths: the relay is started with the container's environment, whose PATH the pod spec may change. Looked
+// up on the daemon's PATH when a terminal first needs them (not run, nor at the daemon's start).
+const programs = new Map<string, string>();
 const which = (cmd: string): string => {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || cmd;
-  } catch {
-    return cmd;
-  }
+  let p = programs.get(cmd);
+  if (!p) programs.set(cmd, (p = findOnPath(cmd) ?? cmd));
+  return p;
 };
-const SCRIPT = which('script');
-const STTY = which('stty');
+const SCRIPT = () => which('script');
+const STTY = () => which('stty');
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -51,10 +52,10 @@ export function terminalCommand(argv: string[], env: Record<string, string>, siz
   // `script` runs its command with `$SHELL -c`: it must get /bin/sh, the command the environment it was given.
   const { SHELL, ...relayEnv } = env;
   let command = '';
-  if (size && validSize(size.cols, size.rows)) command += `${STTY} cols ${size.cols} rows ${size.rows} 2>/dev/null; `;
+  if (size && validSize(size.cols, size.rows)) command += `${STTY()} cols ${size.cols} rows ${size.rows} 2>/dev/null; `;
   if (SHELL !== undefined) command += `SHELL=${quote(SHELL)}; export SHELL; `;
   command += `exec ${argv.map(quote).join(' ')}`;
-  return { argv: [SCRIPT, '-qfec', command, '/dev/null'], env: relayEnv };
+  return { argv: [SCRIPT(), '-qfec', command, '/dev/null'], env: relayEnv };
 }
 
 /** `spawn` starting `argv` on a terminal of its own (terminalCommand); the process returned is the relay's. */
@@ -139,7 +140,7 @@ function applySize(relayPid: number, state: { size: TerminalSize; pending: boole
   }
   state.pending = false;
   const { cols, rows } = state.size;
-  execFile(STTY, ['-F', t.tty, 'cols', String(cols), 'rows', String(rows)], () => {
+  execFile(STTY(), ['-F', t.tty, 'cols', String(cols), 'rows', String(rows)], () => {
     if (state.pending) applySize(relayPid, state);
     else resizing.delete(relayPid);
   });

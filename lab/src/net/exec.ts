@@ -1,7 +1,23 @@
 // Runs the system commands the dataplane is made of (ip, nsenter), surfacing the failing command line.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 
 export class CommandError extends Error {}
+
+/** Where `cmd` is on the PATH, as sh's `command -v` finds it (the first executable file; looked up, not run). */
+export function findOnPath(cmd: string, pathEnv = process.env.PATH ?? ''): string | undefined {
+  for (const dir of pathEnv.split(':')) {
+    const p = path.join(dir || '.', cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
 
 /** `input`: what the command reads on its stdin (an `ip -batch -`'s commands); it is said with a failure. */
 export function run(cmd: string, args: string[], timeoutMs = 10_000, input?: string): Promise<string> {

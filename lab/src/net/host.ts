@@ -1,32 +1,18 @@
 // Host side of the lab's network: what the machine must offer, and the kiada-<id>-* namespaces left behind.
 import fs from 'node:fs';
-import path from 'node:path';
-import { ip } from './exec.ts';
+import { findOnPath, ip } from './exec.ts';
 import { checkUserNamespaces } from './userns.ts';
 import { releaseLabNsFiles } from './namespaces.ts';
 
 export async function checkPrivileges(): Promise<string | null> {
   if (process.platform !== 'linux') return 'The lab needs Linux network namespaces; on this system use kind or Minikube instead.';
   for (const [cmd, pkg] of [['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux'], ['setpriv', 'util-linux']]) {
-    if (!onPath(cmd)) return `The lab needs the \`${cmd}\` command (Debian package ${pkg}).`;
+    if (!findOnPath(cmd)) return `The lab needs the \`${cmd}\` command (Debian package ${pkg}).`;
   }
   if (process.getuid?.() !== 0) {
     return 'The lab needs root to create network namespaces: run it with sudo (it creates kiada-* network namespaces and removes them on `kiada lab down`).';
   }
   return checkUserNamespaces();
-}
-
-/** Whether a program of that name is on the PATH, as execFile would find it (looked up, not run: lab up is quicker). */
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => {
-    try {
-      const p = path.join(dir || '.', cmd);
-      fs.accessSync(p, fs.constants.X_OK);
-      return fs.statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  });
 }
 
 export const prefix = (id: string) => `kiada-${id}-`;

@@ -23,6 +23,7 @@ import { nextHost, podVethName } from './ipam.ts';
 import { ImageLayers, type LayerFill } from './image-layers.ts';
 
 export { checkPrivileges, labNamespaces, cleanupLeftovers } from './host.ts';
+export { findOnPath } from './exec.ts';
 
 export type { ContainerSpec, Rootfs } from './container-spec.ts';
 export type { Namespaces } from './namespaces.ts';
