@@ -8,7 +8,10 @@
 // name and compares its uid with the token's — delete the account, or its namespace, and its tokens stop working at
 // the next request; recreate it and the old tokens still fail (new uid).
 import { createHash, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT, jwtVerify, exportJWK, errors as joseErrors, type JWK } from 'jose';
+import type { JWK } from 'jose';
+
+/** jose is loaded by the first token signed or checked (~30 ms): never by the lab's start, which needs none. */
+const jose = () => import('jose');
 import { invalid } from '../store/errors.ts';
 import { metaTime } from '../time.ts';
 import { ALL_SERVICE_ACCOUNTS, withAuthenticated, type AuthResult } from './users.ts';
@@ -106,6 +109,7 @@ export class TokenIssuer {
       nbf: iat,
       sub: `system:serviceaccount:${sa.namespace}:${sa.name}`,
     };
+    const { SignJWT } = await jose();
     const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: this.keyId }).sign(this.privateKey);
     return {
       apiVersion: 'authentication.k8s.io/v1',
@@ -122,6 +126,7 @@ export class TokenIssuer {
    */
   async authenticate(token: string, lookup: (namespace: string, name: string) => ServiceAccountState | undefined): Promise<AuthResult> {
     let payload: Record<string, any>;
+    const { jwtVerify, errors: joseErrors } = await jose();
     try {
       ({ payload } = await jwtVerify(token, this.publicKey, { algorithms: ['RS256'], issuer: this.issuer, clockTolerance: LEEWAY, currentDate: new Date(this.now()) }));
     } catch (e) {
@@ -152,7 +157,7 @@ export class TokenIssuer {
 
   /** /openid/v1/jwks: the public key, as kube-apiserver publishes it. */
   async jwks(): Promise<{ keys: JWK[] }> {
-    const jwk = await exportJWK(this.publicKey);
+    const jwk = await (await jose()).exportJWK(this.publicKey);
     return { keys: [{ use: 'sig', kty: jwk.kty, kid: this.keyId, alg: 'RS256', n: jwk.n, e: jwk.e }] };
   }
 }
