@@ -4,15 +4,17 @@ import path from 'node:path';
 import { createDataplane, ImageLayers } from './net/index.ts';
 import { createStore } from './store/index.ts';
 import { createKubelet, preloadImages } from './kubelet/index.ts';
-import { createApiServer, generateCerts, generateSigningKey, writeKubeconfig, buildNodes, type ApiServer } from './api/index.ts';
+import { createApiServer, generateCerts, generateSigningKey, writeKubeconfig, buildNodes, type ApiServer, type UpgradeHandler } from './api/index.ts';
 import { Callers } from './callers.ts';
 import { removeKubeconfig } from './api/kubeconfig.ts';
 import type { Owner } from './owned-dir.ts';
-import { createUpgradeHandler } from './upgrades.ts';
 import { createTracing } from './trace/index.ts';
 import { REPO_ROOT } from './paths.ts';
 import { DEFAULT_HOST, listenAddresses, listenError, serverUrl } from './listen.ts';
 import { randomBytes } from 'node:crypto';
+
+/** How long after the lab is ready the streaming protocols are loaded (lab.ts). */
+const UPGRADES_AFTER_MS = 500;
 
 export interface LabOptions {
   id: string;
@@ -79,6 +81,8 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     const tracing = createTracing({ store, kubelet, nodes: dataplane.nodes, mayRead: callers.mayReadLogs(() => api?.authorizer) });
     undo.push(async () => tracing.stop());
 
+    let upgrades: Promise<UpgradeHandler> | undefined;
+    const loadUpgrades = () => (upgrades ??= import('./upgrades.ts').then((m) => m.createUpgradeHandler(kubelet, store, tracing)));
     const token = randomBytes(24).toString('hex');
     const tls = await certs;
     const hosts = await listenAddresses(host);
@@ -92,7 +96,11 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       hosts,
       advertise: host,
       port: opts.port ?? 0,
-      upgrades: createUpgradeHandler(kubelet, store, tracing),
+      upgrades: (kind, pod, req, socket, head) =>
+        void loadUpgrades().then((h) => h(kind, pod, req, socket, head), (err) => {
+          log(`exec, attach and port-forward: ${(err as Error).message}`);
+          socket.destroy();
+        }),
       aggregated: tracing.serve,
       onAuthenticated: (req, user) => callers.seen(req, user),
     }).catch((err) => {
@@ -107,6 +115,9 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
     // Once the daemon has said it is ready (the continuations of this return run first), while the first kubectl
     // starts: the OpenAPI documents its apply asks for first.
     setImmediate(() => void api!.prepare().catch((err) => log(`OpenAPI documents: ${(err as Error).message}`)));
+    // The streaming protocols (exec, attach, port-forward: stream/ and ws, ~30 ms of loading) once the lab has been
+    // ready a moment (a first pod's start is done by then); an upgrade that comes sooner loads them itself.
+    setTimeout(() => void loadUpgrades().catch(() => {}), UPGRADES_AFTER_MS).unref();
 
     return {
       host,
