@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LabError } from './errors.ts';
-import { isSameProcess, type ProcessIdentity } from './proc.ts';
+import { isSameProcess, processIdentity, type ProcessIdentity } from './proc.ts';
 
 const RUN_DIR = '/run/kiada';
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
@@ -212,10 +212,21 @@ export function updateOwner(r: OwnerRecord): void {
 
 /**
  * The sockets directory, retried a few times: a killed daemon's last children (openssl, the copy of a layer) may
- * still be writing into it for a moment after it died.
+ * still be writing into it for a moment after it died. And the temporary records of daemons that are gone (one
+ * killed between writing its record and linking it leaves its `.owner.<pid>.<time>.tmp`).
  */
 function removeSockets(id: string): void {
   fs.rmSync(socketsDir(id), { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(registryDir(id));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.owner\.(\d+)\.\d+\.tmp$/.exec(name);
+    if (m && !processIdentity(Number(m[1]))) fs.rmSync(path.join(registryDir(id), name), { force: true });
+  }
 }
 
 /**
