@@ -24,26 +24,28 @@ export function packageDir(name: string): string {
 }
 
 /**
- * A name for the content of these trees: each entry's path, type, mode, size, modification time and link target
- * (~25 ms of the daemon's own time synchronously: the lab works it out asynchronously as it starts, preloadImages).
+ * A name for the content of these trees: each entry's path (from `base`: checkouts that share their node_modules
+ * share the layer), type, mode, size, modification time and link target (~25 ms of the daemon's own time
+ * synchronously: the lab works it out asynchronously as it starts, preloadImages).
  */
 const keyOf = (lines: string[]) => createHash('sha256').update(lines.sort().join('')).digest('hex').slice(0, 16);
-const entryLine = (p: string, st: fs.Stats, link?: string) => `${p}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${link ?? ''}\n`;
-function treeKeySync(roots: string[]): string {
+// A directory is its entries (its own time and size change with any copy of the tree).
+const entryLine = (p: string, st: fs.Stats, link?: string) => (st.isDirectory() ? `${p}\0${st.mode}\n` : `${p}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${link ?? ''}\n`);
+function treeKeySync(base: string, roots: string[]): string {
   const lines: string[] = [];
   const walk = (p: string) => {
     const st = fs.lstatSync(p);
-    lines.push(entryLine(p, st, st.isSymbolicLink() ? fs.readlinkSync(p) : undefined));
+    lines.push(entryLine(path.relative(base, p), st, st.isSymbolicLink() ? fs.readlinkSync(p) : undefined));
     if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
   };
   roots.forEach(walk);
   return keyOf(lines);
 }
-async function treeKey(roots: string[]): Promise<string> {
+async function treeKey(base: string, roots: string[]): Promise<string> {
   const lines: string[] = [];
   const walk = async (p: string): Promise<void> => {
     const st = await fs.promises.lstat(p);
-    lines.push(entryLine(p, st, st.isSymbolicLink() ? await fs.promises.readlink(p) : undefined));
+    lines.push(entryLine(path.relative(base, p), st, st.isSymbolicLink() ? await fs.promises.readlink(p) : undefined));
     if (st.isDirectory()) await Promise.all((await fs.promises.readdir(p)).map((e) => walk(path.join(p, e))));
   };
   await Promise.all(roots.map(walk));
@@ -89,7 +91,7 @@ function closureOf(repoRoot: string, ws: string): Closure {
   let c = closures.get(id);
   if (!c) {
     const into = packagesOf(fs.readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8'), repoRoot, ws);
-    c = { into, key: treeKeySync([...into.values()].flat()) };
+    c = { into, key: treeKeySync(repoRoot, [...into.values()].flat()) };
     closures.set(id, c);
   }
   return c;
@@ -98,7 +100,7 @@ async function closureAsync(repoRoot: string, ws: string): Promise<void> {
   const id = `${repoRoot}\0${ws}`;
   if (closures.has(id)) return;
   const into = packagesOf(await fs.promises.readFile(path.join(repoRoot, 'package-lock.json'), 'utf8'), repoRoot, ws);
-  const key = await treeKey([...into.values()].flat());
+  const key = await treeKey(repoRoot, [...into.values()].flat());
   if (!closures.has(id)) closures.set(id, { into, key });
 }
 
