@@ -63,8 +63,9 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
   signingKey.catch(() => {});
   try {
     // The images' files (kiada's node_modules) are copied while the nodes are made, or found made by an earlier lab
-    // in the daemon's cache directory: the first pod finds them ready.
-    const layers = new ImageLayers(opts.cacheDir ? path.join(opts.cacheDir, 'kiada-layers') : path.join(opts.socketDir, 'layers'));
+    // in the daemon's cache directory: the first pod finds them ready. Kept per user the labs work for: a layer is
+    // named by its files' metadata, which one user must not be able to make another user's pods take.
+    const layers = new ImageLayers(opts.cacheDir ? path.join(opts.cacheDir, 'kiada-layers', String(opts.owner.uid)) : path.join(opts.socketDir, 'layers'));
     void preloadImages({ repoRoot: REPO_ROOT, layer: (name, fill) => layers.layer(name, fill) });
     const dataplane = await createDataplane({ id: opts.id, socketDir: opts.socketDir, layers });
     undo.push(() => dataplane.destroy());

@@ -5,6 +5,7 @@ import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '../src/testing.ts
 import { nodeShellSpawn } from '../src/control.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { daemonCompileCache } from '../src/registry.ts';
+import { invokingUser } from '../src/invoker.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -31,12 +32,13 @@ describe.skipIf(skip)('the lab, driven by the real kubectl', () => {
 
   it('has the images\' files before any pod, as kind\'s nodes have their images: kiada\'s dependencies, in a layer named by their content', async () => {
     expect((await lab.kubectl(['get', 'pods', '-A'])).stderr).toBe('No resources found\n');
-    // Made as the lab started, or by an earlier lab, in the daemon's cache directory (root's alone).
-    const layers = path.join(daemonCompileCache()!, 'kiada-layers');
+    // Made as the lab started, or by an earlier lab of the same user, in the daemon's cache directory (root's alone).
+    const layers = path.join(daemonCompileCache()!, 'kiada-layers', String(invokingUser().uid));
     const layer = await waitFor('the npm layer of kiada', async () => fs.readdirSync(layers).find((f) => /^npm-apps-kiada-[0-9a-f]{16}$/.test(f)), 10_000);
     expect(fs.readdirSync(path.join(layers, layer, 'node_modules'))).toContain('express');
     expect(fs.statSync(layers).mode & 0o777).toBe(0o700);
     expect(fs.statSync(path.dirname(layers)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.dirname(path.dirname(layers))).mode & 0o777).toBe(0o700);
   }, 15_000);
 
   it('answers NotFound exactly like a real API server', async () => {
