@@ -28,7 +28,10 @@ const CLIENT_NODE = /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]dist[
 // definitions and these commands in one file, with a V8 code cache made after a run (bundled.js: runFast), without
 // the split bundle's ~25 chunks and modules to load one by one (bench/README.md).
 export const FAST_COMMANDS = ['pod-ip', 'ports', 'logs', 'exec', 'curl-from-pod'];
-const FAST_MODULES = ['lib/context.ts', ...FAST_COMMANDS.map((c) => `commands/${c}.ts`)].map((f) => path.join(TOOLS, 'src', f));
+// Command lines fast.cjs runs too, with the whole program defined: the help, the version and completion come out
+// ~6 ms sooner than through the split bundle's chunks (each an ES module to resolve and link).
+export const FAST_WHOLE = ['--help', '-h', '--version', 'help', 'completion'];
+const FAST_MODULES = ['lib/context.ts', 'commands/completion.ts', ...FAST_COMMANDS.map((c) => `commands/${c}.ts`)].map((f) => path.join(TOOLS, 'src', f));
 
 /**
  * How a module imports a package: the names of `import { a, b as c } from 'pkg'`, '*' for `import * as x from 'pkg'`,
@@ -219,7 +222,7 @@ async function bundleCli(esbuild) {
   const fastFiles = filesOf(Object.keys(fast.metafile.inputs));
   const fastInputs = all.flatMap((file, i) => (fastFiles.has(file) ? [i] : []));
   // Built for this Node: the built-ins' property names are this Node's.
-  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ entry: 'cli.js', fast: { entry: 'fast.cjs', commands: FAST_COMMANDS, inputs: fastInputs }, node: process.versions.node, inputs }));
+  fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify({ entry: 'cli.js', fast: { entry: 'fast.cjs', commands: [...FAST_COMMANDS, ...FAST_WHOLE], inputs: fastInputs }, node: process.versions.node, inputs }));
   fs.rmSync(CLI_DIR, { recursive: true, force: true });
   fs.renameSync(tmp, CLI_DIR); // whole or not at all: the bin never sees half a bundle
   const outputs = [...Object.values(metafile.outputs), ...Object.values(lazy.metafile.outputs)];

@@ -36,7 +36,8 @@ function buildProgram(setExit: (code: number) => void, only?: string): Command {
   const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
   // Names are checked while parsing, before any cluster is contacted.
   const podName = (v: string) => validateName('pod', v);
-  const want = (name: string) => only === undefined || only === name;
+  // completion describes every command.
+  const want = (name: string) => only === undefined || only === 'completion' || only === name;
 
   if (want('pod-ip')) program.command('pod-ip').argument('[pod]', 'pod name', podName, 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
     .action(async (pod, o) => (await import('./commands/pod-ip.ts')).podIp(await apiCtx(), pod, o));
@@ -121,12 +122,18 @@ export function withDefaultExecPod(argv: string[], valueFlags = execValueFlags(b
   return [...argv.slice(0, dd), 'kiada', ...argv.slice(dd)];
 }
 
-/** Runs a command line; `only`: the command it runs, the first word (fast.cjs), defined alone. The exit code. */
+/**
+ * Runs a command line; `only`: its first word (fast.cjs), the command it runs, defined alone — unless no command has
+ * that name. The exit code.
+ */
 export async function main(argv: string[], only?: string): Promise<number> {
   let code = 0;
-  const program = buildProgram((c) => {
+  const setExit = (c: number) => {
     code = c;
-  }, only);
+  };
+  let program = buildProgram(setExit, only);
+  // Not a command's name (fast.cjs runs `--help`, `--version` … too): the whole program.
+  if (only !== undefined && !program.commands.some((c) => c.name() === only)) program = buildProgram(setExit);
   if (only === undefined || only === 'exec') argv = withDefaultExecPod(argv, execValueFlags(program));
   program.exitOverride();
   try {
