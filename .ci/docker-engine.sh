@@ -1,10 +1,12 @@
 # Sourced by .ci/run (which defines `fail`): a Docker engine of its own for the image checks, with host networking
 # only (no bridge and no iptables: no docker0, nothing in a private range in the host namespace) and vfs storage
 # (works on any filesystem). engine_start installs docker.io when needed, starts dockerd in the background and
-# waits for it; engine_stop removes the containers run meanwhile and stops that dockerd by its PID.
+# waits for it; engine_stop removes the containers run and the images made meanwhile, and the build cache (with vfs
+# every layer is a whole copy: a run's cache is gigabytes, and runs on one machine filled its disk), then stops that
+# dockerd by its PID.
 
 engine_config='{"bridge":"none","iptables":false,"ip-forward":false,"ip-masq":false,"storage-driver":"vfs"}'
-engine_pid='' engine_log='' engine_backup='' engine_before=''
+engine_pid='' engine_log='' engine_backup='' engine_before='' engine_images=''
 
 # Whether /etc/docker/daemon.json says the same as engine_config (as JSON: key order and spacing aside).
 engine_config_kept() {
@@ -44,6 +46,7 @@ engine_start() {
     sleep 0.2
   done
   engine_before=$(docker ps -aq --no-trunc | sort)
+  engine_images=$(docker images -aq --no-trunc | sort -u)
 }
 
 engine_stop() {
@@ -51,6 +54,10 @@ engine_stop() {
     local ran
     ran=$(comm -13 <(echo "$engine_before") <(docker ps -aq --no-trunc 2>/dev/null | sort) | grep . || true)
     [ -z "$ran" ] || docker rm -f $ran >/dev/null 2>&1 || true
+    local made
+    made=$(comm -13 <(echo "$engine_images") <(docker images -aq --no-trunc 2>/dev/null | sort -u) | grep . || true)
+    [ -z "$made" ] || docker rmi -f $made >/dev/null 2>&1 || true
+    docker builder prune -af >/dev/null 2>&1 || true
     kill -TERM "$engine_pid" 2>/dev/null || true
     local end=$((SECONDS + 30))
     while kill -0 "$engine_pid" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.2; done
