@@ -64,7 +64,8 @@ export function freshCliEntry(dir = CLI_DIR, root = ROOT, argv = []) {
 function rewrite(file, data) {
   const tmp = `${file}.${process.pid}`;
   try {
-    fs.writeFileSync(tmp, data);
+    // A new file only (O_EXCL): never through something already at that name, a link planted there included.
+    fs.writeFileSync(tmp, data, { flag: 'wx' });
     fs.renameSync(tmp, file);
   } catch {
     try {

@@ -108,14 +108,17 @@ async function apiServer(): Promise<{ kubeconfig: string; flowKubeconfig: string
     if (req.method === 'DELETE' && url.pathname === `${pods}/client-pod`) return json(res, 200, done);
     json(res, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', message: `${req.method} ${req.url}`, code: 404 });
   });
-  // exec's WebSocket, as the lab answers `hostname` (v5: stdout on channel 1, then the Success status on 3).
+  // exec's WebSocket, as the lab answers `hostname` (v5: stdout on channel 1, then the Success status on 3) — in the
+  // same TCP segment as the 101, as a short command's output can come: the client reads them as it opens.
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => (p.has('v5.channel.k8s.io') ? 'v5.channel.k8s.io' : false) });
-  server.on('upgrade', (req, socket, head) =>
+  server.on('upgrade', (req, socket, head) => {
+    socket.cork();
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.send(Buffer.concat([Buffer.of(1), Buffer.from('kiada\n')]));
       ws.send(Buffer.concat([Buffer.of(3), Buffer.from(JSON.stringify({ status: 'Success' }))]));
-    }),
-  );
+      process.nextTick(() => socket.uncork());
+    });
+  });
   let connections = 0;
   server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -180,13 +183,14 @@ describe('what a command loads, from the bundle', () => {
     }
   });
 
-  it('exec: the GET of the pod and the WebSocket of the command on one connection (no second TLS handshake)', async () => {
+  it('exec: the GET of the pod and the WebSocket of the command on one connection (no second TLS handshake); output that comes with the 101 is not lost', async () => {
     if (!bundled()) return;
     const api = await apiServer();
     try {
       const r = await run(['exec', '-q', '--kubeconfig', api.kubeconfig, '--', 'hostname']);
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: 'kiada\n', stderr: '' });
       expect(api.connections()).toBe(1);
+      for (let i = 0; i < 3; i++) expect((await run(['exec', '-q', '--kubeconfig', api.kubeconfig, '--', 'hostname'])).stdout).toBe('kiada\n');
     } finally {
       api.close();
     }

@@ -40,59 +40,64 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
   // Through the agent the GET above used (Node's global one, unless a proxy's): the upgrade takes its kept-alive
   // connection rather than a TLS handshake of its own.
   const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { agent: (server.startsWith('https:') ? https : http).globalAgent, ...options, perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
+  // The handlers are there before the WebSocket opens: the server's first frames (a short command's whole output
+  // and its status) can come with the 101 and are read as it opens; with no listener yet they were lost, and exec
+  // waited for a status that had come (ws's 30 s close timeout).
+  // As kubectl: the command's own exit code (`command terminated with exit code N`), or, when it could not run
+  // (runc found no such command, no such container), the kubelet's message and exit code 1.
+  let code = 0;
+  let failure: string | undefined;
+  const opened = new Promise<void>((resolve, reject) => {
     ws.once('open', resolve).once('error', reject);
   });
+  const closed = new Promise<number>((resolve) => {
+    ws.on('close', () => {
+      if (failure) process.stderr.write(`${failure}\n`);
+      else if (code !== 0) process.stderr.write(`command terminated with exit code ${code}\n`);
+      resolve(failure ? 1 : code);
+    });
+  });
+  ws.on('message', (data: Buffer, isBinary) => {
+    if (!isBinary) data = Buffer.from(data);
+    if (data.length < 1) return;
+    const channel = data[0];
+    const body = data.subarray(1);
+    if (channel === STDOUT) process.stdout.write(body);
+    else if (channel === STDERR) process.stderr.write(body);
+    else if (channel === CLOSE) {
+      if (body[0] === STDIN) process.stdin.pause();
+    } else if (channel === STATUS && body.length > 0) {
+      const s = JSON.parse(body.toString('utf8')) as Status;
+      if (s.status !== 'Success') {
+        const exit = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+        if (exit) code = Number(exit);
+        else failure = `error: ${s.message}`;
+      }
+      ws.close();
+    }
+  });
+  await opened;
+  ws.on('error', (err) => (failure ??= `error: ${err.message}`));
   if (tty) process.stdin.setRawMode(true);
   try {
-    return await new Promise<number>((resolve) => {
-      // As kubectl: the command's own exit code (`command terminated with exit code N`), or, when it could not run
-      // (runc found no such command, no such container), the kubelet's message and exit code 1.
-      let code = 0;
-      let failure: string | undefined;
-      ws.on('error', (err) => (failure ??= `error: ${err.message}`));
-      ws.on('message', (data: Buffer, isBinary) => {
-        if (!isBinary) data = Buffer.from(data);
-        if (data.length < 1) return;
-        const channel = data[0];
-        const body = data.subarray(1);
-        if (channel === STDOUT) process.stdout.write(body);
-        else if (channel === STDERR) process.stderr.write(body);
-        else if (channel === CLOSE) {
-          if (body[0] === STDIN) process.stdin.pause();
-        } else if (channel === STATUS && body.length > 0) {
-          const s = JSON.parse(body.toString('utf8')) as Status;
-          if (s.status !== 'Success') {
-            const exit = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
-            if (exit) code = Number(exit);
-            else failure = `error: ${s.message}`;
-          }
-          ws.close();
-        }
+    const send = (ch: number, chunk: Buffer | string) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.of(ch), Buffer.from(chunk)]));
+    };
+    if (opts.stdin) {
+      process.stdin.on('data', (chunk: Buffer | string) => send(STDIN, chunk));
+      process.stdin.on('end', () => {
+        if (ws.protocol === 'v5.channel.k8s.io') send(CLOSE, Buffer.of(STDIN));
+        else ws.close();
       });
-      ws.on('close', () => {
-        if (failure) process.stderr.write(`${failure}\n`);
-        else if (code !== 0) process.stderr.write(`command terminated with exit code ${code}\n`);
-        resolve(failure ? 1 : code);
-      });
-      const send = (ch: number, chunk: Buffer | string) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.of(ch), Buffer.from(chunk)]));
-      };
-      if (opts.stdin) {
-        process.stdin.on('data', (chunk: Buffer | string) => send(STDIN, chunk));
-        process.stdin.on('end', () => {
-          if (ws.protocol === 'v5.channel.k8s.io') send(CLOSE, Buffer.of(STDIN));
-          else ws.close();
-        });
-      }
-      // Our terminal's size, now and at each change, as client-node sends it: {"height","width"}.
-      const out = process.stdout;
-      if (out.isTTY) {
-        const resize = () => send(RESIZE, JSON.stringify({ height: out.rows, width: out.columns }));
-        resize();
-        out.on('resize', resize);
-      }
-    });
+    }
+    // Our terminal's size, now and at each change, as client-node sends it: {"height","width"}.
+    const out = process.stdout;
+    if (out.isTTY) {
+      const resize = () => send(RESIZE, JSON.stringify({ height: out.rows, width: out.columns }));
+      resize();
+      out.on('resize', resize);
+    }
+    return await closed;
   } finally {
     if (tty) process.stdin.setRawMode(false);
     if (opts.stdin) process.stdin.pause();
