@@ -15,17 +15,23 @@ export interface Printer {
   info(text: string): void;
 }
 
+// Once process.stdout has had to take over (below), everything goes through it: a later write straight to fd 1
+// could pass what it still holds.
+let throughStream = false;
+
 /**
  * Writes to fd 1 as process.stdout does on Linux and macOS — synchronously, to a file, a pipe or a terminal — without
  * making process.stdout, which costs a command like `kiada pod-ip | …` ~1.3 ms of its start. Should the fd not take
- * it all at once (a non-blocking pipe), process.stdout writes the rest.
+ * it all at once (a non-blocking pipe), process.stdout writes the rest, and all that comes after.
  */
 function writeStdout(text: string): void {
+  if (throughStream) return void process.stdout.write(text);
   let rest = Buffer.from(text);
   try {
     while (rest.length) rest = rest.subarray(fs.writeSync(1, rest));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    throughStream = true;
     process.stdout.write(rest);
   }
 }
