@@ -14,7 +14,7 @@ import { copyInto } from '../net/index.ts';
 export interface SourceContext {
   /** The npm workspace root: its package-lock.json and node_modules. */
   repoRoot: string;
-  /** A read-only directory made once per lab by `fill` (the dataplane's image layers): its path at once. */
+  /** A read-only directory made once by `fill` and kept (the dataplane's image layers): its path at once. */
   layer(name: string, fill: (dir: string) => Promise<void>): string;
 }
 
@@ -72,7 +72,7 @@ export function sourcePath(from: Exclude<Source, { text: string }>, ctx: SourceC
 /**
  * The packages of a workspace's closure by the folder they go to (node_modules, a scope's; nested ones come with
  * their parent package's directory), and the key of their content (the layer's name: a changed file is another
- * layer). Worked out once per lab, like the copy: as the lab starts (closureAsync), else when first asked.
+ * layer). Worked out once per lab: as the lab starts (closureAsync), else when first asked.
  */
 type Closure = { into: Map<string, string[]>; key: string };
 const closures = new Map<string, Closure>();

@@ -11,7 +11,7 @@ export type Source =
   | { pkg: string; path: string } // a path in an installed npm package that exports its package.json (the app's files)
   | { host: string; optional?: boolean } // a path of this machine (left out when optional and missing)
   | { nodeBinary: true } // the Node the lab runs on (the Dockerfile's base image is the same Node version)
-  | { npmClosure: string } // an npm workspace package's production dependencies, as the lockfile pins them (copied once per lab)
+  | { npmClosure: string } // an npm workspace package's production dependencies, as the lockfile pins them (copied once into a kept layer)
   | { text: string; mode: number }; // a file the table spells out
 
 export interface Image {

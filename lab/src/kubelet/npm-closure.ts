@@ -1,6 +1,6 @@
 // An npm workspace's production dependency closure, read from package-lock.json (v3): what `npm ci --omit=dev
 // --workspace <ws>` installs, and what the kiada image ships in /app/node_modules (the lab copies it from the
-// repository's node_modules once per lab; test/dockerfile.test.ts checks the Dockerfile's deps stage against it).
+// repository's node_modules into a layer kept until reboot: net/image-layers.ts; test/dockerfile.test.ts checks the Dockerfile's deps stage against it).
 interface LockEntry {
   version?: string;
   dependencies?: Record<string, string>;

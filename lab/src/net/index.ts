@@ -60,8 +60,9 @@ export interface Dataplane {
    */
   execInContainer(container: ChildProcess, argv: string[], opts: { env: Record<string, string>; stdin?: boolean; lookup?: string }): ExecProcess;
   /**
-   * A directory of read-only files for images, made once per lab by `fill` (in a fresh directory), gone with the
-   * lab; its path at once, the copy beside other work: a container starts once the layers it binds are complete.
+   * A directory of read-only files for images, made once by `fill` (in a fresh directory) and kept for the user's
+   * later labs until reboot (image-layers.ts; without a safe cache directory, gone with the lab); its path at once,
+   * the copy beside other work: a container starts once the layers it binds are complete.
    */
   imageLayer(name: string, fill: LayerFill): string;
   spawnOnNode(node: string, argv: string[], opts?: { env?: Record<string, string> }): ChildProcess;
