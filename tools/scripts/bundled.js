@@ -109,25 +109,45 @@ export function useClientNodeBundle() {
 }
 
 /**
+ * This user's cache directory for fast.cjs's code caches ($XDG_CACHE_HOME/kiada, else ~/.cache/kiada): a code cache
+ * is code, so never one from a directory another user can write to (as Node's compile cache directory in /tmp,
+ * shared by all users). Made 0700; undefined when it is not this user's alone, or cannot be made (then no cache:
+ * only slower).
+ * @returns {string | undefined}
+ */
+export function privateCacheDir() {
+  const uid = process.getuid?.();
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME && path.join(process.env.HOME, '.cache'));
+  if (uid === undefined || !base) return undefined; // Windows, or no home
+  const dir = path.join(base, 'kiada');
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return undefined;
+  }
+  const st = fs.lstatSync(dir);
+  return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? dir : undefined;
+}
+
+/**
  * Runs fast.cjs's main(argv) (build-bundle.js: FAST_COMMANDS) as a vm.Script with a V8 code cache made after a run,
  * which holds the functions that ran: Node's compile cache holds only what V8 compiles before running (the top
  * level), and compiling commander's methods, the kubeconfig's parser and the command on every run cost ~6 ms. The
- * cache is a file per command beside Node's compile cache, made anew when V8 rejects it (another Node, another
- * fast.cjs). The
- * exit code; undefined when fast.cjs met what only the whole CLI has (then nothing was printed).
+ * cache is a file per command in privateCacheDir(), made anew when V8 rejects it (another Node, another fast.cjs).
+ * The exit code; undefined when fast.cjs met what only the whole CLI has (then nothing was printed).
  * @param {string} entry fast.cjs's URL (freshCliEntry)
  * @param {string[]} argv
- * @param {string | undefined} cacheDir Node's compile cache directory, if it has one
  * @returns {Promise<number | undefined>}
  */
-export async function runFast(entry, argv, cacheDir) {
+export async function runFast(entry, argv) {
   const file = process.getBuiltinModule('node:url').fileURLToPath(entry);
   const vm = process.getBuiltinModule('node:vm');
-  // One file per bundle directory (a checkout elsewhere has its own), Node (the directory may be shared by several)
-  // and command (each runs functions of its own; the first word is one of the manifest's commands).
+  // One file per bundle directory (a checkout elsewhere has its own), Node and command (each runs functions of its
+  // own; the first word is one of the manifest's commands).
   let id = 0;
   for (const c of file) id = (Math.imul(id, 31) + c.charCodeAt(0)) | 0;
-  const cacheFile = cacheDir && path.join(cacheDir, `kiada-fast-${(id >>> 0).toString(16)}-${process.versions.node}-${argv[0]}.cache`);
+  const cacheDir = privateCacheDir();
+  const cacheFile = cacheDir && path.join(cacheDir, `fast-${(id >>> 0).toString(16)}-${process.versions.node}-${argv[0]}.cache`);
   let cachedData;
   try {
     if (cacheFile) cachedData = fs.readFileSync(cacheFile);

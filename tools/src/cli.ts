@@ -2,14 +2,23 @@
 import fs from 'node:fs';
 import { Argument, Command, Option } from 'commander';
 import type { GlobalOptions } from './lib/context.ts';
-import { CliError, describeError } from './lib/errors.ts';
+import { reportError } from './lib/errors.ts';
 import { validateName } from './lib/names.ts';
 import { METHODS } from './lib/hops.ts';
 import { addWorkshopCommands } from './commands/workshop/command.ts';
+import { API_COMMANDS, GLOBAL_OPTIONS, type ApiCommand, type OptionSpec } from './api-commands.ts';
 
 // Each command's module is imported by its action, when that command runs: `--version`, `--help`, `completion`
 // and argument errors load none of them, nor @kubernetes/client-node (tools/test/startup.test.ts checks it).
 const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** A commander Option from its description in api-commands.ts. */
+function optionOf(o: OptionSpec): Option {
+  const option = new Option(o.flags, o.description);
+  if (o.choices) option.choices(o.choices);
+  if (o.default !== undefined) option.default(o.default);
+  return option;
+}
 
 /**
  * The program; with `only`, the global options and that one command alone (fast.cjs runs one command: defining the
@@ -17,12 +26,9 @@ const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', im
  */
 function buildProgram(setExit: (code: number) => void, only?: string): Command {
   const program = new Command('kiada')
-    .description('Every way of chapter 5 of Kubernetes in Action to talk to a pod; each prints the kubectl command it stands for. POD defaults to kiada.')
-    .option('--kubeconfig <file>', 'path to the kubeconfig file')
-    .option('--context <name>', 'the kubeconfig context to use')
-    .option('-n, --namespace <ns>', 'the namespace')
-    .option('-q, --quiet', 'do not print the kubectl commands')
-    .option('--lab-id <id>', 'which lab (default: lab, or $KIADA_LAB_ID)')
+    .description('Every way of chapter 5 of Kubernetes in Action to talk to a pod; each prints the kubectl command it stands for. POD defaults to kiada.');
+  for (const o of GLOBAL_OPTIONS) program.addOption(optionOf(o));
+  program
     .version(VERSION, '--version', 'the version of kiada')
     // One line for the mistake and where help is, as kubectl does, not the whole help again.
     .showHelpAfterError("See 'kiada --help' for usage.")
@@ -38,19 +44,25 @@ function buildProgram(setExit: (code: number) => void, only?: string): Command {
   const podName = (v: string) => validateName('pod', v);
   // completion describes every command.
   const want = (name: string) => only === undefined || only === 'completion' || only === name;
+  // A command of api-commands.ts: [pod], exec's [command...] after it, its options.
+  const apiCommand = (c: ApiCommand) => {
+    const cmd = program.command(c.name).argument('[pod]', 'pod name', podName, 'kiada');
+    if (c.rest) cmd.argument(`[${c.rest.name}...]`, c.rest.description);
+    cmd.description(c.description);
+    for (const o of c.options) cmd.addOption(optionOf(o));
+    cmd.action(async (pod: string, ...args: unknown[]) => {
+      const [rest, o] = c.rest ? [args[0] as string[], args[1]] : [[], args[0]];
+      setExit((await c.run(await apiCtx(), pod, o as Record<string, string>, rest)) ?? 0);
+    });
+  };
 
-  if (want('pod-ip')) program.command('pod-ip').argument('[pod]', 'pod name', podName, 'kiada').description("the pod's IP (kubectl get pod -o wide)").addOption(output())
-    .action(async (pod, o) => (await import('./commands/pod-ip.ts')).podIp(await apiCtx(), pod, o));
-  if (want('ports')) program.command('ports').argument('[pod]', 'pod name', podName, 'kiada').description('the container ports in the pod spec').addOption(output())
-    .action(async (pod, o) => (await import('./commands/ports.ts')).ports(await apiCtx(), pod, o));
+  if (want('pod-ip')) apiCommand(API_COMMANDS.podIp);
+  if (want('ports')) apiCommand(API_COMMANDS.ports);
   if (want('curl-from-node')) program.command('curl-from-node').argument('[pod]', 'pod name', podName, 'kiada').description('log into the pod\'s node and curl the pod from there')
     .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (pod, o) => setExit(await (await import('./commands/curl-from-node.ts')).curlFromNode(await ctx(), pod, o)));
-  if (want('curl-from-pod')) program.command('curl-from-pod').argument('[pod]', 'pod name', podName, 'kiada').description('a one-off client pod curls the pod (kubectl run --rm)')
-    .option('--image <image>', 'client image', 'curlimages/curl').option('--name <name>', 'client pod name', 'client-pod')
-    .option('--port <port>', 'port number or name').option('--path <path>', 'URL path', '/')
-    .action(async (pod, o) => setExit(await (await import('./commands/curl-from-pod.ts')).curlFromPod(await apiCtx(), pod, o)));
+  if (want('curl-from-pod')) apiCommand(API_COMMANDS.curlFromPod);
   // `kiada port-forward 8080` leaves POD out: a port spec (digits, or with a colon) where POD goes is a port.
   const isPortSpec = (v: string) => /^\d+$/.test(v) || v.includes(':');
   if (want('port-forward')) program.command('port-forward').argument('[pod]', 'pod name (kiada when the first word is a port)', (v: string) => (isPortSpec(v) ? v : podName(v)), 'kiada')
@@ -61,13 +73,8 @@ function buildProgram(setExit: (code: number) => void, only?: string): Command {
       const { portForward } = await import('./commands/port-forward.ts');
       return isPortSpec(pod) ? portForward(await ctx(), 'kiada', cmd.args, o) : portForward(await ctx(), pod, specs, o);
     });
-  if (want('logs')) program.command('logs').argument('[pod]', 'pod name', podName, 'kiada').description("the container's log (kubectl logs)")
-    .option('-f, --follow', 'stream new lines').option('--tail <n>', 'last N lines').option('-c, --container <name>', 'container')
-    .action(async (pod, o) => (await import('./commands/logs.ts')).logs(await apiCtx(), pod, o));
-  if (want('exec')) program.command('exec').argument('[pod]', 'pod name', podName, 'kiada').argument('[command...]', 'the command, after --')
-    .description('run a command in the container (kubectl exec)')
-    .option('-i, --stdin', 'pass stdin').option('-t, --tty', 'allocate a terminal').option('-c, --container <name>', 'container')
-    .action(async (pod, command, o) => setExit(await (await import('./commands/exec.ts')).exec(await apiCtx(), pod, command, o)));
+  if (want('logs')) apiCommand(API_COMMANDS.logs);
+  if (want('exec')) apiCommand(API_COMMANDS.exec);
   if (want('diagnose')) program.command('diagnose').argument('[pod]', 'pod name', podName, 'kiada').description('try each route to the pod and name the first that fails')
     .addOption(new Option('--provider <name>', 'how to reach the node').choices(['lab', 'kind', 'minikube', 'gke', 'generic']))
     .action(async (pod, o) => setExit(await (await import('./commands/diagnose.ts')).diagnose(await ctx(), pod, o)));
@@ -140,11 +147,8 @@ export async function main(argv: string[], only?: string): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (err) {
-    // fast.cjs met what only the whole CLI has (tools/scripts/build-bundle.js): the bin runs that, nothing printed yet.
-    if ((err as { kiadaFullCli?: boolean }).kiadaFullCli) throw err;
     const e = err as { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) return e.exitCode ?? 1;
-    process.stderr.write(`${describeError(err)}\n`);
-    return err instanceof CliError ? err.exitCode : 1;
+    return reportError(err);
   }
 }

@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freshCliEntry, CLI_DIR, ROOT, sha256 } from '../scripts/bundled.js';
 import { lazyObject, lazyFunction } from '../scripts/lazy-module.js';
 import { WebSocketServer } from 'ws';
+import { API_COMMANDS } from '../src/api-commands.ts';
 
 const execFileSyncText = (file: string, args: string[]) => execFileSync(file, args, { encoding: 'utf8' });
 const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
@@ -167,7 +168,7 @@ describe('what a command loads, from the bundle', () => {
     }
   });
 
-  it('logs and curl-from-pod: over node:https — of client-node only the class of its API errors, as pod-ip', async () => {
+  it('logs and curl-from-pod: over our HTTP/1.1 (lib/http-client.ts) — of client-node only the class of its API errors, as pod-ip', async () => {
     if (!bundled()) return;
     const api = await apiServer();
     try {
@@ -177,6 +178,7 @@ describe('what a command loads, from the bundle', () => {
         expect(bundleFiles(r.urls)).toEqual([]); // fast.cjs, through vm
         expect(r.urls.filter((u) => /\/lazy-[\w-]+\.cjs$/.test(u))).toEqual([]);
         expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
+        expect(r.builtins.filter((b) => /^_?https?(_|$)/.test(b))).toEqual([]); // node:http's client machinery: not loaded
       }
     } finally {
       api.close();
@@ -222,10 +224,11 @@ describe('what a command loads, from the bundle', () => {
       // The bin and bundled.js through Node's loader; fast.cjs through vm; nothing else.
       expect(sourceFiles(r.urls)).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
       expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
+      expect(r.builtins.filter((b) => /^_?https?(_|$)/.test(b))).toEqual([]); // node:http's client machinery: not loaded
       // What is in fast.cjs: of client-node the class of its API errors, ws for exec (initialized only when exec runs:
       // pod-ip loaded no bufferutil above); the other commands' modules not (a stand-in that sends the bin to the whole CLI).
       const inputs = fastInputs();
-      expect(packagesIn([...new Set(inputs.map(source))].sort())).toEqual(['@kubernetes/client-node', 'commander', 'ws']);
+      expect(packagesIn([...new Set(inputs.map(source))].sort())).toEqual(['@kubernetes/client-node', 'commander', 'http-parser-js', 'ws']);
       expect(inputs.filter((i) => i.includes('@kubernetes/client-node/')).map((i) => i.replace(/.*dist\//, ''))).toEqual(['gen/apis/exception.js']);
       expect(commandsIn(inputs).sort()).toEqual([...FAST_COMMANDS, 'tools/src/commands/completion.ts', 'tools/src/commands/workshop/command.ts'].sort());
     } finally {
@@ -240,11 +243,12 @@ describe('what a command loads, from the bundle', () => {
       const r = await run(['pod-ip', '-q', '--kubeconfig', api.flowKubeconfig]);
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
       const sources = bundledSources(r.urls);
-      // fast.cjs finds it needs client-node: the whole CLI runs instead (cli.js and its chunks), nothing printed twice.
-      expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'commander', 'js-yaml', 'rfc4648']);
+      // fast.cjs finds it needs client-node: the split bundle runs instead (cli.js and its chunks), nothing printed
+      // twice; a plain line still without commander (quick-parse.ts).
+      expect(packagesIn(sources)).toEqual(['@kubernetes/client-node', 'http-parser-js', 'js-yaml', 'rfc4648']);
       expect(bundleFiles(r.urls)).toContain('cli.js');
       expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
-      expect(commandsIn(sources)).toEqual(['tools/src/commands/pod-ip.ts', 'tools/src/commands/workshop/command.ts']);
+      expect(commandsIn(sources)).toEqual(['tools/src/commands/pod-ip.ts']);
       // client-node as far as KubeConfig needs: its generated API groups and models are in the bundle, not loaded;
       // nor is any package it loads at first use (lazy-*.cjs: undici, the proxies', the logins').
       expect(Object.keys(metafile().inputs).some((i) => i.endsWith('gen/apis/CoreV1Api.js'))).toBe(true);
@@ -274,22 +278,37 @@ describe('fast.cjs defines the command it runs alone', () => {
 });
 
 describe("fast.cjs's code cache", () => {
-  it('is made by the first run, beside the compile cache, and taken as it is by the next', async () => {
+  it("is made by the first run, in the user's own cache directory, and taken as it is by the next", async () => {
     if (!bundled()) return;
     const api = await apiServer();
-    const dir = fs.mkdtempSync(path.join(tmp, 'cc-'));
+    const home = fs.mkdtempSync(path.join(tmp, 'cache-'));
+    const dir = path.join(home, 'kiada');
     try {
-      const first = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { NODE_COMPILE_CACHE: dir });
-      // In the compile cache's directory for this Node (a directory of the one given, named by Node's version).
-      const [cache] = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /(^|\/)kiada-fast-[0-9a-f]+-[\d.]+-pod-ip\.cache$/.test(f));
-      expect({ out: first.stdout, cache: !!cache }).toEqual({ out: '10.244.1.1\n', cache: true });
+      const first = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { XDG_CACHE_HOME: home });
+      const [cache] = fs.readdirSync(dir).filter((f) => /^fast-[0-9a-f]+-[\d.]+-pod-ip\.cache$/.test(f));
+      expect({ out: first.stdout, cache: !!cache, mode: (fs.statSync(dir).mode & 0o777).toString(8) }).toEqual({ out: '10.244.1.1\n', cache: true, mode: '700' });
       const made = fs.statSync(path.join(dir, cache)).mtimeMs;
-      const second = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { NODE_COMPILE_CACHE: dir });
+      const second = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { XDG_CACHE_HOME: home });
       expect({ out: second.stdout, err: second.stderr, same: fs.statSync(path.join(dir, cache)).mtimeMs === made }).toEqual({ out: '10.244.1.1\n', err: '', same: true });
       // A cache V8 rejects (another Node, another fast.cjs) is made anew.
       fs.writeFileSync(path.join(dir, cache), 'not a code cache');
-      expect((await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { NODE_COMPILE_CACHE: dir })).stdout).toBe('10.244.1.1\n');
+      expect((await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { XDG_CACHE_HOME: home })).stdout).toBe('10.244.1.1\n');
       expect(fs.statSync(path.join(dir, cache)).size).toBeGreaterThan(10_000);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('is never read from a directory others can write to (a code cache is code): then the command runs without one', async () => {
+    if (!bundled()) return;
+    const api = await apiServer();
+    const home = fs.mkdtempSync(path.join(tmp, 'cache-'));
+    const dir = path.join(home, 'kiada');
+    fs.mkdirSync(dir, { mode: 0o777 });
+    fs.chmodSync(dir, 0o777);
+    try {
+      const r = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig], { XDG_CACHE_HOME: home });
+      expect({ out: r.stdout, err: r.stderr, files: fs.readdirSync(dir) }).toEqual({ out: '10.244.1.1\n', err: '', files: [] });
     } finally {
       api.close();
     }
@@ -342,10 +361,11 @@ describe("Node's compile cache", () => {
       fs.mkdirSync(path.join(tmpdir, 'node-compile-cache'), { mode: 0o755 }); // root's, as Node makes it
       const { NODE_COMPILE_CACHE: _, ...env } = process.env;
       const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, [BIN, '--version'], { uid: nobody, gid: nobody, env: { ...env, TMPDIR: tmpdir, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' } }, (err, stdout, stderr) =>
+        // A command of the split bundle (fast.cjs keeps a code cache of its own, in the user's cache directory).
+        execFile(process.execPath, [BIN, 'lab', '--help'], { uid: nobody, gid: nobody, env: { ...env, TMPDIR: tmpdir, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' } }, (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
       if (r.code !== 0 && /EACCES|permission denied/i.test(r.stderr) && !/compile cache/.test(r.stderr)) return void console.warn('skipped: the repository is not readable by nobody');
-      expect(r.stdout).toBe('0.1.0\n');
+      expect(r.stdout).toMatch(/^Usage: kiada lab /);
       expect(r.stderr).toContain(`Cannot create cache directory: permission denied`);
       expect(fs.statSync(path.join(tmpdir, `node-compile-cache-${nobody}`)).uid).toBe(nobody);
       expect(r.stderr).toMatch(new RegExp(`creating cache directory ${tmpdir}/node-compile-cache-${nobody}/\\S+\\.\\.\\.success`));
@@ -390,9 +410,8 @@ describe('the bin takes the bundle', () => {
     const fast = pathToFileURL(path.join(b.dir, 'fast.js')).href;
     expect(freshCliEntry(b.dir, b.root, ['pod-ip', '-o', 'wide'])).toBe(fast);
     for (const argv of [[], ['exec', 'pod-ip'], ['-n', 'x', 'pod-ip'], ['help', 'pod-ip']]) expect(freshCliEntry(b.dir, b.root, argv)).toBe(b.entry);
-    // The real bundle's: the commands cli.ts gives an ApiCtx (apiCtx()), no more, no fewer.
-    const cli = fs.readFileSync(path.join(ROOT, 'tools', 'src', 'cli.ts'), 'utf8');
-    const apiCommands = [...cli.matchAll(/program\.command\('([\w-]+)'\)((?:(?!program\.command)[\s\S])*)/g)].filter((m) => m[2].includes('apiCtx()')).map((m) => m[1]).sort();
+    // The real bundle's: the commands of api-commands.ts (they take an ApiCtx), no more, no fewer.
+    const apiCommands = Object.values(API_COMMANDS).map((c) => c.name).sort();
     expect(apiCommands.map((c) => `tools/src/commands/${c}.ts`)).toEqual(FAST_COMMANDS);
     // And the lines it runs with the whole program: the help, the version, completion.
     if (bundled()) expect(JSON.parse(fs.readFileSync(path.join(CLI_DIR, 'manifest.json'), 'utf8')).fast.commands.sort()).toEqual([...apiCommands, '--help', '--version', '-h', 'completion', 'help'].sort());

@@ -12,29 +12,30 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(1);
 }
 
-// Later runs skip compiling what an earlier one compiled (the cache is keyed by each file's content). Node's default
-// directory is shared by all users: once root made it (`sudo kiada lab up`), no one else can write there; then a
-// directory of one's own.
-const nodeModule = process.getBuiltinModule('node:module');
-let compileCache = nodeModule.enableCompileCache?.();
-if (compileCache?.status === nodeModule.constants.compileCacheStatus.FAILED) {
-  compileCache = nodeModule.enableCompileCache(`${process.getBuiltinModule('node:os').tmpdir()}/node-compile-cache-${process.getuid?.()}`);
-}
 // `npm install` bundles the CLI (tools/scripts/bundle.js): plain JavaScript, each command loading only what it
 // runs. It is used while it matches the sources; else the sources run, with client-node in one file if there is
 // one. KIADA_NO_BUNDLE=1 runs the sources with client-node as published.
 const argv = process.argv.slice(2);
 const bundle = process.env.KIADA_NO_BUNDLE ? undefined : await import('../../scripts/bundled.js');
 let entry = bundle?.freshCliEntry(undefined, undefined, argv);
-// The commands that only make HTTPS calls run from fast.cjs, unless it finds it needs the whole CLI.
+// The commands that only make HTTPS calls run from fast.cjs, with a V8 code cache of its own, unless it finds it
+// needs the whole CLI.
 if (bundle && entry?.endsWith('.cjs')) {
-  const code = await bundle.runFast(entry, argv, compileCache?.directory);
+  const code = await bundle.runFast(entry, argv);
   if (code !== undefined) process.exit(code);
   entry = bundle.freshCliEntry();
 }
+// For the rest, later runs skip compiling what an earlier one compiled (the cache is keyed by each file's content).
+// Node's default directory is shared by all users: once root made it (`sudo kiada lab up`), no one else can write
+// there; then a directory of one's own.
+const nodeModule = process.getBuiltinModule('node:module');
+const compileCache = nodeModule.enableCompileCache?.();
+if (compileCache?.status === nodeModule.constants.compileCacheStatus.FAILED) {
+  nodeModule.enableCompileCache(`${process.getBuiltinModule('node:os').tmpdir()}/node-compile-cache-${process.getuid?.()}`);
+}
 if (bundle && entry) bundle.resolveWithin(entry);
 else bundle?.useClientNodeBundle();
-const { main } = await import(entry ?? '../cli.ts');
+const { main } = await import(entry ?? '../main.ts');
 
 // exit explicitly: idle keep-alive connections of the API client must not keep the process alive.
 process.exit(await main(argv));

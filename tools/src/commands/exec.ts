@@ -1,9 +1,8 @@
 // `kiada exec [POD] [-it] -- CMD…`: a command in the pod's container, over the API server's exec WebSocket as
 // client-node's Exec speaks it (same query, subprotocols and channels), with ws and the ApiCtx's connection: so it
 // runs from fast.cjs without client-node's KubeConfig and API models (bench/README.md).
-import http from 'node:http';
-import https from 'node:https';
 import WebSocket from 'ws';
+import { connection } from '../lib/http-client.ts';
 import type { ApiCtx } from '../lib/context.ts';
 import { getPod, requireRunning, containerOf } from '../lib/pods.ts';
 import { CliError } from '../lib/errors.ts';
@@ -37,9 +36,10 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   const { server, options } = await ctx.connection();
   const url = `${server.replace(/\/$/, '').replace(/^http/, 'ws')}${podPath(ctx, name)}/exec?${query}`;
-  // Through the agent the GET above used (Node's global one, unless a proxy's): the upgrade takes its kept-alive
-  // connection rather than a TLS handshake of its own.
-  const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { agent: (server.startsWith('https:') ? https : http).globalAgent, ...options, perMessageDeflate: false });
+  // On the connection the GET above kept alive (http-client.ts), rather than a TLS handshake of its own; through a
+  // proxy, its agent (client-node's).
+  const via = options.agent ? {} : { createConnection: () => connection(new URL(server), options) };
+  const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { ...options, ...via, perMessageDeflate: false });
   // The handlers are there before the WebSocket opens: the server's first frames (a short command's whole output
   // and its status) can come with the 101 and are read as it opens; with no listener yet they were lost, and exec
   // waited for a status that had come (ws's 30 s close timeout).

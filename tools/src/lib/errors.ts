@@ -61,5 +61,15 @@ export function describeError(err: unknown): string {
   return `error: ${e.message ?? String(err)}`;
 }
 
+/**
+ * A command's failure on stderr, as kubectl words it; its exit code. An error marked kiadaFullCli is passed on:
+ * fast.cjs met what only the whole CLI has (tools/scripts/build-bundle.js), and nothing was printed yet.
+ */
+export function reportError(err: unknown): number {
+  if ((err as { kiadaFullCli?: boolean }).kiadaFullCli) throw err;
+  process.stderr.write(`${describeError(err)}\n`);
+  return err instanceof CliError ? err.exitCode : 1;
+}
+
 /** The HTTP status of a failed API call (client-node's ApiException and the fast path's errors carry it as `code`). */
 export const codeOf = (err: unknown) => (err as { code?: number }).code;

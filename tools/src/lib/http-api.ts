@@ -1,4 +1,5 @@
-// API calls that need none of client-node's models, over node:https: authenticated as client-node authenticates
+// API calls that need none of client-node's models, over our own HTTP/1.1 (http-client.ts; node:https through a
+// proxy's agent): authenticated as client-node authenticates
 // every call (applyToHTTPSOptions: tokens, client certificates, exec and cloud logins, proxies; or, for a
 // kubeconfig that needs none of the latter, the same options read without client-node: kubeconfig.ts), on keep-alive
 // connections (one TLS handshake for several calls). client-node's typed calls, Watch and Log go through undici
@@ -11,6 +12,7 @@ import https from 'node:https';
 // initialized as they are first imported, would take all of client-node.
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import type { ApiCtx } from './context.ts';
+import { request, type Response } from './http-client.ts';
 
 interface Call {
   method?: 'GET' | 'POST' | 'DELETE';
@@ -21,12 +23,20 @@ interface Call {
 
 /** A response being read, and how to end it early. */
 export interface Stream {
-  body: http.IncomingMessage;
+  body: Response;
   /**
    * Ends it if it is still coming (an AbortSignal would not do: on a kept-alive connection it also destroys the
    * socket after the response ended, when the socket is back in the pool and nothing listens to its errors).
    */
   abort(): void;
+}
+
+/** Through an agent (client-node's for a kubeconfig's proxy-url): node:http(s), which takes agents. */
+function viaAgent(url: URL, opts: https.RequestOptions, body: string | undefined): Promise<{ res: Response; abort(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'http:' ? http : https).request(url, opts, (res) => resolve({ res: res as Response, abort: () => void (res.complete || req.destroy()) }));
+    req.on('error', reject).end(body);
+  });
 }
 
 /** The response, once its status is a success; else an ApiException with what the server said. */
@@ -35,19 +45,17 @@ async function open(ctx: ApiCtx, apiPath: string, call: Call = {}): Promise<Stre
   const url = new URL(server.replace(/\/$/, '') + apiPath);
   const method = call.method ?? 'GET';
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-  // Without a proxy, no agent in the options: Node's global agent, which keeps connections alive per server and
-  // TLS options, so the next call reuses this one's.
-  const headers = { Accept: call.accept ?? 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...options.headers };
-  const opts: https.RequestOptions = { ...options, method, headers };
-  return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'http:' ? http : https).request(url, opts, (res) => {
-      const code = res.statusCode ?? 0;
-      if (code >= 200 && code <= 299) return resolve({ body: res, abort: () => void (res.complete || req.destroy()) });
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c)).on('error', reject).on('end', () => reject(new ApiException(code, `${method} ${apiPath}`, text, res.headers as Record<string, string>)));
-    });
-    req.on('error', reject).end(body);
+  const headers = { Accept: call.accept ?? 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...(options.headers as Record<string, string>) };
+  // Without a proxy, our own HTTP/1.1 (http-client.ts), which keeps connections alive per server and TLS options,
+  // so the next call reuses this one's.
+  const { res, abort } = options.agent ? await viaAgent(url, { ...options, method, headers }, body) : await request(url, { method, headers, body, tls: options });
+  (globalThis as any).__m?.('response');
+  const code = res.statusCode ?? 0;
+  if (code >= 200 && code <= 299) return { body: res, abort };
+  let text = '';
+  res.setEncoding('utf8');
+  return new Promise((_, reject) => {
+    res.on('data', (c) => (text += c)).on('error', reject).on('end', () => reject(new ApiException(code, `${method} ${apiPath}`, text, res.headers)));
   });
 }
 
@@ -64,7 +72,7 @@ function readAll({ body: res }: Stream): Promise<string> {
 
 /** A call whose answer is JSON: the object as the server sent it. */
 export async function callJson(ctx: ApiCtx, apiPath: string, call: Call = {}): Promise<unknown> {
-  return JSON.parse(await readAll(await open(ctx, apiPath, call)));
+  const t = await readAll(await open(ctx, apiPath, call)); (globalThis as any).__m?.('body'); return JSON.parse(t);
 }
 
 /** A GET whose answer is text (a log). */

@@ -1,0 +1,168 @@
+// HTTP/1.1 for the API calls of the commands that only make HTTPS calls, on sockets of our own (tls.connect,
+// net.connect) with http-parser-js reading the responses. node:http's client — its modules, Agent, ClientRequest and
+// native parser, set up for one GET — costs a command ~4–5 ms of the ~48 kubectl takes for all of `get pod`
+// (bench/README.md, CLI, fourth pass). What it does for our calls, it does here: keep-alive (a connection whose
+// response ended serves the next call to the same server with the same TLS options, idle ones not keeping the
+// process alive), SNI for a host name, header values checked, Node's errors for a connection that ends early; an
+// upgrade (exec's WebSocket) takes such a connection for itself.
+import net from 'node:net';
+import type { Readable } from 'node:stream';
+import tls from 'node:tls';
+import { HTTPParser } from 'http-parser-js';
+
+/** The TLS options of a kubeconfig, as node:https takes them (kubeconfig.ts, client-node's applyToHTTPSOptions). */
+export type TlsOptions = Pick<tls.ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>;
+
+/** A response as node:http's IncomingMessage gives what we read of one: status, headers, the body as a stream. */
+export interface Response extends Readable {
+  statusCode: number;
+  /** Lower-case names; a header sent twice, joined with ', '. */
+  headers: Record<string, string>;
+  /** The whole body came (false if the connection ended first). */
+  complete: boolean;
+}
+
+export interface Request {
+  method: string;
+  headers: Record<string, string>;
+  /** Sent with its Content-Length. */
+  body?: string;
+  tls: TlsOptions;
+}
+
+/** Idle kept-alive connections by server and TLS options. */
+const idle = new Map<string, net.Socket[]>();
+
+const poolKey = (url: URL, o: TlsOptions) =>
+  [url.protocol, url.host, o.servername, o.rejectUnauthorized, ...[o.ca, o.cert, o.key].map((v) => (v === undefined ? '' : String(v)))].join('\0');
+
+const errorWith = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+// Nagle's algorithm left on: each request is one write (its head and body together), never held back behind
+// another; ws turns it off on exec's upgraded connection.
+function connect(url: URL, o: TlsOptions): net.Socket {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1'); // an IPv6 literal without its brackets
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  if (url.protocol === 'http:') return net.connect({ host, port });
+  // SNI for a host name, as node:https sends it; an IP address has none. The certificate is checked against
+  // servername, else host (tls.checkServerIdentity).
+  const servername = o.servername ?? (net.isIP(host) ? undefined : host);
+  return tls.connect({ host, port, ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername });
+}
+
+/** What takes an idle connection out of the pool when it errs or ends. */
+const dropOnEnd = new WeakMap<net.Socket, () => void>();
+
+/**
+ * A connection to this server with these TLS options for a caller of its own (exec's upgrade): an idle one, taken
+ * out of the pool, else a new one.
+ */
+export function connection(url: URL, o: TlsOptions): net.Socket {
+  return takeIdle(poolKey(url, o)) ?? connect(url, o);
+}
+
+function takeIdle(key: string): net.Socket | undefined {
+  const sockets = idle.get(key);
+  let socket;
+  while ((socket = sockets?.pop()) && socket.destroyed);
+  if (!socket) return undefined;
+  const drop = dropOnEnd.get(socket)!;
+  socket.off('error', drop).off('close', drop);
+  return socket.ref();
+}
+
+function release(key: string, socket: net.Socket): void {
+  // As Node's agent keeps a socket: not keeping the process alive, its errors and its end only taking it out.
+  const drop = () => {
+    const list = idle.get(key) ?? [];
+    if (list.includes(socket)) list.splice(list.indexOf(socket), 1);
+  };
+  dropOnEnd.set(socket, drop);
+  socket.unref().on('error', drop).on('close', drop);
+  idle.set(key, [...(idle.get(key) ?? []), socket]);
+}
+
+/** Header values as node:http lets them through (no CR, LF or NUL: nothing can be smuggled into the request). */
+function headerLines(headers: Record<string, string>): string {
+  let text = '';
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw Object.assign(new TypeError(`Header name must be a valid HTTP token ["${name}"]`), { code: 'ERR_INVALID_HTTP_TOKEN' });
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw Object.assign(new TypeError(`Invalid character in header content ["${name}"]`), { code: 'ERR_INVALID_CHAR' });
+    text += `${name}: ${value}\r\n`;
+  }
+  return text;
+}
+
+/**
+ * Sends a request and resolves with the response once its headers came (its body streams after); rejects as
+ * node:http does when the connection fails or ends before them ('socket hang up', ECONNRESET). A body cut short is
+ * the response's error 'aborted' (ECONNRESET). abort() ends a response still coming (its connection with it).
+ */
+export function request(url: URL, r: Request): Promise<{ res: Response; abort(): void }> {
+  const key = poolKey(url, r.tls);
+  let head = `${r.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+  try {
+    head += headerLines({ ...r.headers, ...(r.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(r.body)) } : {}) });
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const socket = takeIdle(key) ?? connect(url, r.tls);
+  return new Promise((resolve, reject) => {
+    const parser = new HTTPParser(HTTPParser.RESPONSE);
+    let res: Response | undefined;
+    let done = false;
+    // Not kept alive when the server says so, or when the body ends with the connection.
+    let keepAlive = false;
+    const detach = () => {
+      socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const fail = (err: Error) => {
+      if (done) return;
+      done = true;
+      detach();
+      socket.destroy();
+      if (res) res.destroy(err);
+      else reject(err);
+    };
+    parser[HTTPParser.kOnHeadersComplete] = (info) => {
+      if (done) return; // bytes after the response: not ours (below)
+      keepAlive = info.shouldKeepAlive;
+      const headers: Record<string, string> = {};
+      for (let i = 0; i < info.headers.length; i += 2) {
+        const name = info.headers[i].toLowerCase();
+        headers[name] = name in headers ? `${headers[name]}, ${info.headers[i + 1]}` : info.headers[i + 1];
+      }
+      // Paused while the reader is behind (logs -f into a slow pipe), as an IncomingMessage pauses its socket.
+      // node:stream from Node when needed (net has loaded it by now): imported, the bundle (tools/scripts/
+      // build-bundle.js) would load it at start-up and copy its exports, ~1 ms of a command.
+      const { Readable } = process.getBuiltinModule('node:stream');
+      res = Object.assign(new Readable({ read: () => void socket.resume() }), { statusCode: info.statusCode, headers, complete: false });
+      resolve({ res, abort: () => void (res!.complete || fail(errorWith('aborted', 'ECONNRESET'))) });
+    };
+    parser[HTTPParser.kOnBody] = (chunk) => {
+      if (!done && res && !res.push(Buffer.from(chunk))) socket.pause();
+    };
+    parser[HTTPParser.kOnMessageComplete] = () => {
+      if (done || !res) return;
+      done = true;
+      detach();
+      res.complete = true;
+      res.push(null);
+      if (keepAlive && !socket.destroyed) release(key, socket);
+      else socket.destroy();
+    };
+    const onData = (chunk: Buffer) => {
+      const parsed = parser.execute(chunk);
+      if (parsed instanceof Error) fail(Object.assign(parsed, { code: (parsed as { code?: string }).code ?? 'HPE_INVALID' }));
+    };
+    const cutShort = () => (res ? errorWith('aborted', 'ECONNRESET') : errorWith('socket hang up', 'ECONNRESET'));
+    const onEnd = () => {
+      parser.finish(); // a body that ends with the connection completes here; anything else was cut short
+      fail(cutShort());
+    };
+    const onError = (err: Error) => fail(err);
+    const onClose = () => fail(cutShort());
+    socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    socket.write(`${head}\r\n${r.body ?? ''}`);
+  });
+}
