@@ -1,12 +1,8 @@
 // Output conventions: data on stdout; the kubectl command we stand for, dimmed, and errors on stderr.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { styleText } from 'node:util';
 import { shellJoin } from './shell.ts';
-
-// yaml is required when -o yaml asks for it: every command prints, few print YAML (it is ~5 ms of a start-up).
-const require = createRequire(import.meta.url);
 
 export interface Printer {
   /** The real command this step stands for (hidden by --quiet). */
@@ -51,6 +47,9 @@ export function createPrinter(opts: { quiet?: boolean; stdout?: Writable; stderr
 
 /** Data as `-o json` or `-o yaml` print it, kubectl-style: JSON indented by two, YAML as the yaml package writes it. */
 export function formatData(format: 'json' | 'yaml', data: unknown): string {
-  return format === 'json' ? JSON.stringify(data, null, 2) + '\n' : (require('yaml') as typeof import('yaml')).stringify(data);
+  if (format === 'json') return JSON.stringify(data, null, 2) + '\n';
+  // yaml is required when -o yaml asks for it: every command prints, few print YAML (it is ~5 ms of a start-up).
+  const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+  return (require('yaml') as typeof import('yaml')).stringify(data);
 }
 
