@@ -163,7 +163,7 @@ function fastPlugin() {
 const requireLazy = (dir, pkg) => nodeModule.createRequire(import.meta.url)(path.join(dir, `lazy-${pkg}.cjs`));
 
 // Paths in the metafile are relative to the repository's root, wherever the script runs from.
-const COMMON = /** @type {const} */ ({ absWorkingDir: ROOT, bundle: true, platform: 'node', target: 'node22', minifySyntax: true, minifyWhitespace: true, logLevel: 'warning', metafile: true, external: EXTERNAL });
+const COMMON = /** @type {const} */ ({ absWorkingDir: ROOT, bundle: true, platform: 'node', target: 'node22', charset: 'ascii', minifySyntax: true, minifyWhitespace: true, logLevel: 'warning', metafile: true, external: EXTERNAL });
 
 /** @param {typeof import('esbuild')} esbuild */
 async function bundleCli(esbuild) {

@@ -1,11 +1,11 @@
 // The plain command lines of the API commands (`kiada pod-ip -q`, `kiada exec -- hostname`, `kiada logs -c app
 // --tail 5`), read without commander: loading commander and defining the program cost those commands ~2–3 ms of the
-// ~48 kubectl takes (bench/README.md, CLI). Read from the same definitions (api-commands.ts) with node:util's
-// parseArgs, in the forms both read alike; anything else — help, a mistake, a form of doubt (`-ojson`, `-qo json`,
-// a value that starts with a dash, more words than the command takes) — is left to commander, which answers it as
-// it always has. tools/test/quick-parse.test.ts holds the two to the same result on many lines.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { API_COMMANDS, GLOBAL_OPTIONS, camelCase, flagsOf, type ApiCommand, type OptionSpec } from './api-commands.ts';
+// ~48 kubectl takes (bench/README.md, CLI). Read from the same definitions (api-commands.ts), in the few forms both
+// read alike — by a loop of its own: node:util's parseArgs, compiled on each run, cost ~0.5 ms. Anything else —
+// help, a mistake, a form of doubt (`-ojson`, `-qo json`, a value that starts with a dash, more words than the
+// command takes) — is left to commander, which answers it as it always has. tools/test/quick-parse.test.ts holds the
+// two to the same result on many lines.
+import { API_COMMANDS, GLOBAL_OPTIONS, camelCase, flagsOf, type ApiCommand } from './api-commands.ts';
 import type { GlobalOptions } from './lib/context.ts';
 import { validateName } from './lib/names.ts';
 
@@ -19,48 +19,61 @@ export interface QuickLine {
   globals: GlobalOptions;
 }
 
+interface Flag {
+  key: string;
+  value: boolean;
+  global: boolean;
+  choices?: readonly string[];
+}
+
 /** The command line read as commander would read it, or undefined for commander to read. */
 export function quickParse(argv: string[]): QuickLine | undefined {
   const command = Object.values(API_COMMANDS).find((c) => c.name === argv[0]);
   if (!command) return undefined;
-  const specs = new Map<string, { spec: OptionSpec; value: boolean; global: boolean }>();
-  const options: NonNullable<ParseArgsConfig['options']> = {};
+  const long = new Map<string, Flag>();
+  const short = new Map<string, Flag>();
   for (const [list, global] of [[GLOBAL_OPTIONS, true], [command.options, false]] as const) {
     for (const spec of list) {
       const f = flagsOf(spec);
-      specs.set(f.long, { spec, value: f.value, global });
-      options[f.long] = { type: f.value ? 'string' : 'boolean', ...(f.short ? { short: f.short } : {}) };
+      const flag = { key: camelCase(f.long), value: f.value, global, choices: spec.choices };
+      long.set(f.long, flag);
+      if (f.short) short.set(f.short, flag);
     }
-  }
-  const args = argv.slice(1);
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
-  } catch {
-    return undefined; // an unknown flag, a value missing or starting with '-': commander's words for it
   }
   const opts: Record<string, string | boolean> = {};
   const globals: Record<string, string | boolean> = {};
+  const set = (flag: Flag, value: string | true) => {
+    (flag.global ? globals : opts)[flag.key] = value;
+    return !flag.choices || flag.choices.includes(value as string);
+  };
   const before: string[] = [];
-  const after: string[] = [];
-  let terminated = false;
-  for (const t of parsed.tokens) {
-    if (t.kind === 'option-terminator') terminated = true;
-    else if (t.kind === 'positional') (terminated ? after : before).push(t.value);
-    else {
-      const { spec, value, global } = specs.get(t.name)!;
-      const word = args[t.index];
-      // `--long value`, `--long=value`, `-s value`, `--switch`, `-s`, or switches together (`-it`): nothing else.
-      const plain = word === t.rawName || (t.inlineValue && word === `${t.rawName}=${t.value}` && t.rawName.startsWith('--'));
-      const grouped = !plain && !value && /^-\w+$/.test(word) && [...word.slice(1)].every((c) => ![...specs.values()].find((s) => flagsOf(s.spec).short === c)?.value);
-      if (!plain && !grouped) return undefined;
-      if (spec.choices && !spec.choices.includes(t.value!)) return undefined;
-      (global ? globals : opts)[camelCase(t.name)] = value ? t.value! : true;
+  let after: string[] | undefined;
+  // `--long value`, `--long=value`, `-s value`, `--switch`, `-s`, switches together (`-it`), `--`: nothing else (a
+  // value that starts with '-' neither).
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === '--') {
+      after = argv.slice(i + 1);
+      break;
     }
+    if (word.startsWith('--')) {
+      const eq = word.indexOf('=');
+      const flag = long.get(eq < 0 ? word.slice(2) : word.slice(2, eq));
+      if (!flag || (!flag.value && eq >= 0)) return undefined;
+      const value = !flag.value ? true : eq >= 0 ? word.slice(eq + 1) : argv[++i];
+      if (value === undefined || (eq < 0 && flag.value && (value as string).startsWith('-')) || !set(flag, value)) return undefined;
+    } else if (word.startsWith('-') && word.length > 1) {
+      const flags = [...word.slice(1)].map((c) => short.get(c));
+      if (flags.length === 1 && flags[0]?.value) {
+        const value = argv[++i];
+        if (value === undefined || value.startsWith('-') || !set(flags[0], value)) return undefined;
+      } else if (flags.every((f) => f && !f.value)) flags.forEach((f) => set(f!, true));
+      else return undefined;
+    } else before.push(word);
   }
   // [pod] and, for exec, the command: its words after `--` (or after the pod, without `--`).
-  if (before.length > (command.rest && !terminated ? Infinity : 1)) return undefined;
-  if (after.length && !command.rest) return undefined;
+  if (before.length > (command.rest && !after ? Infinity : 1)) return undefined;
+  if (after?.length && !command.rest) return undefined;
   let pod: string;
   try {
     pod = validateName('pod', before[0] ?? 'kiada');
@@ -68,5 +81,5 @@ export function quickParse(argv: string[]): QuickLine | undefined {
     return undefined;
   }
   for (const spec of command.options) if (spec.default !== undefined) opts[camelCase(flagsOf(spec).long)] ??= spec.default;
-  return { command, pod, rest: command.rest ? [...before.slice(1), ...after] : [], opts, globals: globals as GlobalOptions };
+  return { command, pod, rest: command.rest ? [...before.slice(1), ...(after ?? [])] : [], opts, globals: globals as GlobalOptions };
 }

@@ -5,7 +5,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { generateCerts } from '@kiada/lab/testing.ts';
-import { request, connection, type Response } from '../src/lib/http-client.ts';
+import { request, requestText, connection, type Response } from '../src/lib/http-client.ts';
 
 let certs: Awaited<ReturnType<typeof generateCerts>>;
 let other: Awaited<ReturnType<typeof generateCerts>>;
@@ -62,6 +62,16 @@ describe('http-client', () => {
     expect([close.res.headers.connection, await read(close.res)]).toEqual(['close', 'bye']);
     const missing = await get('/nope');
     expect([missing.res.statusCode, await read(missing.res)]).toEqual([404, '{"kind":"Status"}']);
+  });
+
+  it('reads a whole body as text without a stream, as the stream reads it; fails as the stream fails', async () => {
+    const text = (p: string) => requestText(new URL(p, base), { method: 'GET', headers: {}, tls: { ca: certs.ca } });
+    expect(await text('/sized')).toEqual({ statusCode: 200, headers: expect.objectContaining({ 'content-length': '11' }), text: '{"a":"b c"}' });
+    expect((await text('/chunked')).text).toBe('one\ntwo\n');
+    expect((await text('/close')).text).toBe('bye');
+    expect(await text('/nope')).toMatchObject({ statusCode: 404, text: '{"kind":"Status"}' });
+    await expect(text('/cut')).rejects.toMatchObject({ message: 'aborted', code: 'ECONNRESET' });
+    await expect(text('/hangup')).rejects.toMatchObject({ message: 'socket hang up', code: 'ECONNRESET' });
   });
 
   it('keeps a connection alive for the next call, not one the server closes; sends a body with its length', async () => {

@@ -2,7 +2,7 @@
 import type { ApiCtx } from '../lib/context.ts';
 import { getPod, containerOf } from '../lib/pods.ts';
 import { CliError, serverStatus } from '../lib/errors.ts';
-import { getStream } from '../lib/http-api.ts';
+import { getStream, getText } from '../lib/http-api.ts';
 import { podPath } from '../lib/pod-output.ts';
 
 export async function logs(ctx: ApiCtx, name: string, opts: { follow?: boolean; tail?: string; container?: string }): Promise<void> {
@@ -24,7 +24,10 @@ export async function logs(ctx: ApiCtx, name: string, opts: { follow?: boolean; 
   if (opts.follow) query.set('follow', 'true');
   if (tailLines !== undefined) query.set('tailLines', String(tailLines));
   // A refusal (a container waiting to start …) is the server's Status, as kubectl prints it.
-  const { body } = await getStream(ctx, `${podPath(ctx, name)}/log?${query}`);
+  const logPath = `${podPath(ctx, name)}/log?${query}`;
+  // Not followed, the log comes whole (a kubelet keeps ~10 MiB of one at most): printed without a stream to pipe.
+  if (!opts.follow) return void ctx.print.out(await getText(ctx, logPath));
+  const { body } = await getStream(ctx, logPath);
   await new Promise<void>((resolve, reject) => {
     body.pipe(process.stdout, { end: false }); // at the pace stdout takes it
     body.on('end', resolve).on('error', reject);

@@ -12,7 +12,7 @@ import https from 'node:https';
 // initialized as they are first imported, would take all of client-node.
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import type { ApiCtx } from './context.ts';
-import { request, type Response } from './http-client.ts';
+import { request, requestText, type Response } from './http-client.ts';
 
 interface Call {
   method?: 'GET' | 'POST' | 'DELETE';
@@ -39,24 +39,30 @@ function viaAgent(url: URL, opts: https.RequestOptions, body: string | undefined
   });
 }
 
-/** The response, once its status is a success; else an ApiException with what the server said. */
-async function open(ctx: ApiCtx, apiPath: string, call: Call = {}): Promise<Stream> {
+/** A call's URL, method, headers and body, and the connection's TLS options (and agent, through a proxy). */
+async function prepare(ctx: ApiCtx, apiPath: string, call: Call) {
   const { server, options } = await ctx.connection();
-  const url = new URL(server.replace(/\/$/, '') + apiPath);
-  const method = call.method ?? 'GET';
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
   const headers = { Accept: call.accept ?? 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}), ...(options.headers as Record<string, string>) };
+  return { url: new URL(server.replace(/\/$/, '') + apiPath), method: call.method ?? 'GET', headers, body, options };
+}
+
+const refusal = (code: number, method: string, apiPath: string, text: string, headers: Record<string, string>) => new ApiException(code, `${method} ${apiPath}`, text, headers);
+const success = (code: number) => code >= 200 && code <= 299;
+
+/** The response, once its status is a success; else an ApiException with what the server said. */
+async function open(ctx: ApiCtx, apiPath: string, call: Call = {}): Promise<Stream> {
+  return openPrepared(await prepare(ctx, apiPath, call), apiPath);
+}
+
+async function openPrepared({ url, method, headers, body, options }: Awaited<ReturnType<typeof prepare>>, apiPath: string): Promise<Stream> {
   // Without a proxy, our own HTTP/1.1 (http-client.ts), which keeps connections alive per server and TLS options,
   // so the next call reuses this one's.
   const { res, abort } = options.agent ? await viaAgent(url, { ...options, method, headers }, body) : await request(url, { method, headers, body, tls: options });
-  (globalThis as any).__m?.('response');
   const code = res.statusCode ?? 0;
-  if (code >= 200 && code <= 299) return { body: res, abort };
-  let text = '';
-  res.setEncoding('utf8');
-  return new Promise((_, reject) => {
-    res.on('data', (c) => (text += c)).on('error', reject).on('end', () => reject(new ApiException(code, `${method} ${apiPath}`, text, res.headers)));
-  });
+  if (success(code)) return { body: res, abort };
+  const text = await readAll({ body: res, abort });
+  throw refusal(code, method, apiPath, text, res.headers as Record<string, string>);
 }
 
 /** The whole body. With events, not `for await`: a stream's async iterator costs a command ~1 ms to set up. */
@@ -70,14 +76,24 @@ function readAll({ body: res }: Stream): Promise<string> {
   });
 }
 
+/** A call's whole answer as text: read whole by http-client (no stream), or through a proxy's agent. */
+async function callText(ctx: ApiCtx, apiPath: string, call: Call): Promise<string> {
+  const prepared = await prepare(ctx, apiPath, call);
+  const { url, method, headers, body, options } = prepared;
+  if (options.agent) return readAll(await openPrepared(prepared, apiPath));
+  const r = await requestText(url, { method, headers, body, tls: options });
+  if (!success(r.statusCode)) throw refusal(r.statusCode, method, apiPath, r.text, r.headers);
+  return r.text;
+}
+
 /** A call whose answer is JSON: the object as the server sent it. */
 export async function callJson(ctx: ApiCtx, apiPath: string, call: Call = {}): Promise<unknown> {
-  const t = await readAll(await open(ctx, apiPath, call)); (globalThis as any).__m?.('body'); return JSON.parse(t);
+  return JSON.parse(await callText(ctx, apiPath, call));
 }
 
 /** A GET whose answer is text (a log). */
 export async function getText(ctx: ApiCtx, apiPath: string): Promise<string> {
-  return readAll(await open(ctx, apiPath, { accept: '*/*' }));
+  return callText(ctx, apiPath, { accept: '*/*' });
 }
 
 /** A GET read as it comes (a followed log): opened once the server accepts it. */

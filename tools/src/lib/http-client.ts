@@ -93,76 +93,118 @@ function headerLines(headers: Record<string, string>): string {
   return text;
 }
 
+/** Where a response's parts go as they come. */
+interface Sink {
+  /** Its status and headers; the body follows. */
+  head(statusCode: number, headers: Record<string, string>): void;
+  /** A piece of the body; false when the reader is behind: the connection pauses until resume(). */
+  body(chunk: Buffer): boolean;
+  /** The whole response came. */
+  end(): void;
+  /**
+   * The request failed, or its connection ended before the response did: as node:http, 'socket hang up'
+   * (ECONNRESET) before the head, 'aborted' (ECONNRESET) after it.
+   */
+  error(err: Error): void;
+}
+
+/** Sends a request and feeds its response to sink; how to end it early (abort) and go on reading a paused one. */
+function exchange(url: URL, r: Request, sink: Sink): { abort(): void; resume(): void } {
+  const key = poolKey(url, r.tls);
+  const head = `${r.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+    headerLines({ ...r.headers, ...(r.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(r.body)) } : {}) });
+  const socket = takeIdle(key) ?? connect(url, r.tls);
+  const parser = new HTTPParser(HTTPParser.RESPONSE);
+  let started = false;
+  let done = false;
+  // Not kept alive when the server says so, or when the body ends with the connection.
+  let keepAlive = false;
+  const detach = () => {
+    socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+  };
+  const fail = (err: Error) => {
+    if (done) return;
+    done = true;
+    detach();
+    socket.destroy();
+    sink.error(err);
+  };
+  const cutShort = () => (started ? errorWith('aborted', 'ECONNRESET') : errorWith('socket hang up', 'ECONNRESET'));
+  parser[HTTPParser.kOnHeadersComplete] = (info) => {
+    if (done) return; // bytes after the response: not ours
+    started = true;
+    keepAlive = info.shouldKeepAlive;
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < info.headers.length; i += 2) {
+      const name = info.headers[i].toLowerCase();
+      headers[name] = name in headers ? `${headers[name]}, ${info.headers[i + 1]}` : info.headers[i + 1];
+    }
+    sink.head(info.statusCode, headers);
+  };
+  // A view of the chunk the socket read (a buffer of its own each time): kept, not copied.
+  parser[HTTPParser.kOnBody] = (chunk) => {
+    if (!done && !sink.body(chunk)) socket.pause();
+  };
+  parser[HTTPParser.kOnMessageComplete] = () => {
+    if (done || !started) return;
+    done = true;
+    detach();
+    if (keepAlive && !socket.destroyed) release(key, socket);
+    else socket.destroy();
+    sink.end();
+  };
+  const onData = (chunk: Buffer) => {
+    const parsed = parser.execute(chunk);
+    if (parsed instanceof Error) fail(Object.assign(parsed, { code: (parsed as { code?: string }).code ?? 'HPE_INVALID' }));
+  };
+  const onEnd = () => {
+    parser.finish(); // a body that ends with the connection completes here; anything else was cut short
+    fail(cutShort());
+  };
+  const onError = (err: Error) => fail(err);
+  const onClose = () => fail(cutShort());
+  socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  socket.write(`${head}\r\n${r.body ?? ''}`);
+  return { abort: () => fail(errorWith('aborted', 'ECONNRESET')), resume: () => void socket.resume() };
+}
+
 /**
- * Sends a request and resolves with the response once its headers came (its body streams after); rejects as
- * node:http does when the connection fails or ends before them ('socket hang up', ECONNRESET). A body cut short is
- * the response's error 'aborted' (ECONNRESET). abort() ends a response still coming (its connection with it).
+ * Sends a request and resolves with the response once its head came, its body a stream (logs -f, a watch); rejects
+ * when the request fails before. A body cut short is the stream's error. abort() ends a response still coming.
  */
 export function request(url: URL, r: Request): Promise<{ res: Response; abort(): void }> {
-  const key = poolKey(url, r.tls);
-  let head = `${r.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
-  try {
-    head += headerLines({ ...r.headers, ...(r.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(r.body)) } : {}) });
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  const socket = takeIdle(key) ?? connect(url, r.tls);
   return new Promise((resolve, reject) => {
-    const parser = new HTTPParser(HTTPParser.RESPONSE);
     let res: Response | undefined;
-    let done = false;
-    // Not kept alive when the server says so, or when the body ends with the connection.
-    let keepAlive = false;
-    const detach = () => {
-      socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    };
-    const fail = (err: Error) => {
-      if (done) return;
-      done = true;
-      detach();
-      socket.destroy();
-      if (res) res.destroy(err);
-      else reject(err);
-    };
-    parser[HTTPParser.kOnHeadersComplete] = (info) => {
-      if (done) return; // bytes after the response: not ours (below)
-      keepAlive = info.shouldKeepAlive;
-      const headers: Record<string, string> = {};
-      for (let i = 0; i < info.headers.length; i += 2) {
-        const name = info.headers[i].toLowerCase();
-        headers[name] = name in headers ? `${headers[name]}, ${info.headers[i + 1]}` : info.headers[i + 1];
-      }
-      // Paused while the reader is behind (logs -f into a slow pipe), as an IncomingMessage pauses its socket.
-      // node:stream from Node when needed (net has loaded it by now): imported, the bundle (tools/scripts/
-      // build-bundle.js) would load it at start-up and copy its exports, ~1 ms of a command.
-      const { Readable } = process.getBuiltinModule('node:stream');
-      res = Object.assign(new Readable({ read: () => void socket.resume() }), { statusCode: info.statusCode, headers, complete: false });
-      resolve({ res, abort: () => void (res!.complete || fail(errorWith('aborted', 'ECONNRESET'))) });
-    };
-    parser[HTTPParser.kOnBody] = (chunk) => {
-      if (!done && res && !res.push(Buffer.from(chunk))) socket.pause();
-    };
-    parser[HTTPParser.kOnMessageComplete] = () => {
-      if (done || !res) return;
-      done = true;
-      detach();
-      res.complete = true;
-      res.push(null);
-      if (keepAlive && !socket.destroyed) release(key, socket);
-      else socket.destroy();
-    };
-    const onData = (chunk: Buffer) => {
-      const parsed = parser.execute(chunk);
-      if (parsed instanceof Error) fail(Object.assign(parsed, { code: (parsed as { code?: string }).code ?? 'HPE_INVALID' }));
-    };
-    const cutShort = () => (res ? errorWith('aborted', 'ECONNRESET') : errorWith('socket hang up', 'ECONNRESET'));
-    const onEnd = () => {
-      parser.finish(); // a body that ends with the connection completes here; anything else was cut short
-      fail(cutShort());
-    };
-    const onError = (err: Error) => fail(err);
-    const onClose = () => fail(cutShort());
-    socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-    socket.write(`${head}\r\n${r.body ?? ''}`);
+    const x = exchange(url, r, {
+      head: (statusCode, headers) => {
+        // node:stream from Node when needed (net has loaded it by now): imported, the bundle (tools/scripts/
+        // build-bundle.js) would load it at start-up and copy its exports, ~1 ms of a command. Paused while the
+        // reader is behind (logs -f into a slow pipe), as an IncomingMessage pauses its socket.
+        const { Readable } = process.getBuiltinModule('node:stream');
+        res = Object.assign(new Readable({ read: () => x.resume() }), { statusCode, headers, complete: false });
+        resolve({ res, abort: () => x.abort() });
+      },
+      body: (chunk) => res!.push(chunk),
+      end: () => {
+        res!.complete = true;
+        res!.push(null);
+      },
+      error: (err) => (res ? res.destroy(err) : reject(err)),
+    });
+  });
+}
+
+/** A response read whole as text (JSON, a log's last lines): no stream made for it. */
+export function requestText(url: URL, r: Request): Promise<{ statusCode: number; headers: Record<string, string>; text: string }> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let head: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    exchange(url, r, {
+      head: (statusCode, headers) => void ((status = statusCode), (head = headers)),
+      body: (chunk) => chunks.push(chunk) > 0,
+      end: () => resolve({ statusCode: status, headers: head, text: Buffer.concat(chunks).toString('utf8') }),
+      error: reject,
+    });
   });
 }
