@@ -1,8 +1,8 @@
 // `kiada exec [POD] [-it] -- CMD…`: a command in the pod's container, over the API server's exec WebSocket as
-// client-node's Exec speaks it (same query, subprotocols and channels), with ws and the ApiCtx's connection: so it
-// runs from fast.cjs without client-node's KubeConfig and API models (bench/README.md).
+// client-node's Exec speaks it (same query, subprotocols and channels), on the ApiCtx's connection
+// (websocket-client.ts): so it runs from fast.cjs without client-node's KubeConfig and API models (bench/README.md).
 import WebSocket from 'ws';
-import { connection } from '../lib/http-client.ts';
+import { openWebSocket, type Channel, type Handlers } from '../lib/websocket-client.ts';
 import type { ApiCtx } from '../lib/context.ts';
 import { getPod, requireRunning, containerOf } from '../lib/pods.ts';
 import { CliError } from '../lib/errors.ts';
@@ -36,63 +36,63 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   const { server, options } = await ctx.connection();
   const url = `${server.replace(/\/$/, '').replace(/^http/, 'ws')}${podPath(ctx, name)}/exec?${query}`;
-  // On the connection the GET above kept alive (http-client.ts), rather than a TLS handshake of its own; through a
-  // proxy, its agent (client-node's).
-  const via = options.agent ? {} : { createConnection: () => connection(new URL(server), options) };
-  const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { ...options, ...via, perMessageDeflate: false });
-  // The handlers are there before the WebSocket opens: the server's first frames (a short command's whole output
-  // and its status) can come with the 101 and are read as it opens; with no listener yet they were lost, and exec
-  // waited for a status that had come (ws's 30 s close timeout).
   // As kubectl: the command's own exit code (`command terminated with exit code N`), or, when it could not run
   // (runc found no such command, no such container), the kubelet's message and exit code 1.
   let code = 0;
   let failure: string | undefined;
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.once('open', resolve).once('error', reject);
-  });
-  const closed = new Promise<number>((resolve) => {
-    ws.on('close', () => {
+  let socket: Channel | undefined;
+  let statusCame = false;
+  let done: (code: number) => void;
+  const closed = new Promise<number>((resolve) => (done = resolve));
+  const on: Handlers = {
+    message: (data) => {
+      if (data.length < 1) return;
+      const channel = data[0];
+      const body = data.subarray(1);
+      if (channel === STDOUT) ctx.print.out(body);
+      else if (channel === STDERR) process.stderr.write(body);
+      else if (channel === CLOSE) {
+        if (body[0] === STDIN) process.stdin.pause();
+      } else if (channel === STATUS && body.length > 0) {
+        const s = JSON.parse(body.toString('utf8')) as Status;
+        if (s.status !== 'Success') {
+          const exit = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+          if (exit) code = Number(exit);
+          else failure = `error: ${s.message}`;
+        }
+        statusCame = true;
+        socket?.close();
+      }
+    },
+    close: () => {
       if (failure) process.stderr.write(`${failure}\n`);
       else if (code !== 0) process.stderr.write(`command terminated with exit code ${code}\n`);
-      resolve(failure ? 1 : code);
-    });
-  });
-  ws.on('message', (data: Buffer, isBinary) => {
-    if (!isBinary) data = Buffer.from(data);
-    if (data.length < 1) return;
-    const channel = data[0];
-    const body = data.subarray(1);
-    if (channel === STDOUT) process.stdout.write(body);
-    else if (channel === STDERR) process.stderr.write(body);
-    else if (channel === CLOSE) {
-      if (body[0] === STDIN) process.stdin.pause();
-    } else if (channel === STATUS && body.length > 0) {
-      const s = JSON.parse(body.toString('utf8')) as Status;
-      if (s.status !== 'Success') {
-        const exit = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
-        if (exit) code = Number(exit);
-        else failure = `error: ${s.message}`;
-      }
-      ws.close();
-    }
-  });
-  await opened;
-  ws.on('error', (err) => (failure ??= `error: ${err.message}`));
+      done(failure ? 1 : code);
+    },
+    error: (err) => void (failure ??= `error: ${err.message}`),
+  };
+  const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+  // On the connection the GET above kept alive (websocket-client.ts); through a proxy, ws and its agent
+  // (client-node's). The handlers are there before the first frame: a short command's whole output and its status
+  // can come with the 101.
+  socket = options.agent ? await viaWs(url, protocols, options, on) : await openWebSocket(new URL(url), protocols, { headers: options.headers as Record<string, string>, tls: options }, on);
+  if (statusCame) socket.close(); // the status came with the 101
   if (tty) process.stdin.setRawMode(true);
   try {
     const send = (ch: number, chunk: Buffer | string) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.of(ch), Buffer.from(chunk)]));
+      if (socket.open) socket.send(Buffer.concat([Buffer.of(ch), Buffer.from(chunk)]));
     };
     if (opts.stdin) {
       process.stdin.on('data', (chunk: Buffer | string) => send(STDIN, chunk));
       process.stdin.on('end', () => {
-        if (ws.protocol === 'v5.channel.k8s.io') send(CLOSE, Buffer.of(STDIN));
-        else ws.close();
+        if (socket.protocol === 'v5.channel.k8s.io') send(CLOSE, Buffer.of(STDIN));
+        else socket.close();
       });
     }
-    // Our terminal's size, now and at each change, as client-node sends it: {"height","width"}.
-    const out = process.stdout;
-    if (out.isTTY) {
+    // Our terminal's size, now and at each change, as client-node sends it: {"height","width"}. Asked of fd 1
+    // itself: process.stdout, made to ask it, costs a command whose output is a pipe ~1.3 ms.
+    if (process.getBuiltinModule('node:tty').isatty(1)) {
+      const out = process.stdout;
       const resize = () => send(RESIZE, JSON.stringify({ height: out.rows, width: out.columns }));
       resize();
       out.on('resize', resize);
@@ -102,4 +102,24 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
     if (tty) process.stdin.setRawMode(false);
     if (opts.stdin) process.stdin.pause();
   }
+}
+
+/** The channel through ws's WebSocket, which takes an agent (a proxy's). */
+function viaWs(url: string, protocols: string[], options: object, on: Handlers): Promise<Channel> {
+  const ws = new WebSocket(url, protocols, { ...options, perMessageDeflate: false });
+  ws.on('message', (data: Buffer, isBinary) => on.message(isBinary ? data : Buffer.from(data)));
+  ws.on('close', () => on.close());
+  return new Promise((resolve, reject) => {
+    ws.once('error', reject).once('open', () => {
+      ws.off('error', reject).on('error', (err) => on.error(err));
+      resolve({
+        protocol: ws.protocol,
+        get open() {
+          return ws.readyState === WebSocket.OPEN;
+        },
+        send: (data) => ws.send(data),
+        close: () => ws.close(),
+      });
+    });
+  });
 }

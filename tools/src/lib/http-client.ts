@@ -64,10 +64,11 @@ export function connection(url: URL, o: TlsOptions): net.Socket {
 function takeIdle(key: string): net.Socket | undefined {
   const sockets = idle.get(key);
   let socket;
-  while ((socket = sockets?.pop()) && socket.destroyed);
+  // Not one the server has ended (its FIN read, the socket not yet closed): a request there would be lost.
+  while ((socket = sockets?.pop()) && (socket.destroyed || socket.readableEnded || !socket.writable));
   if (!socket) return undefined;
   const drop = dropOnEnd.get(socket)!;
-  socket.off('error', drop).off('close', drop);
+  socket.off('error', drop).off('end', drop).off('close', drop);
   return socket.ref();
 }
 
@@ -78,7 +79,7 @@ function release(key: string, socket: net.Socket): void {
     if (list.includes(socket)) list.splice(list.indexOf(socket), 1);
   };
   dropOnEnd.set(socket, drop);
-  socket.unref().on('error', drop).on('close', drop);
+  socket.unref().on('error', drop).on('end', drop).on('close', drop);
   idle.set(key, [...(idle.get(key) ?? []), socket]);
 }
 
@@ -95,6 +96,8 @@ function headerLines(headers: Record<string, string>): string {
 
 /** Where a response's parts go as they come. */
 interface Sink {
+  /** A 101 to an upgrade: the connection is the caller's from now on, with what came after the head. */
+  upgrade?(socket: net.Socket, head: Buffer, headers: Record<string, string>): void;
   /** Its status and headers; the body follows. */
   head(statusCode: number, headers: Record<string, string>): void;
   /** A piece of the body; false when the reader is behind: the connection pauses until resume(). */
@@ -117,6 +120,7 @@ function exchange(url: URL, r: Request, sink: Sink): { abort(): void; resume(): 
   const parser = new HTTPParser(HTTPParser.RESPONSE);
   let started = false;
   let done = false;
+  let upgraded: Record<string, string> | undefined;
   // Not kept alive when the server says so, or when the body ends with the connection.
   let keepAlive = false;
   const detach = () => {
@@ -139,6 +143,11 @@ function exchange(url: URL, r: Request, sink: Sink): { abort(): void; resume(): 
       const name = info.headers[i].toLowerCase();
       headers[name] = name in headers ? `${headers[name]}, ${info.headers[i + 1]}` : info.headers[i + 1];
     }
+    // A 101: no body to parse (1), the parser stops after the head; onData hands the connection over.
+    if (info.upgrade && sink.upgrade) {
+      upgraded = headers;
+      return 1;
+    }
     sink.head(info.statusCode, headers);
   };
   // A view of the chunk the socket read (a buffer of its own each time): kept, not copied.
@@ -146,7 +155,7 @@ function exchange(url: URL, r: Request, sink: Sink): { abort(): void; resume(): 
     if (!done && !sink.body(chunk)) socket.pause();
   };
   parser[HTTPParser.kOnMessageComplete] = () => {
-    if (done || !started) return;
+    if (done || !started || upgraded) return;
     done = true;
     detach();
     if (keepAlive && !socket.destroyed) release(key, socket);
@@ -155,7 +164,12 @@ function exchange(url: URL, r: Request, sink: Sink): { abort(): void; resume(): 
   };
   const onData = (chunk: Buffer) => {
     const parsed = parser.execute(chunk);
-    if (parsed instanceof Error) fail(Object.assign(parsed, { code: (parsed as { code?: string }).code ?? 'HPE_INVALID' }));
+    if (parsed instanceof Error) return fail(Object.assign(parsed, { code: (parsed as { code?: string }).code ?? 'HPE_INVALID' }));
+    if (upgraded && !done) {
+      done = true;
+      detach();
+      sink.upgrade!(socket, chunk.subarray(parsed), upgraded);
+    }
   };
   const onEnd = () => {
     parser.finish(); // a body that ends with the connection completes here; anything else was cut short
@@ -194,16 +208,35 @@ export function request(url: URL, r: Request): Promise<{ res: Response; abort():
   });
 }
 
+interface Whole {
+  statusCode: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
 /** A response read whole as text (JSON, a log's last lines): no stream made for it. */
-export function requestText(url: URL, r: Request): Promise<{ statusCode: number; headers: Record<string, string>; text: string }> {
+export function requestText(url: URL, r: Request): Promise<Whole> {
+  return readWhole(url, r);
+}
+
+/**
+ * An upgrade request (exec's WebSocket): on a 101, the connection with what came after the head (the first frames
+ * can come with it); on any other answer, that answer read whole.
+ */
+export function upgrade(url: URL, r: Request): Promise<{ socket: net.Socket; head: Buffer; headers: Record<string, string> } | Whole> {
+  return readWhole(url, r, true);
+}
+
+function readWhole(url: URL, r: Request, upgrades = false): Promise<any> {
   return new Promise((resolve, reject) => {
     let status = 0;
     let head: Record<string, string> = {};
     const chunks: Buffer[] = [];
     exchange(url, r, {
+      upgrade: upgrades ? (socket, rest, headers) => resolve({ socket, head: rest, headers }) : undefined,
       head: (statusCode, headers) => void ((status = statusCode), (head = headers)),
       body: (chunk) => chunks.push(chunk) > 0,
-      end: () => resolve({ statusCode: status, headers: head, text: Buffer.concat(chunks).toString('utf8') }),
+      end: () => resolve({ statusCode: status, headers: head, text: Buffer.concat(chunks).toString('utf8') } satisfies Whole),
       error: reject,
     });
   });

@@ -7,7 +7,8 @@ import { shellJoin } from './shell.ts';
 export interface Printer {
   /** The real command this step stands for (hidden by --quiet). */
   command(argv: string[]): void;
-  out(text: string): void;
+  /** Data on stdout: text, or bytes as they came (exec's output). */
+  out(data: string | Uint8Array): void;
   info(text: string): void;
 }
 
@@ -20,9 +21,9 @@ let throughStream = false;
  * making process.stdout, which costs a command like `kiada pod-ip | …` ~1.3 ms of its start. Should the fd not take
  * it all at once (a non-blocking pipe), process.stdout writes the rest, and all that comes after.
  */
-function writeStdout(text: string): void {
-  if (throughStream) return void process.stdout.write(text);
-  let rest = Buffer.from(text);
+function writeStdout(data: string | Uint8Array): void {
+  if (throughStream) return void process.stdout.write(data);
+  let rest: Uint8Array = typeof data === 'string' ? Buffer.from(data) : data;
   try {
     while (rest.length) rest = rest.subarray(fs.writeSync(1, rest));
   } catch (err) {
