@@ -53,14 +53,6 @@ function connect(url: URL, o: TlsOptions): net.Socket {
 /** What takes an idle connection out of the pool when it errs or ends. */
 const dropOnEnd = new WeakMap<net.Socket, () => void>();
 
-/**
- * A connection to this server with these TLS options for a caller of its own (exec's upgrade): an idle one, taken
- * out of the pool, else a new one.
- */
-export function connection(url: URL, o: TlsOptions): net.Socket {
-  return takeIdle(poolKey(url, o)) ?? connect(url, o);
-}
-
 function takeIdle(key: string): net.Socket | undefined {
   const sockets = idle.get(key);
   let socket;
@@ -136,12 +128,20 @@ function exchange(url: URL, r: Request, sink: Sink): { abort(): void; resume(): 
   const cutShort = () => (started ? errorWith('aborted', 'ECONNRESET') : errorWith('socket hang up', 'ECONNRESET'));
   parser[HTTPParser.kOnHeadersComplete] = (info) => {
     if (done) return; // bytes after the response: not ours
+    // An interim answer (1xx but a 101) is passed over: the parser goes on to the final one (its completion, before
+    // `started`, ignored).
+    if (info.statusCode < 200 && !info.upgrade) return 1;
     started = true;
     keepAlive = info.shouldKeepAlive;
     const headers: Record<string, string> = {};
     for (let i = 0; i < info.headers.length; i += 2) {
       const name = info.headers[i].toLowerCase();
       headers[name] = name in headers ? `${headers[name]}, ${info.headers[i + 1]}` : info.headers[i + 1];
+    }
+    // A 204 or a 304 has no body, whatever its headers say (RFC 9112, 6.3): none to wait for (1).
+    if (info.statusCode === 204 || info.statusCode === 304) {
+      sink.head(info.statusCode, headers);
+      return 1;
     }
     // A 101: no body to parse (1), the parser stops after the head; onData hands the connection over.
     if (info.upgrade && sink.upgrade) {
