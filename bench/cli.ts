@@ -107,6 +107,7 @@ export async function run(): Promise<Section> {
     const refs: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
       ['bare Node start-up: `node -e 0`', ['node', '-e', '0'], env, /^$/],
       ['the floor of `get pod` in Node: start-up + node:https + one GET (fixtures/https-get.mjs)', ['node', path.join(import.meta.dirname, 'fixtures', 'https-get.mjs')], floorEnv, /^$/],
+      ['the same floor without node:http: start-up + node:tls + one GET written by hand (fixtures/tls-get.mjs)', ['node', path.join(import.meta.dirname, 'fixtures', 'tls-get.mjs')], floorEnv, /^$/],
       ['`npx kiada --version` (npm starts first)', ['npx', 'kiada', '--version'], env, /\d+\.\d+\.\d+/],
       ['`kubectl kiada --version` (kubectl finds the plugin, then runs it)', ['kubectl', 'kiada', '--version'], env, /\d+\.\d+\.\d+/],
     ];

@@ -39,7 +39,7 @@ const poolKey = (url: URL, o: TlsOptions) =>
 const errorWith = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 // Nagle's algorithm left on: each request is one write (its head and body together), never held back behind
-// another; ws turns it off on exec's upgraded connection.
+// another; websocket-client.ts turns it off on exec's upgraded connection (keystrokes go one by one).
 function connect(url: URL, o: TlsOptions): net.Socket {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1'); // an IPv6 literal without its brackets
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
