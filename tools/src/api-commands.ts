@@ -29,7 +29,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--lab-id <id>', description: 'which lab (default: lab, or $KIADA_LAB_ID)' },
 ];
 
-const output: OptionSpec = { flags: '-o, --output <format>', description: 'output format', choices: ['json', 'yaml', 'wide'] };
+export const OUTPUT: OptionSpec = { flags: '-o, --output <format>', description: 'output format', choices: ['json', 'yaml', 'wide'] };
 const port: OptionSpec = { flags: '--port <port>', description: 'port number or name' };
 const urlPath: OptionSpec = { flags: '--path <path>', description: 'URL path', default: '/' };
 const container: OptionSpec = { flags: '-c, --container <name>', description: 'container' };
@@ -39,13 +39,13 @@ export const API_COMMANDS: Record<'podIp' | 'ports' | 'curlFromPod' | 'logs' | '
   podIp: {
     name: 'pod-ip',
     description: "the pod's IP (kubectl get pod -o wide)",
-    options: [output],
+    options: [OUTPUT],
     run: async (ctx, pod, o) => (await import('./commands/pod-ip.ts')).podIp(ctx, pod, o as { output?: string }),
   },
   ports: {
     name: 'ports',
     description: 'the container ports in the pod spec',
-    options: [output],
+    options: [OUTPUT],
     run: async (ctx, pod, o) => (await import('./commands/ports.ts')).ports(ctx, pod, o as { output?: string }),
   },
   curlFromPod: {

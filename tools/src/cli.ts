@@ -6,7 +6,7 @@ import { reportError } from './lib/errors.ts';
 import { validateName } from './lib/names.ts';
 import { METHODS } from './lib/hops.ts';
 import { addWorkshopCommands } from './commands/workshop/command.ts';
-import { API_COMMANDS, GLOBAL_OPTIONS, type ApiCommand, type OptionSpec } from './api-commands.ts';
+import { API_COMMANDS, GLOBAL_OPTIONS, OUTPUT, type ApiCommand, type OptionSpec } from './api-commands.ts';
 
 // Each command's module is imported by its action, when that command runs: `--version`, `--help`, `completion`
 // and argument errors load none of them, nor @kubernetes/client-node (tools/test/startup.test.ts checks it).
@@ -39,7 +39,6 @@ function buildProgram(setExit: (code: number) => void, only?: string): Command {
   const ctx = async () => (await import('./lib/context.ts')).createCtx(g());
   // For the commands that only make HTTPS calls: without client-node when the kubeconfig allows (lib/kubeconfig.ts).
   const apiCtx = async () => (await import('./lib/context.ts')).createApiCtx(g());
-  const output = () => new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']);
   // Names are checked while parsing, before any cluster is contacted.
   const podName = (v: string) => validateName('pod', v);
   // completion describes every command.
@@ -96,7 +95,7 @@ function buildProgram(setExit: (code: number) => void, only?: string): Command {
       .option('--listen <addr[:port]>', 'serve the API on this address instead of 127.0.0.1 (an IP or a DNS name; the kubeconfigs and the certificate name it), e.g. for remote workshop students')
       .action(async (o) => setExit(await (await lab()).up({ id: labId(), kubeconfig: g().kubeconfig, foreground: o.foreground, listen: o.listen })));
     labCmd.command('down').description('stop the lab and remove everything it made').action(async () => (await lab()).down({ id: labId() }));
-    labCmd.command('status').description('is the lab running?').addOption(output()).action(async (o) => setExit((await lab()).status({ id: labId(), output: o.output })));
+    labCmd.command('status').description('is the lab running?').addOption(optionOf(OUTPUT)).action(async (o) => setExit((await lab()).status({ id: labId(), output: o.output })));
     labCmd.command('node-shell').argument('<node>', 'kind-control-plane, kind-worker or kind-worker2').argument('[command...]', 'command (default: a shell)')
       .description('a shell on a node (the lab\'s docker exec -it kind-worker bash)')
       .action(async (node, command) => setExit(await (await lab()).shell(node, command, { id: labId() })));
