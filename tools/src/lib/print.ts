@@ -12,24 +12,25 @@ export interface Printer {
   info(text: string): void;
 }
 
-// Once process.stdout has had to take over (below), everything goes through it: a later write straight to fd 1
-// could pass what it still holds.
-let throughStream = false;
+// Once process.stdout (process.stderr) has had to take over (below), everything for fd 1 (2) goes through it: a later
+// write straight to the fd could pass what it still holds.
+const throughStream = { 1: false, 2: false };
 
 /**
- * Writes to fd 1 as process.stdout does on Linux and macOS — synchronously, to a file, a pipe or a terminal — without
- * making process.stdout, which costs a command like `kiada pod-ip | …` ~1.3 ms of its start. Should the fd not take
- * it all at once (a non-blocking pipe), process.stdout writes the rest, and all that comes after.
+ * Writes to fd 1 or 2 as process.stdout and process.stderr do on Linux and macOS — synchronously, to a file, a pipe or
+ * a terminal — without making them, which costs a command like `kiada pod-ip | …` ~1.3 ms of its start each. Should
+ * the fd not take it all at once (a non-blocking pipe), the stream writes the rest, and all that comes after.
  */
-function writeStdout(data: string | Uint8Array): void {
-  if (throughStream) return void process.stdout.write(data);
+function writeFd(fd: 1 | 2, data: string | Uint8Array): void {
+  const stream = () => (fd === 1 ? process.stdout : process.stderr);
+  if (throughStream[fd] || process.platform === 'win32') return void stream().write(data);
   let rest: Uint8Array = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    while (rest.length) rest = rest.subarray(fs.writeSync(1, rest));
+    while (rest.length) rest = rest.subarray(fs.writeSync(fd, rest));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-    throughStream = true;
-    process.stdout.write(rest);
+    throughStream[fd] = true;
+    stream().write(rest);
   }
 }
 
@@ -41,8 +42,8 @@ export function createPrinter(opts: { quiet?: boolean; stdout?: Writable; stderr
       // Dim only where Node would colour: a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR anywhere.
       if (!opts.quiet) stderr().write(styleText('dim', `$ ${shellJoin(argv)}`, { stream: stderr() }) + '\n');
     },
-    out: (text) => (opts.stdout ? void opts.stdout.write(text) : process.platform === 'win32' ? void process.stdout.write(text) : writeStdout(text)),
-    info: (text) => void stderr().write(text),
+    out: (data) => (opts.stdout ? void opts.stdout.write(data) : writeFd(1, data)),
+    info: (text) => (opts.stderr ? void opts.stderr.write(text) : writeFd(2, text)),
   };
 }
 
