@@ -14,7 +14,7 @@ import { fmt, ratio, table, median, vsReference, type Section } from './lib.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN_DIR = path.join(ROOT, 'node_modules', '.bin');
-const RUNS = Number(process.env.KIADA_BENCH_CLI_RUNS ?? 15);
+const RUNS = Number(process.env.KIADA_BENCH_CLI_RUNS ?? 31);
 // Bounded in time too: after this, no new round starts (at least 3 run).
 const BUDGET_MS = Number(process.env.KIADA_BENCH_CLI_SECONDS ?? 120) * 1000;
 
