@@ -32,16 +32,17 @@ export function quickParse(argv: string[]): QuickLine | undefined {
   if (!command) return undefined;
   const long = new Map<string, Flag>();
   const short = new Map<string, Flag>();
+  const opts: Record<string, string | boolean> = {};
+  const globals: Record<string, string | boolean> = {};
   for (const [list, global] of [[GLOBAL_OPTIONS, true], [command.options, false]] as const) {
     for (const spec of list) {
       const f = flagsOf(spec);
       const flag = { key: camelCase(f.long), value: f.value, global, choices: spec.choices };
       long.set(f.long, flag);
       if (f.short) short.set(f.short, flag);
+      if (spec.default !== undefined) (global ? globals : opts)[flag.key] = spec.default; // until the line sets it
     }
   }
-  const opts: Record<string, string | boolean> = {};
-  const globals: Record<string, string | boolean> = {};
   const set = (flag: Flag, value: string | true) => {
     (flag.global ? globals : opts)[flag.key] = value;
     return !flag.choices || flag.choices.includes(value as string);
@@ -80,6 +81,5 @@ export function quickParse(argv: string[]): QuickLine | undefined {
   } catch {
     return undefined;
   }
-  for (const spec of command.options) if (spec.default !== undefined) opts[camelCase(flagsOf(spec).long)] ??= spec.default;
   return { command, pod, rest: command.rest ? [...before.slice(1), ...(after ?? [])] : [], opts, globals: globals as GlobalOptions };
 }
