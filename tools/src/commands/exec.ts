@@ -89,9 +89,10 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
         else socket.close();
       });
     }
-    // Our terminal's size, now and at each change, as client-node sends it: {"height","width"}. Asked of fd 1
-    // itself: process.stdout, made to ask it, costs a command whose output is a pipe ~1.3 ms.
-    if (process.getBuiltinModule('node:tty').isatty(1)) {
+    // Our terminal's size, now and at each change, as client-node sends it: {"height","width"}; as kubectl, only
+    // when the container has a terminal (-t) to size. Asked of fd 1 itself: process.stdout, made to ask it, costs a
+    // command whose output is a pipe ~1.3 ms.
+    if (tty && process.getBuiltinModule('node:tty').isatty(1)) {
       const out = process.stdout;
       const resize = () => send(RESIZE, JSON.stringify({ height: out.rows, width: out.columns }));
       resize();
