@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { TestLab } from '@kiada/lab/testing.ts';
 import { PORTS_JSONPATH } from '../tools/src/commands/ports.ts';
-import { freshCliEntry } from '../tools/scripts/bundled.js';
+import { freshCliEntry } from '../tools/scripts/bundled.cjs';
 import { withLab, deploy } from './cluster.ts';
 import { fmt, ratio, table, median, vsReference, type Section } from './lib.ts';
 

@@ -10,7 +10,7 @@ import { waitFor, readOwner, type TestLab } from '@kiada/lab/testing.ts';
 import { withLab, deploy } from './cluster.ts';
 import { load, ratio, fmt, table, vsReference, report, echoRoundTripMBps, SECONDS, median, type Load, type Section } from './lib.ts';
 
-const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
+const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.cjs');
 /** The rounds of each side, in order: "kiada 1 / 2 / 3, kubectl …, direct …". */
 const each = <T>(r: { ours: T[]; theirs: T[]; direct: T[] }, f: (x: T) => string) =>
   `kiada ${r.ours.map(f).join(' / ')}, kubectl ${r.theirs.map(f).join(' / ')}, direct ${r.direct.map(f).join(' / ')}`;

@@ -14,7 +14,7 @@ import { createCtx } from '../tools/src/lib/context.ts';
 import { boardWatcher } from '../tools/src/commands/workshop/board.ts';
 
 const STUDENTS = Number(process.env.KIADA_BENCH_STUDENTS ?? 30);
-const BIN = path.join(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.cjs');
 
 /** The kiada CLI as the teacher runs it, timed. */
 function kiada(lab: TestLab, cwd: string, args: string[]): Promise<{ ms: number; stdout: string }> {

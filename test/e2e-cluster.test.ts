@@ -8,7 +8,7 @@ import { skipUnlessLab, startTestLab, type TestLab } from '@kiada/lab/testing.ts
 
 const GIVEN = process.env.KIADA_E2E_KUBECONFIG;
 const skip = GIVEN ? false : skipUnlessLab();
-const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
+const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.cjs');
 const MANIFEST = path.resolve(import.meta.dirname, '..', 'k8s', 'pod.kiada.yaml');
 let env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: GIVEN, NO_COLOR: '1' };
 

@@ -14,7 +14,7 @@ import { skipUnlessLab, startTestLab, type TestLab } from '@kiada/lab/testing.ts
 
 const GIVEN = process.env.KIADA_E2E_KUBECONFIG;
 const skip = GIVEN ? false : skipUnlessLab();
-const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.js');
+const BIN = path.resolve(import.meta.dirname, '..', 'tools', 'src', 'bin', 'kiada.cjs');
 const ID = randomBytes(3).toString('hex');
 const A = `kw${ID}-a`;
 const B = `kw${ID}-b`;

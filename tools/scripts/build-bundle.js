@@ -2,12 +2,12 @@
 // runs, as plain JavaScript:
 // - tools/.cache/cli/: the CLI from tools/src/cli.ts, type-stripped, @kubernetes/client-node tree-shaken, split at
 //   each command's dynamic import (`kiada --version` loads ~70 kB, `kiada pod-ip` no API model, …). The bin runs
-//   it while it matches the sources it was made from (manifest.json; bundled.js checks), else the sources as they are.
+//   it while it matches the sources it was made from (manifest.json; bundled.cjs checks), else the sources as they are.
 // - tools/.cache/client-node-<version>.mjs: client-node in one file, for that run from the sources (a resolve hook).
 import fs from 'node:fs';
 import path from 'node:path';
 import * as nodeModule from 'node:module';
-import { TOOLS, ROOT, CACHE_DIR, CLI_DIR, clientNodeBundle, sha256 } from './bundled.js';
+import { TOOLS, ROOT, CACHE_DIR, CLI_DIR, clientNodeBundle, sha256 } from './bundled.cjs';
 
 // Resolves packages as the tools package sees them, and client-node's dependencies as client-node sees them.
 const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
@@ -25,7 +25,7 @@ const EXTERNAL = ['bufferutil', 'utf-8-validate'];
 const LAZY_PACKAGES = ['undici', 'socks', 'socks-proxy-agent', 'hpagent', 'openid-client', 'jsonpath-plus'];
 const CLIENT_NODE = /[\\/]node_modules[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]/;
 // The commands that only make HTTPS calls (they take an ApiCtx): the bin runs them from fast.cjs, the CLI's
-// definitions and these commands in one file, with a V8 code cache made after a run (bundled.js: runFast), without
+// definitions and these commands in one file, with a V8 code cache made after a run (bundled.cjs: runFast), without
 // the split bundle's ~25 chunks and modules to load one by one (bench/README.md).
 export const FAST_COMMANDS = ['pod-ip', 'ports', 'logs', 'exec', 'curl-from-pod'];
 // Command lines fast.cjs runs too, with the whole program defined: the help, the version and completion come out

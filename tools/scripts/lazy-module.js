@@ -30,7 +30,7 @@ export function lazyObject(load, keys, functions, esModule) {
     if (!s) stubs.set(k, (s = lazyFunction(() => mod()[k])));
     return s;
   };
-  // A name the module did not have when the bundle was built (by this Node: bundled.js checks) is not loaded
+  // A name the module did not have when the bundle was built (by this Node: bundled.cjs checks) is not loaded
   // for: a feature test like ws's `const { websocketMask } = require('http')` (a later Node's) reads undefined, or
   // Object.prototype's, as the module would give; exec's start loaded node:http for it (~1.5 ms).
   const absent = (/** @type {string | symbol} */ k) => typeof k === 'string' && !known.has(k);

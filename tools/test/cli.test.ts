@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { createPrinter } from '../src/lib/print.ts';
 import { withSpinner } from '../src/lib/spinner.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 
 function kiada(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -234,8 +234,8 @@ current-context: c
 
 describe('the client-node bundle made by npm install', () => {
   it('exists for the installed version, and imports of @kubernetes/client-node load it', async () => {
-    const script = path.join(import.meta.dirname, '..', 'scripts', 'bundled.js');
-    const { clientNodeBundle: bundlePath } = await import('../scripts/bundled.js');
+    const script = path.join(import.meta.dirname, '..', 'scripts', 'bundled.cjs');
+    const { clientNodeBundle: bundlePath } = await import('../scripts/bundled.cjs');
     const version = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'node_modules', '@kubernetes', 'client-node', 'package.json'), 'utf8')).version;
     if (!fs.existsSync(bundlePath(version))) {
       // CI installs with `npm ci`, whose prepare step makes it: there, its absence is a failure.

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { parse } from 'yaml';
 import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '@kiada/lab/testing.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const skip = skipUnlessLab();
 
 /** The child's exit, bounded: a child that does not end in time is killed and the test says which and why. */

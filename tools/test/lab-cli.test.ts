@@ -9,7 +9,7 @@ import path from 'node:path';
 import { labDown } from '@kiada/lab/control.ts';
 import { makeTestHome, randomLabId, skipUnlessLab, waitFor, readOwner, registryDir, processIdentity } from '@kiada/lab/testing.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const skip = skipUnlessLab();
 const netns = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
 

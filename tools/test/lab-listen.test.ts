@@ -15,7 +15,7 @@ import YAML from 'yaml';
 import { labDown } from '@kiada/lab/control.ts';
 import { makeTestHome, randomLabId, readOwner, registryDir, skipUnlessLab, waitFor, KIADA_POD } from '@kiada/lab/testing.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const skip = skipUnlessLab();
 const HOST = '127.0.0.2';
 

@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { skipUnlessLab, useTestLab, waitFor, ECHO_POD } from '@kiada/lab/testing.ts';
 import { apiProxy } from './fixtures/api-proxy.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const skip = skipUnlessLab();
 
 interface Forward {

@@ -11,13 +11,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freshCliEntry, CLI_DIR, ROOT, sha256 } from '../scripts/bundled.js';
+import { freshCliEntry, CLI_DIR, ROOT, sha256 } from '../scripts/bundled.cjs';
 import { lazyObject, lazyFunction } from '../scripts/lazy-module.js';
 import { WebSocketServer } from 'ws';
 import { API_COMMANDS } from '../src/api-commands.ts';
 
 const execFileSyncText = (file: string, args: string[]) => execFileSync(file, args, { encoding: 'utf8' });
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const HOOK = path.join(import.meta.dirname, 'fixtures', 'record-loads.mjs');
 // Loading any of these at start-up is what the bundle avoids (`net` and `stream` come with a piped stdout).
 const HEAVY_BUILTINS = ['http2', 'child_process', 'zlib', 'dns', 'vm', 'worker_threads', 'perf_hooks', 'readline'];
@@ -153,8 +153,8 @@ describe('what a command loads, from the bundle', () => {
     for (const [args, code, stdout] of QUICK) {
       const r = await run(args);
       expect({ args, code: r.code, stdout: stdout.test(r.stdout) }).toEqual({ args, code, stdout: true });
-      // The bin, the bundled.js it asks, and the bundle's files: nothing else from disk.
-      expect(sourceFiles(r.urls).filter((f) => !f.startsWith('tools/.cache/cli/'))).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
+      // The bin, the bundled.cjs it asks, and the bundle's files: nothing else from disk.
+      expect(sourceFiles(r.urls).filter((f) => !f.startsWith('tools/.cache/cli/'))).toEqual(['tools/scripts/bundled.cjs', 'tools/src/bin/kiada.cjs']);
       const sources = bundledSources(r.urls);
       expect(r.builtins.filter((b) => (HEAVY_BUILTINS.includes(b) && b !== 'vm') || ['http', 'https', 'tls', 'crypto'].includes(b))).toEqual([]);
       if (args[0] !== 'nope') {
@@ -224,8 +224,8 @@ describe('what a command loads, from the bundle', () => {
     try {
       const r = await run(['pod-ip', '-q', '--kubeconfig', api.kubeconfig]);
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '10.244.1.1\n', stderr: '' });
-      // The bin and bundled.js through Node's loader; fast.cjs through vm; nothing else.
-      expect(sourceFiles(r.urls)).toEqual(['tools/scripts/bundled.js', 'tools/src/bin/kiada.js']);
+      // The bin and bundled.cjs through Node's loader; fast.cjs through vm; nothing else.
+      expect(sourceFiles(r.urls)).toEqual(['tools/scripts/bundled.cjs', 'tools/src/bin/kiada.cjs']);
       expect(r.builtins.filter((b) => HEAVY_BUILTINS.includes(b) && b !== 'vm')).toEqual([]);
       expect(r.builtins.filter((b) => /^_?https?(_|$)/.test(b))).toEqual([]); // node:http's client machinery: not loaded
       // What is in fast.cjs: of client-node the class of its API errors, ws for exec (initialized only when exec runs:

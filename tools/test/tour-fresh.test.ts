@@ -8,7 +8,7 @@ import path from 'node:path';
 import { labDown } from '@kiada/lab/control.ts';
 import { randomLabId, skipUnlessLab, readOwner } from '@kiada/lab/testing.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const skip = skipUnlessLab();
 
 describe.skipIf(skip)('tour on a machine without a cluster', () => {

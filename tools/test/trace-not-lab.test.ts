@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { skipUnlessLab, useTestLab, KIADA_POD } from '@kiada/lab/testing.ts';
 import { apiProxy, type ApiProxy } from './fixtures/api-proxy.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const ETH0_ONLY = path.join(import.meta.dirname, '..', '..', 'k8s', 'pod.kiada-eth0-only.yaml');
 const skip = skipUnlessLab();
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { skipUnlessLab, useTestLab, KIADA_POD } from '@kiada/lab/testing.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const ETH0_ONLY = path.join(import.meta.dirname, '..', '..', 'k8s', 'pod.kiada-eth0-only.yaml');
 const SHOTS = path.join(import.meta.dirname, '..', 'test-results', 'view');
 const CHROMIUM = process.env.KIADA_CHROMIUM ?? '/usr/bin/chromium';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { startFakeApi, type FakeApi } from './fixtures/fake-workshop-api.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 interface Run {
   code: number | null;
   stdout: string;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { skipUnlessLab, useTestLab, KIADA_POD } from '@kiada/lab/testing.ts';
 
-const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.js');
+const BIN = path.join(import.meta.dirname, '..', 'src', 'bin', 'kiada.cjs');
 const skip = skipUnlessLab();
 
 describe.skipIf(skip)('workshop board and check on the lab', { timeout: 120_000 }, () => {

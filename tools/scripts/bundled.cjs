@@ -6,16 +6,16 @@ const fs = process.getBuiltinModule('node:fs');
 const path = process.getBuiltinModule('node:path');
 const { pathToFileURL } = process.getBuiltinModule('node:url');
 
-export const TOOLS = path.resolve(import.meta.dirname, '..');
-export const ROOT = path.resolve(TOOLS, '..');
-export const CACHE_DIR = path.join(TOOLS, '.cache');
-export const CLI_DIR = path.join(CACHE_DIR, 'cli');
+const TOOLS = path.resolve(__dirname, '..');
+const ROOT = path.resolve(TOOLS, '..');
+const CACHE_DIR = path.join(TOOLS, '.cache');
+const CLI_DIR = path.join(CACHE_DIR, 'cli');
 
 /** @param {string} version the installed @kubernetes/client-node's */
-export const clientNodeBundle = (version) => path.join(CACHE_DIR, `client-node-${version}.mjs`);
+const clientNodeBundle = (version) => path.join(CACHE_DIR, `client-node-${version}.mjs`);
 
 /** @param {Buffer} data */
-export const sha256 = (data) => process.getBuiltinModule('node:crypto').createHash('sha256').update(data).digest('hex');
+const sha256 = (data) => process.getBuiltinModule('node:crypto').createHash('sha256').update(data).digest('hex');
 
 /**
  * The bundled CLI's entry URL, if it was made by this Node from the files there are now (each input's size and
@@ -25,7 +25,7 @@ export const sha256 = (data) => process.getBuiltinModule('node:crypto').createHa
  * @param {string[]} [argv] the command line, without node and the bin
  * @returns {string | undefined}
  */
-export function freshCliEntry(dir = CLI_DIR, root = ROOT, argv = []) {
+function freshCliEntry(dir = CLI_DIR, root = ROOT, argv = []) {
   try {
     const file = path.join(dir, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -82,7 +82,7 @@ function rewrite(file, data) {
  * CPU for the ~25 files `kiada pod-ip` loads.
  * @param {string} entry the bundle's entry URL (freshCliEntry)
  */
-export function resolveWithin(entry) {
+function resolveWithin(entry) {
   const dir = entry.slice(0, entry.lastIndexOf('/') + 1);
   process.getBuiltinModule('node:module').registerHooks?.({
     resolve: (specifier, context, next) =>
@@ -93,7 +93,7 @@ export function resolveWithin(entry) {
 }
 
 /** Makes `import … from '@kubernetes/client-node'` load the one-file bundle, if there is one for the installed version. */
-export function useClientNodeBundle() {
+function useClientNodeBundle() {
   try {
     const nodeModule = process.getBuiltinModule('node:module');
     const require = nodeModule.createRequire(path.join(TOOLS, 'package.json'));
@@ -115,7 +115,7 @@ export function useClientNodeBundle() {
  * only slower).
  * @returns {string | undefined}
  */
-export function privateCacheDir() {
+function privateCacheDir() {
   const uid = process.getuid?.();
   const base = process.env.XDG_CACHE_HOME || (process.env.HOME && path.join(process.env.HOME, '.cache'));
   if (uid === undefined || !base) return undefined; // Windows, or no home
@@ -139,7 +139,7 @@ export function privateCacheDir() {
  * @param {string[]} argv
  * @returns {Promise<number | undefined>}
  */
-export async function runFast(entry, argv) {
+async function runFast(entry, argv) {
   const file = process.getBuiltinModule('node:url').fileURLToPath(entry);
   const vm = process.getBuiltinModule('node:vm');
   // One file per bundle directory (a checkout elsewhere has its own), Node and command (each runs functions of its
@@ -169,3 +169,5 @@ export async function runFast(entry, argv) {
   if (cacheFile && (!cachedData || script.cachedDataRejected)) rewrite(cacheFile, script.createCachedData());
   return code;
 }
+
+module.exports = { TOOLS, ROOT, CACHE_DIR, CLI_DIR, clientNodeBundle, sha256, freshCliEntry, resolveWithin, useClientNodeBundle, privateCacheDir, runFast };
