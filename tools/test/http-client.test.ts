@@ -12,14 +12,15 @@ let other: Awaited<ReturnType<typeof generateCerts>>;
 let server: https.Server;
 let base: string;
 /** Per request: the connection's remote port (which connection served it), the SNI name the client sent. */
-const seen: { path: string; port: number; sni: string | false | null; headers: Record<string, unknown>; body: string }[] = [];
+const seen: { path: string; port: number; sni: string | false | null; resumed: boolean; headers: Record<string, unknown>; body: string }[] = [];
 
 beforeAll(async () => {
   [certs, other] = await Promise.all([generateCerts(), generateCerts()]);
   server = https.createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
     let body = '';
     req.on('data', (c) => (body += c)).on('end', () => {
-      seen.push({ path: req.url!, port: req.socket.remotePort!, sni: (req.socket as tls.TLSSocket).servername, headers: req.headers, body });
+      const socket = req.socket as tls.TLSSocket;
+      seen.push({ path: req.url!, port: socket.remotePort!, sni: socket.servername, resumed: socket.isSessionReused(), headers: req.headers, body });
       if (req.url === '/sized') return res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '11' }).end('{"a":"b c"}');
       if (req.url === '/chunked') {
         res.writeHead(200);
@@ -91,6 +92,20 @@ describe('http-client', () => {
     expect([post.res.statusCode, await read(post.res)]).toEqual([201, '{"é":1}']);
     expect(seen.at(-1)!.headers['content-length']).toBe('8'); // bytes, not characters
     expect(seen.at(-1)!.headers.host).toBe(new URL(base).host);
+  });
+
+  it("a second connection resumes the first one's TLS session, as node:https's Agent does; never with other TLS options", async () => {
+    const fresh = `${base.replace('127.0.0.1', 'localhost')}`; // a server (host) this file has not called yet
+    seen.length = 0;
+    await read((await get('/sized', { base: fresh })).res);
+    // One call holds the kept-alive connection while the other opens a second (curl-from-pod's watch beside its calls).
+    const [a, b] = await Promise.all([get('/chunked', { base: fresh }), get('/sized', { base: fresh })]);
+    await Promise.all([read(a.res), read(b.res)]);
+    // Other TLS options (no server name checked against another): a connection and a handshake of their own.
+    await read((await get('/sized', { base: fresh, tls: { ca: certs.ca, rejectUnauthorized: false } })).res);
+    const calls = seen.map((s) => `${s.path} ${s.resumed ? 'resumed' : 'full handshake'}`);
+    expect([calls[0], [calls[1], calls[2]].sort(), calls[3]]).toEqual(['/sized full handshake', ['/chunked full handshake', '/sized resumed'], '/sized full handshake']);
+    expect(new Set(seen.map((s) => s.port)).size).toBe(3);
   });
 
   it("fails as node:http does: 'socket hang up' before the response, 'aborted' in its body (ECONNRESET: kubectl's Unable to connect)", async () => {

@@ -36,18 +36,27 @@ const idle = new Map<string, net.Socket[]>();
 const poolKey = (url: URL, o: TlsOptions) =>
   [url.protocol, url.host, o.servername, o.rejectUnauthorized, ...[o.ca, o.cert, o.key].map((v) => (v === undefined ? '' : String(v)))].join('\0');
 
+/**
+ * TLS sessions by pool key, kept as node:https's Agent keeps them: a second connection to the same server with the
+ * same TLS options (curl-from-pod's watch, opened beside its create) resumes the first one's session — no
+ * certificate sent, signed and checked again. In memory, for this process only.
+ */
+const sessions = new Map<string, Buffer>();
+
 const errorWith = (message: string, code: string) => Object.assign(new Error(message), { code });
 
 // Nagle's algorithm left on: each request is one write (its head and body together), never held back behind
 // another; websocket-client.ts turns it off on exec's upgraded connection (keystrokes go one by one).
-function connect(url: URL, o: TlsOptions): net.Socket {
+function connect(url: URL, o: TlsOptions, key: string): net.Socket {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1'); // an IPv6 literal without its brackets
   const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
   if (url.protocol === 'http:') return net.connect({ host, port });
   // SNI for a host name, as node:https sends it; an IP address has none. The certificate is checked against
   // servername, else host (tls.checkServerIdentity).
   const servername = o.servername ?? (net.isIP(host) ? undefined : host);
-  return tls.connect({ host, port, ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername });
+  const socket = tls.connect({ host, port, ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername, session: sessions.get(key) });
+  // As the Agent: the server's newest ticket kept; a connection that failed forgets it (the server may not take it).
+  return socket.on('session', (s: Buffer) => sessions.set(key, s)).once('close', (hadError) => void (hadError && sessions.delete(key)));
 }
 
 /** What takes an idle connection out of the pool when it errs or ends. */
@@ -108,7 +117,7 @@ function exchange(url: URL, r: Request, sink: Sink): { abort(): void; resume(): 
   const key = poolKey(url, r.tls);
   const head = `${r.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
     headerLines({ ...r.headers, ...(r.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(r.body)) } : {}) });
-  const socket = takeIdle(key) ?? connect(url, r.tls);
+  const socket = takeIdle(key) ?? connect(url, r.tls, key);
   const parser = new HTTPParser(HTTPParser.RESPONSE);
   let started = false;
   let done = false;
