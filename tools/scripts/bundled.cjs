@@ -155,7 +155,7 @@ async function runFast(entry, argv) {
     // none yet
   }
   // latin1: the bundle is ASCII (build-bundle.js: charset), which this reads without UTF-8's decoding.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'latin1')}\n})`, { filename: file, cachedData });
+  const script = new vm.Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });
   const module = /** @type {{ exports: any }} */ ({ exports: {} });
   script.runInThisContext()(module.exports, process.getBuiltinModule('node:module').createRequire(file), module, file, path.dirname(file));
   let code;
