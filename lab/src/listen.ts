@@ -59,8 +59,8 @@ export function parseListen(value: string): Listen {
   return { host: family === 6 ? host.toLowerCase() : host, port: portNumber };
 }
 
-/** host:port as a URL and kube-apiserver write it: [v6]:port. */
-export const hostPort = (host: string, port: number) => (net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`);
+/** host:port as a URL and kube-apiserver write it: [v6]:port (a host with a colon is an IPv6 literal: a DNS name has none). */
+export const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 export const serverUrl = (host: string, port: number) => `https://${hostPort(host, port)}`;
 
 /** What to bind: the address itself, or every address the name resolves to (as a server given a name would). */

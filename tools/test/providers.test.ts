@@ -14,6 +14,7 @@ import { parsePortSpec } from '../src/commands/port-forward.ts';
 import { describeError, CliError } from '../src/lib/errors.ts';
 import { shellQuote, shellJoin } from '../src/lib/shell.ts';
 import { requireIP } from '../src/lib/pods.ts';
+import { hostPort } from '../src/providers/curl.ts';
 import { curlFromNode } from '../src/commands/curl-from-node.ts';
 import type { Ctx } from '../src/lib/context.ts';
 
@@ -111,6 +112,8 @@ describe('providers', () => {
     const pod = (podIP: string) => ({ metadata: { name: 'kiada' }, spec: { nodeName: 'gke-n1', containers: [{ name: 'kiada', image: 'kiada:0.1' }] }, status: { phase: 'Running', podIP } });
     expect(requireIP(pod('10.244.1.2'))).toBe('10.244.1.2');
     expect(requireIP(pod('fd00:10:244::5'))).toBe('fd00:10:244::5');
+    // What curl is given for the checked IP: an IPv6 address in brackets.
+    expect([hostPort('10.244.1.2', 8080), hostPort('fd00:10:244::5', 8080), hostPort('::ffff:10.244.1.2', 80)]).toEqual(['10.244.1.2:8080', '[fd00:10:244::5]:8080', '[::ffff:10.244.1.2]:80']);
     for (const bad of ['10.244.1.2;touch /tmp/x', '$(reboot)', '10.244.1.256', 'localhost']) {
       expect(() => requireIP(pod(bad))).toThrow(`error: pod kiada has an invalid status.podIP ${JSON.stringify(bad)}: not an IP address`);
     }
