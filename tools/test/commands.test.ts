@@ -389,15 +389,17 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
 
   it('exec -it gives the command a terminal of the size of ours (client-node sends it as {"width","height"})', async () => {
     // A terminal of its own (util-linux `script`), whose stdin stays open for the session (as a user's would).
-    const child = spawn('script', ['-qec', `stty cols 91 rows 27; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} exec -it -q -- sh -c 'tty; stty size; exit 5'`, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    // After it, whether our terminal's output processing is on again (opost, or -opost).
+    const after = `echo exit=$?; stty -a | tr ' ' '\\n' | grep -x -e opost -e -opost`;
+    const child = spawn('script', ['-qec', `stty cols 91 rows 27; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} exec -it -q -- sh -c 'tty; stty size; exit 5'; ${after}`, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (c) => (out += c));
     const [code] = await exited(child, 'exec -it', 30_000);
     child.stdin!.end();
-    expect(code).toBe(5);
-    // \r\r\n: libuv's raw mode keeps the terminal's ONLCR (kubectl's Go raw mode clears it); a terminal shows the same.
-    expect(out).toMatch(/\/dev\/pts\/\d+\r\r?\n27 91\r\r?\n/);
-    expect(out).toContain('command terminated with exit code 5');
+    expect(code).toBe(0);
+    // The pod's terminal's bytes as they came (\r\n), as through kubectl: our terminal in raw mode adds no \r; then our
+    // terminal as it was before, output processing on again.
+    expect(out).toMatch(/\/dev\/pts\/\d+\r\n27 91\r\ncommand terminated with exit code 5\r\nexit=5\r\nopost\r\n$/);
   }, 40_000);
 
   it('bad input: unknown pod, hostile name, unknown port name — one line, exit 1', async () => {

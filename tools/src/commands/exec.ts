@@ -64,11 +64,7 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
         socket?.close();
       }
     },
-    close: () => {
-      if (failure) process.stderr.write(`${failure}\n`);
-      else if (code !== 0) process.stderr.write(`command terminated with exit code ${code}\n`);
-      done(failure ? 1 : code);
-    },
+    close: () => done(failure ? 1 : code),
     error: (err) => void (failure ??= `error: ${err.message}`),
   };
   const protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -77,7 +73,13 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
   // can come with the 101.
   socket = options.agent ? await viaWs(url, protocols, options, on) : await openWebSocket(new URL(url), protocols, { headers: options.headers as Record<string, string>, tls: options }, on);
   if (statusCame) socket.close(); // the status came with the 101
-  if (tty) process.stdin.setRawMode(true);
+  if (tty) {
+    process.stdin.setRawMode(true);
+    // Output processing off too, as kubectl's raw mode (x/term's MakeRaw) turns it off: libuv's keeps ONLCR, which made
+    // each \r\n of the pod's terminal \r\r\n on ours. Node has no call for it; stty sets it on the terminal we read.
+    // setRawMode(false), or Node at exit, puts back the settings from before setRawMode(true).
+    process.getBuiltinModule('node:child_process').spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  }
   try {
     const send = (ch: number, chunk: Buffer | string) => {
       if (socket.open) socket.send(Buffer.concat([Buffer.of(ch), Buffer.from(chunk)]));
@@ -98,11 +100,15 @@ export async function exec(ctx: ApiCtx, name: string, argv: string[], opts: { st
       resize();
       out.on('resize', resize);
     }
-    return await closed;
+    await closed;
   } finally {
     if (tty) process.stdin.setRawMode(false);
     if (opts.stdin) process.stdin.pause();
   }
+  // Said once our terminal is as it was (output processing on again), as kubectl says it.
+  if (failure) process.stderr.write(`${failure}\n`);
+  else if (code !== 0) process.stderr.write(`command terminated with exit code ${code}\n`);
+  return closed;
 }
 
 /** The channel through ws's WebSocket, which takes an agent (a proxy's). */
