@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import http from 'node:http';
 import { parse } from 'yaml';
 import { skipUnlessLab, useTestLab, waitFor, KIADA_POD } from '@kiada/lab/testing.ts';
 
@@ -61,6 +62,40 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
   it('pod-ip prints the IP and the command it stands for', async () => {
     const r = await kiada(['pod-ip']);
     expect(r).toEqual({ code: 0, stdout: `${podIP}\n`, stderr: '$ kubectl get pod kiada -o jsonpath={.status.podIP}\n' });
+  });
+
+  it("through an HTTP proxy (the kubeconfig's proxy-url), as kubectl goes: pod-ip, logs and exec, each over the proxy's CONNECT", async () => {
+    // A real forward proxy (the `proxy` package, as Squid would: CONNECT tunnels) on loopback; every command's
+    // connection to the API server has to go through it (client-node's proxy agent; exec's WebSocket through ws).
+    const { createProxy } = await import('proxy');
+    const tunnels: string[] = [];
+    const proxy = createProxy(http.createServer());
+    proxy.on('connect', (req: http.IncomingMessage) => tunnels.push(req.url ?? ''));
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-proxy-'));
+    try {
+      const kc = parse(fs.readFileSync(lab.kubeconfig, 'utf8'));
+      const api = new URL(kc.clusters[0].cluster.server).host;
+      kc.clusters[0].cluster['proxy-url'] = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      fs.writeFileSync(kubeconfig, JSON.stringify(kc));
+      expect(await kiada(['pod-ip', '-q', '--kubeconfig', kubeconfig])).toEqual({ code: 0, stdout: `${podIP}\n`, stderr: '' });
+      expect(await kiada(['exec', '-q', '--kubeconfig', kubeconfig, '--', 'hostname'])).toEqual({ code: 0, stdout: 'kiada\n', stderr: '' });
+      expect(await kiada(['exec', '-q', '--kubeconfig', kubeconfig, '--', 'sh', '-c', 'exit 3'])).toEqual({ code: 3, stdout: '', stderr: 'command terminated with exit code 3\n' });
+      const logs = await kiada(['logs', '--tail', '1', '-q', '--kubeconfig', kubeconfig]);
+      expect({ code: logs.code, lines: logs.stdout.split('\n').length, stderr: logs.stderr }).toEqual({ code: 0, lines: 2, stderr: '' });
+      const byKiada = tunnels.length;
+      // kubectl with the same kubeconfig, through the same proxy, reads the same.
+      const k = await lab.kubectl(['--kubeconfig', kubeconfig, 'get', 'pod', 'kiada', '-o', 'jsonpath={.status.podIP}']);
+      expect(k.stdout).toBe(podIP);
+      expect(byKiada).toBeGreaterThanOrEqual(4);
+      expect(tunnels.length).toBeGreaterThan(byKiada);
+      expect([...new Set(tunnels)]).toEqual([api]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('works as a kubectl plugin: kubectl kiada pod-ip', async () => {
