@@ -34,7 +34,7 @@ export const FAST_WHOLE = ['--help', '-h', '--version', 'help', 'completion'];
 // cli.ts too, for the lines quick-parse.ts leaves to commander: initialized only for those.
 // fast.cjs is one function expression, as Node's CommonJS loader wraps a module, which runFast (bundled.cjs) compiles
 // as it is read: wrapped there, each run made a second copy of its ~220 kB to compile (~0.5 ms).
-export const FAST_WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
+const FAST_WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
 const FAST_MODULES = ['cli.ts', 'lib/context.ts', 'commands/completion.ts', ...FAST_COMMANDS.map((c) => `commands/${c}.ts`)].map((f) => path.join(TOOLS, 'src', f));
 
 /**

@@ -32,7 +32,7 @@ export function lazyObject(load, keys, functions, esModule) {
   };
   // A name the module did not have when the bundle was built (by this Node: bundled.cjs checks) is not loaded
   // for: a feature test like ws's `const { websocketMask } = require('http')` (a later Node's) reads undefined, or
-  // Object.prototype's, as the module would give; exec's start loaded node:http for it (~1.5 ms).
+  // Object.prototype's, as the module would give; exec's start loaded node:http for it (~1.3 ms).
   const absent = (/** @type {string | symbol} */ k) => typeof k === 'string' && !known.has(k);
   const get = (/** @type {string | symbol} */ k) =>
     m ? m[k] : k === '__esModule' ? esModule : (stub(k) ?? (absent(k) ? /** @type {any} */ (Object.prototype)[k] : mod()[k]));
