@@ -35,7 +35,8 @@ export const FAST_WHOLE = ['--help', '-h', '--version', 'help', 'completion'];
 // fast.cjs is one function expression, as Node's CommonJS loader wraps a module, which runFast (bundled.cjs) compiles
 // as it is read: wrapped there, each run made a second copy of its ~220 kB to compile (~0.5 ms).
 const FAST_WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
-const FAST_MODULES = ['cli.ts', 'lib/context.ts', 'commands/completion.ts', ...FAST_COMMANDS.map((c) => `commands/${c}.ts`)].map((f) => path.join(TOOLS, 'src', f));
+// The lab's status: how a command finds the lab when no kubeconfig names a cluster (tools/src/lib/context.ts).
+const FAST_MODULES = [...['cli.ts', 'lib/context.ts', 'commands/completion.ts', ...FAST_COMMANDS.map((c) => `commands/${c}.ts`)].map((f) => path.join(TOOLS, 'src', f)), path.join(ROOT, 'lab', 'src', 'control', 'status.ts')];
 
 /**
  * How a module imports a package: the names of `import { a, b as c } from 'pkg'`, '*' for `import * as x from 'pkg'`,

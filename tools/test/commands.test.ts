@@ -64,6 +64,28 @@ describe.skipIf(skip)('kiada commands on the lab', () => {
     expect(r).toEqual({ code: 0, stdout: `${podIP}\n`, stderr: '$ kubectl get pod kiada -o jsonpath={.status.podIP}\n' });
   });
 
+  it('with no kubeconfig at all (after `npm start`), the lab is found by its registry, and the command still runs from fast.cjs', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'kiada-home-')); // no ~/.kube/config there
+    const loads = path.join(home, 'loads.json');
+    try {
+      const { KUBECONFIG: _, ...noKubeconfig } = env();
+      const hook = path.join(import.meta.dirname, 'fixtures', 'record-loads.mjs');
+      const r = await new Promise<Run>((resolve) => {
+        execFile(process.execPath, ['--import', hook, BIN, 'pod-ip', '-q'], { env: { ...noKubeconfig, HOME: home, XDG_CACHE_HOME: home, KIADA_LOADS: loads }, timeout: 20_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      expect(r).toEqual({ code: 0, stdout: `${podIP}\n`, stderr: '' });
+      // The bundle's fast.cjs ran it to its end (it leaves its code cache then), not the whole CLI (cli.js and its
+      // chunks, which Node's loader would have listed; fast.cjs is a vm.Script).
+      expect(fs.readdirSync(path.join(home, 'kiada'))).toEqual([expect.stringMatching(/^fast-\w+-[\d.]+-pod-ip\.cache$/)]);
+      const urls: string[] = JSON.parse(fs.readFileSync(loads, 'utf8')).urls;
+      expect(urls.filter((u) => u.includes('/tools/.cache/cli/'))).toEqual([]);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it("through an HTTP proxy (the kubeconfig's proxy-url), as kubectl goes: pod-ip, logs and exec, each over the proxy's CONNECT", async () => {
     // A real forward proxy (the `proxy` package, as Squid would: CONNECT tunnels) on loopback; every command's
     // connection to the API server has to go through it (client-node's proxy agent; exec's WebSocket through ws).

@@ -61,8 +61,9 @@ export async function kubeconfigSource(opts: GlobalOptions): Promise<KubeconfigS
   }
   const home = path.join(os.homedir(), '.kube', 'config');
   if (fs.existsSync(home)) return { from: 'home', files: [home] };
-  // The lab's control module only when no kubeconfig is found: the commands that find one never load it.
-  const lab = (await import('@kiada/lab/control.ts')).labStatus({ id: opts.labId });
+  // The lab's status only when no kubeconfig is found: the commands that find one never load it. Its own module, not
+  // the lab's control (up, down …): fast.cjs holds it, so a command on the lab found this way runs from fast.cjs too.
+  const lab = (await import('@kiada/lab/status.ts')).labStatus({ id: opts.labId });
   return lab.running && lab.mine ? { from: 'lab', files: [lab.state!.kubeconfig] } : { from: 'none', files: [] };
 }
 
