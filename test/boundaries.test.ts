@@ -1,6 +1,7 @@
 // The workspaces meet only where a package says so: the lab's package exports control.ts (what the CLI drives),
-// exit-code.ts (signal → exit code, shared with the CLI), testing.ts (what suites and benchmarks use) and
-// trace-types.ts (the shape of the trace events the CLI reads, types only), nothing else; the app exports no module
+// status.ts (the lab's status alone: how the CLI's fast path finds the lab), exit-code.ts (signal → exit code, shared
+// with the CLI), spdy-frames.ts (the SPDY/3 frames the CLI's port-forward tunnel speaks), testing.ts (what suites and
+// benchmarks use) and trace-types.ts (the shape of the trace events the CLI reads, types only), nothing else; the app exports no module
 // at all (it is a program), only its package.json, through which the lab finds the app's files: no lab file names
 // the app's folder in the repository.
 // Checked the way Node resolves an import at run time and the way TypeScript (tsc, module nodenext) does.
@@ -31,9 +32,10 @@ function tscResolves(spec: string, from: string): string | null {
 }
 
 describe('package boundaries', () => {
-  it('the tools reach the lab only through control.ts, exit-code.ts, testing.ts and trace-types.ts', () => {
-    const exported = [['@kiada/lab/control.ts', 'lab/src/control.ts'], ['@kiada/lab/exit-code.ts', 'lab/src/exit-code.ts'], ['@kiada/lab/testing.ts', 'lab/src/testing.ts'],
-      ['@kiada/lab/trace-types.ts', 'lab/src/trace-types.ts']];
+  it('the tools reach the lab only through control.ts, status.ts, exit-code.ts, spdy-frames.ts, testing.ts and trace-types.ts', () => {
+    const exported = [['@kiada/lab/control.ts', 'lab/src/control.ts'], ['@kiada/lab/status.ts', 'lab/src/control/status.ts'], ['@kiada/lab/exit-code.ts', 'lab/src/exit-code.ts'],
+      ['@kiada/lab/spdy-frames.ts', 'lab/src/stream/spdy/frames.ts'], ['@kiada/lab/testing.ts', 'lab/src/testing.ts'], ['@kiada/lab/trace-types.ts', 'lab/src/trace-types.ts']];
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'lab', 'package.json'), 'utf8')).exports).sort()).toEqual(exported.map(([spec]) => spec.replace('@kiada/lab', '.')).sort());
     for (const [spec, file] of exported) {
       expect(nodeResolves(spec, TOOLS)).toBe(file);
       expect(tscResolves(spec, TOOLS)).toBe(file);
